@@ -1,0 +1,112 @@
+"""The whole product: network, key pair, web server, Aurora cluster and the connection between them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
+from constructs import Construct
+
+from .aurora_cluster import AuroraCluster, AuroraClusterConfig
+from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
+from .key_pair import KeyPair, KeyPairConfig
+from .network import Network, NetworkConfig
+from .validation import ProblemList
+from .web_server import WebServer, WebServerConfig
+
+PROFILES = ("dev", "prod")
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+NAME_PREFIX = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
+
+
+@dataclass(frozen=True)
+class AuroraWebStackConfig:
+    """Everything one environment needs; each part is the config of the construct that uses it."""
+
+    profile: str = "dev"
+    region: str = "us-east-1"
+    name_prefix: str = "aurora-web"
+    tags: dict[str, str] = field(default_factory=dict)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    key_pair: KeyPairConfig = field(default_factory=KeyPairConfig)
+    web_server: WebServerConfig = field(default_factory=WebServerConfig)
+    database: AuroraClusterConfig = field(default_factory=AuroraClusterConfig)
+    connection: Ec2AuroraConnectionConfig = field(default_factory=Ec2AuroraConnectionConfig)
+    state_path: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = ProblemList()
+        problems.check(self.profile in PROFILES, "profile", self.profile, f"must be one of {', '.join(PROFILES)}")
+        problems.check(isinstance(self.region, str) and bool(REGION.match(self.region)), "region", self.region,
+                       "must be an AWS region name like \"us-east-1\"")
+        problems.check(isinstance(self.name_prefix, str) and bool(NAME_PREFIX.match(self.name_prefix))
+                       and len(self.name_prefix) <= 32, "name_prefix", self.name_prefix,
+                       "must be 1 to 32 lowercase letters, digits and single hyphens, starting with a letter")
+        if problems.check(isinstance(self.tags, dict), "tags", self.tags, "must be a table of strings"):
+            for key, value in self.tags.items():
+                problems.check(isinstance(key, str) and bool(TAG_KEY.match(key)), f"tags.{key}", key,
+                               "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws:")
+                problems.check(isinstance(value, str) and len(value) <= 256, f"tags.{key}", value,
+                               "tag values are strings of at most 256 characters")
+        problems.raise_if_any()
+
+
+class AuroraWebStack(TerraformStack):
+    """One environment's Terraform stack, with the outputs a user needs to reach the site and the database."""
+
+    def __init__(self, scope: Construct, id: str, config: AuroraWebStackConfig) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        # Relative to the stack's directory (cdktf.out/stacks/<id>): the state sits at the project root,
+        # survives re-synthesis, and no absolute path of this machine enters the JSON.
+        LocalBackend(self, path=config.state_path or f"../../../terraform.{id}.tfstate")
+        AwsProvider(
+            self, "aws", region=config.region,
+            default_tags=[AwsProviderDefaultTags(tags={
+                "Project": config.name_prefix, "Profile": config.profile, "ManagedBy": "terraform", **config.tags,
+            })],
+        )
+        self.network = Network(self, "network", config.network)
+        self.key_pair = KeyPair(self, "key-pair", config.key_pair)
+        self.web_server = WebServer(
+            self, "web-server", config.web_server,
+            vpc_id=self.network.vpc_id, subnet_id=self.network.public_subnet_ids[0], key_name=self.key_pair.key_name,
+        )
+        self.database = AuroraCluster(
+            self, "database", config.database,
+            subnet_ids=self.network.private_subnet_ids,
+            availability_zones=self.network.private_subnet_availability_zones,
+        )
+        self.connection = Ec2AuroraConnection(
+            self, "connection", config.connection,
+            vpc_id=self.network.vpc_id, web_server=self.web_server, cluster=self.database,
+        )
+        self._outputs()
+
+    def _outputs(self) -> None:
+        web, database = self.web_server, self.database
+        values = {
+            "web_public_dns": (web.public_dns, "Public DNS name of the web server"),
+            "web_public_ip": (web.public_ip, "Public IPv4 address of the web server"),
+            "web_url": (f"http://{web.public_dns}", "URL of the web app"),
+            "ssh_command": (self._ssh_command(), "How to open a shell on the web server"),
+            "key_pair_name": (self.key_pair.key_name, "EC2 key pair of the web server"),
+            "writer_endpoint": (database.endpoint, "Aurora writer (cluster) endpoint"),
+            "reader_endpoint": (database.reader_endpoint, "Aurora reader endpoint"),
+            "database_port": (database.port, "Aurora MySQL port"),
+            "database_name": (database.database_name, "Initial database"),
+            "master_secret_arn": (database.master_secret_arn, "Secrets Manager secret holding the master password"),
+        }
+        for name, (value, description) in values.items():
+            TerraformOutput(self, name, value=value, description=description)
+
+    def _ssh_command(self) -> str:
+        web = self.web_server
+        if self.config.web_server.ssh_cidr is None:
+            return f"aws ssm start-session --region {self.config.region} --target {web.instance.id}"
+        key = self.key_pair.private_key_path
+        key_hint = str(key) if key is not None else f"<private key of {self.config.key_pair.name}>"
+        return f"ssh -i {key_hint} ec2-user@{web.public_dns}"

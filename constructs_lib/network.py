@@ -1,0 +1,182 @@
+"""The VPC: public subnets for the web tier, private subnets for the database, in two or more AZs."""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass
+
+from cdktf import Fn, Token
+from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
+from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
+from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.route import Route
+from cdktf_cdktf_provider_aws.route_table import RouteTable
+from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
+from cdktf_cdktf_provider_aws.subnet import Subnet
+from cdktf_cdktf_provider_aws.vpc import Vpc
+from constructs import Construct
+
+from .validation import AWS_RESOURCE_ID, ProblemList, is_int, parse_ipv4_network
+
+MAX_AZ_COUNT = 6
+
+
+@dataclass(frozen=True)
+class NetworkConfig:
+    """Settings of the network. Defaults: a new 10.0.0.0/16 VPC over 2 AZs.
+
+    vpc_cidr: CIDR of the new VPC, /16 to /24. Default "10.0.0.0/16".
+    az_count: availability zones to span, 2 to 6. Default 2.
+    public_subnet_cidrs / private_subnet_cidrs: one CIDR per AZ; default: carved from vpc_cidr.
+    existing_vpc_id: use this VPC instead of creating one (then both subnet id lists are required).
+    existing_public_subnet_ids / existing_private_subnet_ids: subnets of that VPC, 2 or more AZs each.
+    """
+
+    name: str = "aurora-web"
+    vpc_cidr: str = "10.0.0.0/16"
+    az_count: int = 2
+    public_subnet_cidrs: tuple[str, ...] = ()
+    private_subnet_cidrs: tuple[str, ...] = ()
+    existing_vpc_id: str | None = None
+    existing_public_subnet_ids: tuple[str, ...] = ()
+    existing_private_subnet_ids: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems = ProblemList()
+        if self.existing_vpc_id is None:
+            self._check_new_vpc(problems)
+        else:
+            self._check_existing_vpc(problems)
+        problems.raise_if_any()
+
+    @property
+    def uses_existing_vpc(self) -> bool:
+        return self.existing_vpc_id is not None
+
+    def subnet_cidrs(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Public and private subnet CIDRs: the configured ones, else equal blocks carved from the VPC."""
+        if self.public_subnet_cidrs and self.private_subnet_cidrs:
+            return self.public_subnet_cidrs, self.private_subnet_cidrs
+        vpc = ipaddress.IPv4Network(self.vpc_cidr)
+        blocks = [str(block) for block in vpc.subnets(new_prefix=min(vpc.prefixlen + 4, 28))]
+        public = self.public_subnet_cidrs or tuple(blocks[: self.az_count])
+        private = self.private_subnet_cidrs or tuple(blocks[8 : 8 + self.az_count])
+        return public, private
+
+    def _check_new_vpc(self, problems: ProblemList) -> None:
+        vpc = parse_ipv4_network(self.vpc_cidr)
+        problems.check(
+            vpc is not None and 16 <= vpc.prefixlen <= 24,
+            "vpc_cidr", self.vpc_cidr, "must be an IPv4 CIDR block from /16 to /24, e.g. \"10.0.0.0/16\"",
+        )
+        if not problems.check(
+            is_int(self.az_count) and 2 <= self.az_count <= MAX_AZ_COUNT,
+            "az_count", self.az_count, f"must be an integer from 2 to {MAX_AZ_COUNT}",
+        ):
+            return
+        for key in ("existing_public_subnet_ids", "existing_private_subnet_ids"):
+            problems.check(not getattr(self, key), key, getattr(self, key), "needs existing_vpc_id to be set")
+        if vpc is None:
+            return
+        chosen: list[tuple[str, ipaddress.IPv4Network]] = []
+        for key in ("public_subnet_cidrs", "private_subnet_cidrs"):
+            cidrs = getattr(self, key)
+            if not cidrs:
+                continue
+            if not problems.check(
+                len(cidrs) == self.az_count, key, list(cidrs), f"must list one CIDR per AZ ({self.az_count})"
+            ):
+                continue
+            for cidr in cidrs:
+                subnet = parse_ipv4_network(cidr)
+                if not problems.check(subnet is not None, key, cidr, "must be an IPv4 CIDR block, e.g. \"10.0.1.0/24\""):
+                    continue
+                if not problems.check(subnet.subnet_of(vpc), key, cidr, f"must lie inside vpc_cidr {self.vpc_cidr}"):
+                    continue
+                overlapping = [name for name, other in chosen if other.overlaps(subnet)]
+                if problems.check(not overlapping, key, cidr, f"overlaps another subnet ({', '.join(overlapping)})"):
+                    chosen.append((cidr, subnet))
+
+    def _check_existing_vpc(self, problems: ProblemList) -> None:
+        problems.check(
+            isinstance(self.existing_vpc_id, str) and bool(AWS_RESOURCE_ID["vpc"].match(self.existing_vpc_id)),
+            "existing_vpc_id", self.existing_vpc_id, "must be a VPC id like \"vpc-0123456789abcdef0\"",
+        )
+        for key in ("existing_public_subnet_ids", "existing_private_subnet_ids"):
+            ids = getattr(self, key)
+            if not problems.check(len(ids) >= 2, key, list(ids), "must list 2 or more subnet ids (in different AZs) when existing_vpc_id is set"):
+                continue
+            for subnet_id in ids:
+                problems.check(
+                    isinstance(subnet_id, str) and bool(AWS_RESOURCE_ID["subnet"].match(subnet_id)),
+                    key, subnet_id, "must be a subnet id like \"subnet-0123456789abcdef0\"",
+                )
+
+
+class Network(Construct):
+    """A VPC with public and private subnets, or the existing one the config names.
+
+    Attributes: vpc_id, public_subnet_ids, private_subnet_ids, private_subnet_availability_zones.
+    """
+
+    def __init__(self, scope: Construct, id: str, config: NetworkConfig) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        if config.uses_existing_vpc:
+            self._use_existing(config)
+        else:
+            self._create(config)
+
+    def _use_existing(self, config: NetworkConfig) -> None:
+        self.vpc_id: str = config.existing_vpc_id
+        self.public_subnet_ids: list[str] = list(config.existing_public_subnet_ids)
+        self.private_subnet_ids: list[str] = list(config.existing_private_subnet_ids)
+        self.private_subnet_availability_zones: list[str] = [
+            DataAwsSubnet(self, f"private-subnet-{index}", id=subnet_id).availability_zone
+            for index, subnet_id in enumerate(config.existing_private_subnet_ids)
+        ]
+
+    def _create(self, config: NetworkConfig) -> None:
+        name = config.name
+        zones = DataAwsAvailabilityZones(self, "available-zones", state="available")
+        vpc = Vpc(
+            self, "vpc",
+            cidr_block=config.vpc_cidr,
+            enable_dns_support=True,
+            enable_dns_hostnames=True,
+            tags={"Name": f"{name}-vpc"},
+        )
+        # Managing the default group with no rules removes AWS's allow-all defaults from it.
+        DefaultSecurityGroup(self, "default-security-group", vpc_id=vpc.id, tags={"Name": f"{name}-default-deny-all"})
+        gateway = InternetGateway(self, "internet-gateway", vpc_id=vpc.id, tags={"Name": f"{name}-igw"})
+
+        public_table = RouteTable(self, "public-route-table", vpc_id=vpc.id, tags={"Name": f"{name}-public"})
+        Route(self, "public-default-route", route_table_id=public_table.id, destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id)
+        private_table = RouteTable(self, "private-route-table", vpc_id=vpc.id, tags={"Name": f"{name}-private"})
+
+        public_cidrs, private_cidrs = config.subnet_cidrs()
+        self.public_subnets = self._subnets("public", public_cidrs, vpc, zones, public_table)
+        self.private_subnets = self._subnets("private", private_cidrs, vpc, zones, private_table)
+        self.vpc = vpc
+        self.internet_gateway = gateway
+        self.vpc_id = vpc.id
+        self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
+        self.private_subnet_ids = [subnet.id for subnet in self.private_subnets]
+        self.private_subnet_availability_zones = [subnet.availability_zone for subnet in self.private_subnets]
+
+    def _subnets(self, tier: str, cidrs, vpc: Vpc, zones: DataAwsAvailabilityZones, table: RouteTable) -> list[Subnet]:
+        subnets = []
+        for index, cidr in enumerate(cidrs):
+            subnet = Subnet(
+                self, f"{tier}-subnet-{index}",
+                vpc_id=vpc.id,
+                cidr_block=cidr,
+                availability_zone=Token.as_string(Fn.element(zones.names, index)),
+                # Public addresses are given per instance, never by default to everything in a subnet.
+                map_public_ip_on_launch=False,
+                tags={"Name": f"{self.config.name}-{tier}-{index}", "Tier": tier},
+            )
+            RouteTableAssociation(self, f"{tier}-subnet-{index}-routes", subnet_id=subnet.id, route_table_id=table.id)
+            subnets.append(subnet)
+        return subnets

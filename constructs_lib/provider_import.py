@@ -1,0 +1,95 @@
+"""Load the AWS provider bindings without their ~2,100 eager submodule imports.
+
+The provider package's root ``__init__`` ends with one ``from . import <module>`` line per
+resource "to ensure their types are registered with the jsii runtime". Importing every one of
+them costs most of a synth's time and memory, while our constructs import the few submodules
+they use explicitly. This module installs an import hook that executes the root package's own
+source minus that block. Nothing in the installed package is modified. If the source does not
+have the expected shape (a new provider release), the hook steps aside, the normal import runs,
+and one line on stderr says so.
+"""
+
+from __future__ import annotations
+
+import importlib.abc
+import importlib.machinery
+import importlib.util
+import re
+import sys
+from types import ModuleType
+
+PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
+EAGER_IMPORTS_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library\n"
+_EAGER_IMPORT_LINE = re.compile(r"^from \. import [A-Za-z_][A-Za-z0-9_]*$")
+DISABLE_ENV_VAR = "AURORA_WEB_EAGER_PROVIDER_IMPORT"
+
+
+class FallbackNotice:
+    """Says once on stderr that the fast path is off, so a slow synth has a visible cause."""
+
+    said = False
+
+    @classmethod
+    def say(cls, reason: str) -> None:
+        if not cls.said:
+            cls.said = True
+            print(f"aurora-web: provider fast import not applied ({reason}); using the normal import", file=sys.stderr)
+
+
+def strip_eager_imports(source: str) -> str | None:
+    """Return the root package source without its trailing eager-import block, or None if the shape is unknown."""
+    head, marker, tail = source.partition(EAGER_IMPORTS_MARKER)
+    if not marker:
+        return None
+    lines = [line for line in tail.splitlines() if line.strip()]
+    if not lines or not all(_EAGER_IMPORT_LINE.match(line) for line in lines):
+        return None
+    return head
+
+
+class _LeanRootLoader(importlib.abc.Loader):
+    def __init__(self, spec: importlib.machinery.ModuleSpec, lean_source: str) -> None:
+        self._origin = spec.origin
+        self._lean_source = lean_source
+
+    def create_module(self, spec):  # noqa: D102 - default module creation
+        return None
+
+    def exec_module(self, module: ModuleType) -> None:
+        code = compile(self._lean_source, self._origin, "exec")
+        exec(code, module.__dict__)  # noqa: S102 - the package's own source, minus the eager imports
+
+
+class _LeanProviderFinder(importlib.abc.MetaPathFinder):
+    def find_spec(self, fullname, path, target=None):
+        if fullname != PROVIDER_PACKAGE:
+            return None
+        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        if spec is None or not spec.origin or not spec.origin.endswith("__init__.py"):
+            return None
+        try:
+            with open(spec.origin, encoding="utf-8") as handle:
+                lean = strip_eager_imports(handle.read())
+        except OSError as error:
+            FallbackNotice.say(f"cannot read {spec.origin}: {error.strerror}")
+            return None
+        if lean is None:
+            FallbackNotice.say("the provider package's __init__ has an unexpected shape")
+            return None
+        spec.loader = _LeanRootLoader(spec, lean)
+        return spec
+
+
+def install() -> bool:
+    """Install the hook once, before the provider package is first imported. Returns whether it is active."""
+    import os
+
+    if os.environ.get(DISABLE_ENV_VAR) == "1":
+        return False
+    if PROVIDER_PACKAGE in sys.modules:
+        if not any(isinstance(finder, _LeanProviderFinder) for finder in sys.meta_path):
+            FallbackNotice.say("the provider package was imported before the hook was installed")
+        return False
+    if not any(isinstance(finder, _LeanProviderFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, _LeanProviderFinder())
+    return True

@@ -1,0 +1,78 @@
+"""One error type for bad input, carrying every problem at once so a user fixes them in one pass."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One bad input: which key, what value it had, and what is allowed instead."""
+
+    key: str
+    value: object
+    allowed: str
+
+    def render(self) -> str:
+        return f"{self.key} = {self.value!r}: {self.allowed}"
+
+    def under(self, section: str) -> "Problem":
+        return Problem(f"{section}.{self.key}" if section else self.key, self.value, self.allowed)
+
+
+class ConfigError(ValueError):
+    """Raised before any resource is built; lists every problem found."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(problem.render() for problem in self.problems))
+
+    def under(self, section: str) -> "ConfigError":
+        return ConfigError([problem.under(section) for problem in self.problems])
+
+
+class ProblemList:
+    """Collects problems while a config checks its fields, then raises them together."""
+
+    def __init__(self) -> None:
+        self.problems: list[Problem] = []
+
+    def add(self, key: str, value: object, allowed: str) -> None:
+        self.problems.append(Problem(key, value, allowed))
+
+    def check(self, condition: bool, key: str, value: object, allowed: str) -> bool:
+        if not condition:
+            self.add(key, value, allowed)
+        return condition
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise ConfigError(self.problems)
+
+
+RDS_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
+AWS_RESOURCE_ID = {
+    "vpc": re.compile(r"^vpc-[0-9a-f]{8,17}$"),
+    "subnet": re.compile(r"^subnet-[0-9a-f]{8,17}$"),
+}
+
+
+def is_rds_identifier(value: object) -> bool:
+    """Letters, digits and hyphens; starts with a letter; at most 63; no double or trailing hyphen."""
+    return isinstance(value, str) and bool(RDS_IDENTIFIER.match(value))
+
+
+def parse_ipv4_network(value: object) -> ipaddress.IPv4Network | None:
+    """The network a CIDR string names, or None when it is not strict IPv4 CIDR notation."""
+    if not isinstance(value, str) or "/" not in value:
+        return None
+    try:
+        return ipaddress.IPv4Network(value, strict=True)
+    except ValueError:
+        return None
+
+
+def is_int(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)

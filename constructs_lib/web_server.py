@@ -1,0 +1,115 @@
+"""The web server: an Amazon Linux 2023 EC2 instance in a public subnet with its own security group."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
+from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
+from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions, InstanceRootBlockDevice
+from constructs import Construct
+
+from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
+from .validation import ProblemList, parse_ipv4_network
+
+AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
+INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+EC2_USER_DATA_LIMIT_BYTES = 16 * 1024
+SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+
+
+@dataclass(frozen=True)
+class WebServerConfig:
+    """Settings of the web server.
+
+    name: prefix of the instance, group and role names. Default "aurora-web".
+    instance_type: EC2 instance type. Default "t3.micro".
+    ssh_cidr: IPv4 CIDR allowed to SSH (port 22). Default: none, so no SSH rule exists (use SSM).
+    ami_parameter: public SSM parameter naming the AMI. Default: latest Amazon Linux 2023 x86_64.
+    user_data: cloud-init script run at first boot. Default: none.
+    """
+
+    name: str = "aurora-web"
+    instance_type: str = "t3.micro"
+    ssh_cidr: str | None = None
+    ami_parameter: str = AMAZON_LINUX_2023_PARAMETER
+    user_data: str | None = None
+
+    def __post_init__(self) -> None:
+        problems = ProblemList()
+        problems.check(isinstance(self.instance_type, str) and bool(INSTANCE_TYPE.match(self.instance_type)),
+                       "instance_type", self.instance_type, "must be an EC2 instance type like \"t3.micro\"")
+        if self.ssh_cidr is not None:
+            problems.check(parse_ipv4_network(self.ssh_cidr) is not None, "ssh_cidr", self.ssh_cidr,
+                           "must be an IPv4 CIDR block like \"203.0.113.7/32\", or left unset for no SSH")
+        problems.check(isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
+                       "ami_parameter", self.ami_parameter, "must be a public AMI parameter under /aws/service/")
+        if self.user_data is not None:
+            size = len(self.user_data.encode("utf-8"))
+            problems.check(size <= EC2_USER_DATA_LIMIT_BYTES, "user_data", f"<{size} bytes>",
+                           f"must be at most {EC2_USER_DATA_LIMIT_BYTES} bytes (EC2's limit)")
+        problems.raise_if_any()
+
+
+class WebServer(Construct):
+    """Attributes: instance, security_group, role, public_dns, public_ip; add_security_group() for connections."""
+
+    def __init__(self, scope: Construct, id: str, config: WebServerConfig, *, vpc_id: str, subnet_id: str,
+                 key_name: str) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        name = config.name
+        self.security_group = new_security_group(
+            self, "security-group", name=f"{name}-web", vpc_id=vpc_id,
+            description="Web server: HTTP from anywhere, SSH only from the admin CIDR, HTTPS out for packages and AWS APIs",
+        )
+        allow_tcp_in(self, "http-in", group=self.security_group, port=80, from_cidr="0.0.0.0/0",
+                     description="HTTP from anywhere to the web app")
+        if config.ssh_cidr is not None:
+            allow_tcp_in(self, "ssh-in", group=self.security_group, port=22, from_cidr=config.ssh_cidr,
+                         description="SSH from the configured admin CIDR only")
+        allow_tcp_out(self, "https-out", group=self.security_group, port=443, to_cidr="0.0.0.0/0",
+                      description="HTTPS out: OS packages, Systems Manager and AWS APIs")
+
+        self.role = IamRole(
+            self, "role", name_prefix=f"{name}-web-",
+            description="Web server instance role: Systems Manager access, plus grants added by other constructs",
+            assume_role_policy=json.dumps({
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+            }),
+        )
+        IamRolePolicyAttachment(self, "ssm-managed-instance", role=self.role.name, policy_arn=SSM_MANAGED_INSTANCE_POLICY)
+        profile = IamInstanceProfile(self, "instance-profile", name_prefix=f"{name}-web-", role=self.role.name)
+
+        ami = DataAwsSsmParameter(self, "ami", name=config.ami_parameter)
+        self._security_group_ids: list[str] = [self.security_group.id]
+        self.instance = Instance(
+            self, "instance",
+            ami=ami.insecure_value,
+            instance_type=config.instance_type,
+            subnet_id=subnet_id,
+            key_name=key_name,
+            associate_public_ip_address=True,
+            iam_instance_profile=profile.name,
+            vpc_security_group_ids=list(self._security_group_ids),
+            metadata_options=InstanceMetadataOptions(http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1),
+            root_block_device=InstanceRootBlockDevice(encrypted=True, volume_type="gp3"),
+            monitoring=True,
+            ebs_optimized=True,
+            user_data=config.user_data,
+            tags={"Name": f"{name}-web"},
+            # A newer AMI in the parameter must not replace a running server on the next apply.
+            lifecycle={"ignore_changes": ["ami"]},
+        )
+        self.public_dns: str = self.instance.public_dns
+        self.public_ip: str = self.instance.public_ip
+
+    def add_security_group(self, security_group_id: str) -> None:
+        """Attach one more group to the instance, as the console's 'connect' does."""
+        self._security_group_ids.append(security_group_id)
+        self.instance.vpc_security_group_ids = list(self._security_group_ids)
