@@ -1,0 +1,34 @@
+# The two commands of the README: `make synth` and `make test`. Each sets everything up first.
+SHELL := /bin/bash
+export PIPENV_VENV_IN_PROJECT := 1
+export PIPENV_VERBOSITY := -1
+export TF_CLI_CONFIG_FILE := $(CURDIR)/.tools/terraformrc
+export CHECKPOINT_DISABLE := 1
+PY := .venv/bin/python
+NODE_BIN = $(shell $(PY) -c 'from constructs_lib.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
+# `pipenv run` in cdktf.json finds the project's environment through this.
+PIPENV_ENV = PYPI_INDEX_URL=unused
+
+.PHONY: setup setup-test synth cdktf-synth test unit-test validate clean
+
+setup:
+	scripts/setup.sh
+
+setup-test:
+	scripts/setup.sh --test
+
+synth: setup
+	$(PY) main.py
+
+# The same synthesis through the cdktf CLI (npm cdktf-cli 0.21.0), which runs cdktf.json's app command.
+cdktf-synth: setup
+	PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf synth
+
+test: setup-test
+	$(PY) -m pytest
+
+unit-test: setup
+	$(PY) -m pytest -m "not integration"
+
+clean:
+	rm -rf cdktf.out .cdktf.out.* .pytest_cache

@@ -1,0 +1,51 @@
+"""Shared fixtures: the default stack is synthesized once per session; every test reads that JSON."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+# The Makefile points Terraform at the offline provider mirror; do the same when pytest runs on its own.
+# Before any cdktf import: the jsii Node process (which runs terraform for Testing) inherits this environment.
+_project_cli_config = PROJECT_ROOT / ".tools" / "terraformrc"
+if not Path(os.environ.get("TF_CLI_CONFIG_FILE", "")).is_file() and _project_cli_config.is_file():
+    os.environ["TF_CLI_CONFIG_FILE"] = str(_project_cli_config)
+os.environ.setdefault("CHECKPOINT_DISABLE", "1")
+
+import constructs_lib  # noqa: E402,F401 - first of the project: Node from the wheel, lean provider import
+
+from synthesized import Synthesized, make_config  # noqa: E402
+
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """In CI every test must run: a skip there means a missing prerequisite, which is a failure."""
+    if os.environ.get("CI") != "true":
+        return
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter else []
+    if skipped:
+        reporter.write_line(f"CI forbids skips: {len(skipped)} test(s) skipped (missing prerequisites)", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session")
+def key_directory(tmp_path_factory) -> str:
+    return str(tmp_path_factory.mktemp("keys"))
+
+
+@pytest.fixture(scope="session")
+def dev(key_directory) -> Synthesized:
+    """The default (dev) stack, synthesized once for the session."""
+    return Synthesized(make_config(key_directory))
+
+
+@pytest.fixture(scope="session")
+def prod(key_directory) -> Synthesized:
+    return Synthesized(make_config(key_directory, {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}}))
+
+

@@ -1,0 +1,98 @@
+"""The TOML settings file: documented keys, profile defaults, and one clean error listing every problem."""
+
+import pytest
+
+from constructs_lib.settings_file import KEYS, load_stack_config, stack_config_from_document
+from constructs_lib.validation import ConfigError
+
+
+def problems_of(document) -> dict[str, str]:
+    with pytest.raises(ConfigError) as raised:
+        stack_config_from_document(document)
+    return {problem.key: problem.allowed for problem in raised.value.problems}
+
+
+def test_no_file_means_the_dev_defaults(monkeypatch):
+    monkeypatch.delenv("AURORA_WEB_CONFIG", raising=False)
+    config = load_stack_config()
+    assert (config.profile, config.region, config.name_prefix) == ("dev", "us-east-1", "aurora-web")
+    assert config.network.vpc_cidr == "10.0.0.0/16" and config.network.az_count == 2
+    assert config.web_server.instance_type == "t3.micro" and config.web_server.ssh_cidr is None
+    assert config.database.instance_class == "db.t3.medium" and config.database.reader_count == 1
+    assert config.database.database_name == "sample" and config.database.master_username == "admin"
+    assert config.database.identifier == "aurora-web-db-cluster"
+    assert config.database.deletion_protection is False
+
+
+def test_the_file_named_by_the_environment_is_read(tmp_path, monkeypatch):
+    settings = tmp_path / "aurora.toml"
+    settings.write_text('''
+profile = "prod"
+region = "eu-central-1"
+name_prefix = "shop"
+tags = { team = "web" }
+[network]
+vpc_cidr = "10.20.0.0/16"
+az_count = 3
+[web]
+instance_type = "t3.small"
+ssh_cidr = "198.51.100.0/24"
+[database]
+reader_count = 2
+backup_retention_days = 14
+database_name = "shop"
+master_username = "owner"
+''')
+    monkeypatch.setenv("AURORA_WEB_CONFIG", str(settings))
+    config = load_stack_config()
+    assert (config.profile, config.region, config.tags) == ("prod", "eu-central-1", {"team": "web"})
+    assert config.network.az_count == 3 and config.network.name == "shop"
+    assert config.web_server.ssh_cidr == "198.51.100.0/24"
+    assert config.key_pair.name == "shop-key"
+    assert config.database.identifier == "shop-db-cluster" and config.database.reader_count == 2
+    assert config.database.deletion_protection is True and config.database.skip_final_snapshot is False
+    assert config.connection.suffix == "shop"
+
+
+def test_explicit_keys_win_over_the_profile_defaults():
+    config = stack_config_from_document({"profile": "prod", "database": {"deletion_protection": False}})
+    assert config.database.deletion_protection is False and config.database.skip_final_snapshot is False
+
+
+def test_unknown_keys_get_a_did_you_mean():
+    problems = problems_of({"regoin": "us-east-1", "database": {"reader_cnt": 2}, "reader_count": 2})
+    assert "did you mean region?" in problems["regoin"]
+    assert "did you mean database.reader_count?" in problems["database.reader_cnt"]
+    assert "did you mean database.reader_count?" in problems["reader_count"]
+
+
+def test_wrong_types_and_values_are_all_reported_at_once():
+    problems = problems_of({"profile": "staging", "network": {"az_count": "two"},
+                            "database": {"reader_count": 99, "backup_retention_days": True}})
+    assert problems["profile"] == "must be one of dev, prod"
+    assert problems["network.az_count"] == "must be an integer"
+    assert problems["database.reader_count"] == "must be an integer from 0 to 15"
+    assert problems["database.backup_retention_days"] == "must be an integer"
+
+
+@pytest.mark.parametrize("content, message", [
+    (None, "file not found"),
+    ("region = ", "is not valid TOML"),
+    (b"\xff\xfe", "is not valid TOML"),
+])
+def test_unreadable_files_are_reported_by_path(tmp_path, content, message):
+    settings = tmp_path / "settings.toml"
+    if isinstance(content, bytes):
+        settings.write_bytes(content)
+    elif content is not None:
+        settings.write_text(content)
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(str(settings))
+    (problem,) = raised.value.problems
+    assert problem.key == "AURORA_WEB_CONFIG" and problem.value == str(settings) and message in problem.allowed
+
+
+def test_every_key_is_documented():
+    for section, keys in KEYS.items():
+        for name, key in keys.items():
+            assert key.doc and key.kind, f"{section}.{name}"

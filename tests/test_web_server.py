@@ -1,0 +1,86 @@
+"""The web server: AL2023 from SSM, t3.micro, public subnet, IMDSv2, encrypted root, HTTP open, SSH only if asked."""
+
+import pytest
+
+from constructs_lib.validation import ConfigError
+from constructs_lib.web_server import AMAZON_LINUX_2023_PARAMETER, WebServerConfig
+from synthesized import Synthesized, make_config, reference
+
+
+def web_group(stack):
+    return reference(stack.address("aws_security_group", "web-server_security-group"))
+
+
+def test_ami_comes_from_the_public_ssm_parameter(dev):
+    (name, parameter), = dev.data("aws_ssm_parameter").items()
+    assert parameter["name"] == AMAZON_LINUX_2023_PARAMETER
+    instance = dev.only("aws_instance")
+    assert instance["ami"] == "${data.aws_ssm_parameter." + name + ".insecure_value}"
+    assert not any(str(value).startswith("ami-") for value in instance.values())
+
+
+def test_instance_is_hardened(dev):
+    dev.has("aws_instance", {
+        "instance_type": "t3.micro",
+        "associate_public_ip_address": True,
+        "metadata_options": {"http_tokens": "required", "http_endpoint": "enabled"},
+        "root_block_device": {"encrypted": True},
+        "monitoring": True,
+        "ebs_optimized": True,
+    })
+
+
+def test_instance_sits_in_the_first_public_subnet(dev):
+    instance = dev.only("aws_instance")
+    subnet_name = instance["subnet_id"].split(".")[1]
+    assert dev.resources("aws_subnet")[subnet_name]["tags"]["Tier"] == "public"
+
+
+def test_instance_has_a_role_for_session_manager(dev):
+    instance = dev.only("aws_instance")
+    profile = dev.address("aws_iam_instance_profile", "instance-profile")
+    assert instance["iam_instance_profile"] == reference(profile, "name")
+    dev.has("aws_iam_role_policy_attachment", {"policy_arn": "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"})
+
+
+def test_http_is_open_to_the_world_and_ssh_is_absent_by_default(dev):
+    dev.has("aws_vpc_security_group_ingress_rule", {
+        "security_group_id": web_group(dev), "from_port": 80, "to_port": 80, "ip_protocol": "tcp", "cidr_ipv4": "0.0.0.0/0"})
+    assert not any(rule.get("from_port") == 22 for rule in dev.resources("aws_vpc_security_group_ingress_rule").values())
+
+
+def test_ssh_opens_only_to_the_configured_cidr(prod):
+    prod.has("aws_vpc_security_group_ingress_rule", {
+        "security_group_id": web_group(prod), "from_port": 22, "to_port": 22, "cidr_ipv4": "203.0.113.7/32"})
+    ssh_rules = [rule for rule in prod.resources("aws_vpc_security_group_ingress_rule").values() if rule["from_port"] == 22]
+    assert len(ssh_rules) == 1
+
+
+def test_web_egress_is_https_only(dev):
+    rules = [rule for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
+             if rule["security_group_id"] == web_group(dev)]
+    assert [(rule["ip_protocol"], rule["from_port"], rule["to_port"]) for rule in rules] == [("tcp", 443, 443)]
+
+
+@pytest.mark.parametrize("kind", ["aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"])
+def test_every_group_and_rule_has_a_description(dev, prod, kind):
+    for stack in (dev, prod):
+        for name, item in stack.resources(kind).items():
+            assert item.get("description", "").strip(), f"{kind}.{name} has no description"
+
+
+def test_instance_type_is_configurable(key_directory):
+    stack = Synthesized(make_config(key_directory, {"web": {"instance_type": "t3.small"}}))
+    stack.has("aws_instance", {"instance_type": "t3.small"})
+
+
+@pytest.mark.parametrize("settings, key", [
+    ({"instance_type": "huge"}, "instance_type"),
+    ({"ssh_cidr": "0.0.0.0"}, "ssh_cidr"),
+    ({"ssh_cidr": "my office"}, "ssh_cidr"),
+    ({"user_data": "x" * 20000}, "user_data"),
+])
+def test_bad_web_settings_are_refused(settings, key):
+    with pytest.raises(ConfigError) as raised:
+        WebServerConfig(**settings)
+    assert [problem.key for problem in raised.value.problems] == [key]
