@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
 from cdktf import TerraformResource
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import RdsClusterParameterGroup, RdsClusterParameterGroupParameter
@@ -26,6 +30,11 @@ DATABASE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MASTER_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 RESERVED_USERNAMES = {"rdsadmin", "root", "mysql", "mysql.sys", "mysql.session", "mysql.infoschema"}
 MAX_READERS = 15
+MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
+MAX_BACKTRACK_HOURS = 72
+# Aurora MySQL has no Performance Insights on these burstable classes.
+NO_PERFORMANCE_INSIGHTS = re.compile(r"^db\.(t2\.|t3\.|t4g\.(micro|small)$)")
+ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,9 @@ class AuroraClusterConfig:
     database_name: initial database. Default "sample".
     master_username: default "admin"; its password is generated and kept in Secrets Manager.
     deletion_protection: default True. skip_final_snapshot: default False.
+    backtrack_hours: rewind window, 0 (off) to 72. Default 24.
+    monitoring_interval_seconds: enhanced monitoring, one of 0 (off), 1, 5, 10, 15, 30, 60. Default 60.
+    performance_insights: default False (db.t3 classes do not support it; db.t4g.medium and larger do).
     """
 
     identifier: str = "aurora-web-db-cluster"
@@ -51,6 +63,9 @@ class AuroraClusterConfig:
     master_username: str = "admin"
     deletion_protection: bool = True
     skip_final_snapshot: bool = False
+    backtrack_hours: int = 24
+    monitoring_interval_seconds: int = 60
+    performance_insights: bool = False
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -72,8 +87,16 @@ class AuroraClusterConfig:
                        and self.master_username.lower() not in RESERVED_USERNAMES,
                        "master_username", self.master_username,
                        "must be 1 to 16 letters, digits or underscores, start with a letter, and not be a reserved name")
-        for key in ("deletion_protection", "skip_final_snapshot"):
+        for key in ("deletion_protection", "skip_final_snapshot", "performance_insights"):
             problems.check(isinstance(getattr(self, key), bool), key, getattr(self, key), "must be true or false")
+        problems.check(is_int(self.backtrack_hours) and 0 <= self.backtrack_hours <= MAX_BACKTRACK_HOURS,
+                       "backtrack_hours", self.backtrack_hours, f"must be an integer from 0 to {MAX_BACKTRACK_HOURS}")
+        problems.check(self.monitoring_interval_seconds in MONITORING_INTERVALS and is_int(self.monitoring_interval_seconds),
+                       "monitoring_interval_seconds", self.monitoring_interval_seconds,
+                       f"must be one of {', '.join(map(str, MONITORING_INTERVALS))}")
+        if self.performance_insights is True and isinstance(self.instance_class, str):
+            problems.check(not NO_PERFORMANCE_INSIGHTS.match(self.instance_class), "performance_insights", True,
+                           f"is not supported on {self.instance_class}; use db.t4g.medium or larger, or turn it off")
         problems.raise_if_any()
 
 
@@ -81,9 +104,10 @@ class AuroraCluster(Construct):
     """Attributes: cluster, writer, readers, endpoint, reader_endpoint, port, database_name, master_secret_arn."""
 
     def __init__(self, scope: Construct, id: str, config: AuroraClusterConfig, *, subnet_ids: list[str],
-                 availability_zones: list[str]) -> None:
+                 availability_zones: list[str], kms_key_arn: str | None = None) -> None:
         super().__init__(scope, id)
         self.config = config
+        self.kms_key_arn = kms_key_arn
         name = config.identifier
         self.subnet_group = DbSubnetGroup(
             self, "subnet-group", name=f"{name}-subnets", subnet_ids=subnet_ids,
@@ -114,6 +138,9 @@ class AuroraCluster(Construct):
             db_cluster_parameter_group_name=self.parameter_group.name,
             port=MYSQL_PORT,
             storage_encrypted=True,
+            kms_key_id=kms_key_arn,
+            master_user_secret_kms_key_id=kms_key_arn,
+            backtrack_window=config.backtrack_hours * 3600,
             backup_retention_period=config.backup_retention_days,
             copy_tags_to_snapshot=True,
             iam_database_authentication_enabled=True,
@@ -122,6 +149,7 @@ class AuroraCluster(Construct):
             skip_final_snapshot=config.skip_final_snapshot,
             final_snapshot_identifier=None if config.skip_final_snapshot else f"{name}-final",
         )
+        self.monitoring_role = self._monitoring_role() if config.monitoring_interval_seconds else None
         self.writer = self._instance("writer", 0, promotion_tier=0, availability_zones=availability_zones)
         self.readers = [
             self._instance(f"reader-{number}", number, promotion_tier=1, availability_zones=availability_zones,
@@ -134,6 +162,16 @@ class AuroraCluster(Construct):
         self.database_name: str = config.database_name
         self.master_secret_arn: str = self.cluster.master_user_secret.get(0).secret_arn
         self.cluster_arn: str = self.cluster.arn
+
+    def _monitoring_role(self) -> IamRole:
+        role = IamRole(
+            self, "monitoring-role", name_prefix=f"{self.config.identifier[:20]}-monitoring-",
+            description="Lets RDS enhanced monitoring publish OS metrics of the cluster's instances",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        )
+        IamRolePolicyAttachment(self, "monitoring-policy", role=role.name, policy_arn=ENHANCED_MONITORING_POLICY)
+        return role
 
     def _instance(self, role: str, index: int, *, promotion_tier: int, availability_zones: list[str],
                   after: RdsClusterInstance | None = None) -> RdsClusterInstance:
@@ -151,9 +189,29 @@ class AuroraCluster(Construct):
             promotion_tier=promotion_tier,
             auto_minor_version_upgrade=True,
             copy_tags_to_snapshot=True,
+            monitoring_interval=self.config.monitoring_interval_seconds,
+            monitoring_role_arn=self.monitoring_role.arn if self.monitoring_role else None,
+            performance_insights_enabled=self.config.performance_insights,
+            performance_insights_kms_key_id=self.kms_key_arn if self.config.performance_insights else None,
+            performance_insights_retention_period=7 if self.config.performance_insights else None,
             # The first instance created becomes the writer; readers wait for it.
             depends_on=[after] if after is not None else None,
         )
+
+    def grant_connect(self, role: IamRole) -> IamRolePolicy:
+        """Let `role` find the endpoints and read the master secret: this cluster and this secret only."""
+        statements = [
+            {"Sid": "FindTheCluster", "Effect": "Allow", "Action": ["rds:DescribeDBClusters"], "Resource": [self.cluster_arn]},
+            {"Sid": "ReadTheMasterSecret", "Effect": "Allow",
+             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+             "Resource": [self.master_secret_arn]},
+        ]
+        if self.kms_key_arn is not None:
+            statements.append({"Sid": "DecryptTheSecret", "Effect": "Allow", "Action": ["kms:Decrypt"],
+                               "Resource": [self.kms_key_arn],
+                               "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}})
+        return IamRolePolicy(self, "connect-grant", role=role.id, name=f"{self.config.identifier}-connect",
+                             policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
 
     def add_security_group(self, security_group_id: str) -> None:
         self._security_group_ids.append(security_group_id)

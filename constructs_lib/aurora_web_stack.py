@@ -10,7 +10,9 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from .aurora_cluster import AuroraCluster, AuroraClusterConfig
+from .backup_plan import BackupPlan, BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
+from .encryption_key import EncryptionKey, EncryptionKeyConfig
 from .key_pair import KeyPair, KeyPairConfig
 from .network import Network, NetworkConfig
 from .validation import ProblemList
@@ -35,6 +37,8 @@ class AuroraWebStackConfig:
     web_server: WebServerConfig = field(default_factory=WebServerConfig)
     database: AuroraClusterConfig = field(default_factory=AuroraClusterConfig)
     connection: Ec2AuroraConnectionConfig = field(default_factory=Ec2AuroraConnectionConfig)
+    customer_managed_key: bool = True
+    backup_plan: BackupPlanConfig | None = field(default_factory=BackupPlanConfig)
     state_path: str | None = None
 
     def __post_init__(self) -> None:
@@ -51,6 +55,16 @@ class AuroraWebStackConfig:
                                "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws:")
                 problems.check(isinstance(value, str) and len(value) <= 256, f"tags.{key}", value,
                                "tag values are strings of at most 256 characters")
+        problems.check(isinstance(self.customer_managed_key, bool), "customer_managed_key", self.customer_managed_key,
+                       "must be true or false")
+        if not self.network.uses_existing_vpc and isinstance(self.region, str):
+            for zone in self.network.availability_zones:
+                problems.check(zone[:-1] == self.region, "network.availability_zones", zone,
+                               f"must be a zone of the stack's region {self.region}")
+        if not self.web_server.public and not self.network.uses_existing_vpc:
+            problems.check(self.network.nat_gateway, "network.nat_gateway", self.network.nat_gateway,
+                           "must be true when web.public is false: a server without a public IP needs a NAT to reach "
+                           "its packages and AWS APIs")
         problems.raise_if_any()
 
 
@@ -69,16 +83,28 @@ class AuroraWebStack(TerraformStack):
                 "Project": config.name_prefix, "Profile": config.profile, "ManagedBy": "terraform", **config.tags,
             })],
         )
-        self.network = Network(self, "network", config.network)
+        self.encryption_key = (
+            EncryptionKey(self, "encryption-key", EncryptionKeyConfig(name=config.name_prefix))
+            if config.customer_managed_key else None
+        )
+        kms_key_arn = self.encryption_key.arn if self.encryption_key else None
+        self.network = Network(self, "network", config.network, kms_key_arn=kms_key_arn)
         self.key_pair = KeyPair(self, "key-pair", config.key_pair)
+        web_subnets = self.network.public_subnet_ids if config.web_server.public else self.network.private_subnet_ids
         self.web_server = WebServer(
             self, "web-server", config.web_server,
-            vpc_id=self.network.vpc_id, subnet_id=self.network.public_subnet_ids[0], key_name=self.key_pair.key_name,
+            vpc_id=self.network.vpc_id, subnet_id=web_subnets[0], key_name=self.key_pair.key_name,
         )
         self.database = AuroraCluster(
             self, "database", config.database,
             subnet_ids=self.network.private_subnet_ids,
             availability_zones=self.network.private_subnet_availability_zones,
+            kms_key_arn=kms_key_arn,
+        )
+        self.backup_plan = (
+            BackupPlan(self, "backup-plan", config.backup_plan, resource_arns=[self.database.cluster_arn],
+                       kms_key_arn=kms_key_arn)
+            if config.backup_plan is not None else None
         )
         self.connection = Ec2AuroraConnection(
             self, "connection", config.connection,
@@ -89,9 +115,9 @@ class AuroraWebStack(TerraformStack):
     def _outputs(self) -> None:
         web, database = self.web_server, self.database
         values = {
-            "web_public_dns": (web.public_dns, "Public DNS name of the web server"),
-            "web_public_ip": (web.public_ip, "Public IPv4 address of the web server"),
-            "web_url": (f"http://{web.public_dns}", "URL of the web app"),
+            "web_public_dns": (web.public_dns, "Public DNS name of the web server (empty when web.public is false)"),
+            "web_public_ip": (web.public_ip, "Public IPv4 address of the web server (empty when web.public is false)"),
+            "web_url": (f"http://{web.reachable_dns}", "URL of the web app (a private name when web.public is false)"),
             "ssh_command": (self._ssh_command(), "How to open a shell on the web server"),
             "key_pair_name": (self.key_pair.key_name, "EC2 key pair of the web server"),
             "writer_endpoint": (database.endpoint, "Aurora writer (cluster) endpoint"),
@@ -109,4 +135,4 @@ class AuroraWebStack(TerraformStack):
             return f"aws ssm start-session --region {self.config.region} --target {web.instance.id}"
         key = self.key_pair.private_key_path
         key_hint = str(key) if key is not None else f"<private key of {self.config.key_pair.name}>"
-        return f"ssh -i {key_hint} ec2-user@{web.public_dns}"
+        return f"ssh -i {key_hint} ec2-user@{web.reachable_dns}"

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 
-from cdktf import Fn, Token
-from cdktf_cdktf_provider_aws.data_aws_availability_zones import DataAwsAvailabilityZones
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
 from cdktf_cdktf_provider_aws.default_security_group import DefaultSecurityGroup
+from cdktf_cdktf_provider_aws.eip import Eip
 from cdktf_cdktf_provider_aws.internet_gateway import InternetGateway
+from cdktf_cdktf_provider_aws.nat_gateway import NatGateway
 from cdktf_cdktf_provider_aws.route import Route
 from cdktf_cdktf_provider_aws.route_table import RouteTable
 from cdktf_cdktf_provider_aws.route_table_association import RouteTableAssociation
@@ -17,9 +18,11 @@ from cdktf_cdktf_provider_aws.subnet import Subnet
 from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
+from .flow_logs import FlowLogs, FlowLogsConfig
 from .validation import AWS_RESOURCE_ID, ProblemList, is_int, parse_ipv4_network
 
 MAX_AZ_COUNT = 6
+AVAILABILITY_ZONE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]$")
 
 
 @dataclass(frozen=True)
@@ -28,26 +31,37 @@ class NetworkConfig:
 
     vpc_cidr: CIDR of the new VPC, /16 to /24. Default "10.0.0.0/16".
     az_count: availability zones to span, 2 to 6. Default 2.
+    availability_zones: their names, one per AZ, pinned so a zone AWS adds later never moves a subnet.
+        Default ("us-east-1a", "us-east-1b"); the settings file defaults to <region>a, <region>b, ...
     public_subnet_cidrs / private_subnet_cidrs: one CIDR per AZ; default: carved from vpc_cidr.
     existing_vpc_id: use this VPC instead of creating one (then both subnet id lists are required).
     existing_public_subnet_ids / existing_private_subnet_ids: subnets of that VPC, 2 or more AZs each.
+    nat_gateway: give the private subnets a way out (for a web server without a public IP). Default False.
+    flow_logs: VPC flow logs to an encrypted log group kept a year. Default True.
     """
 
     name: str = "aurora-web"
     vpc_cidr: str = "10.0.0.0/16"
     az_count: int = 2
+    availability_zones: tuple[str, ...] = ("us-east-1a", "us-east-1b")
     public_subnet_cidrs: tuple[str, ...] = ()
     private_subnet_cidrs: tuple[str, ...] = ()
     existing_vpc_id: str | None = None
     existing_public_subnet_ids: tuple[str, ...] = ()
     existing_private_subnet_ids: tuple[str, ...] = ()
+    nat_gateway: bool = False
+    flow_logs: bool = True
 
     def __post_init__(self) -> None:
         problems = ProblemList()
+        for key in ("nat_gateway", "flow_logs"):
+            problems.check(isinstance(getattr(self, key), bool), key, getattr(self, key), "must be true or false")
         if self.existing_vpc_id is None:
             self._check_new_vpc(problems)
         else:
             self._check_existing_vpc(problems)
+            problems.check(not self.nat_gateway, "nat_gateway", self.nat_gateway,
+                           "is for a new VPC only; an existing VPC's routing stays as it is")
         problems.raise_if_any()
 
     @property
@@ -77,6 +91,12 @@ class NetworkConfig:
             return
         for key in ("existing_public_subnet_ids", "existing_private_subnet_ids"):
             problems.check(not getattr(self, key), key, getattr(self, key), "needs existing_vpc_id to be set")
+        zones = self.availability_zones
+        if problems.check(len(zones) == self.az_count and len(set(zones)) == len(zones), "availability_zones",
+                          list(zones), f"must name {self.az_count} different zones, one per AZ (az_count)"):
+            for zone in zones:
+                problems.check(isinstance(zone, str) and bool(AVAILABILITY_ZONE.match(zone)), "availability_zones", zone,
+                               "must be availability zone names like \"us-east-1a\"")
         if vpc is None:
             return
         chosen: list[tuple[str, ipaddress.IPv4Network]] = []
@@ -120,13 +140,17 @@ class Network(Construct):
     Attributes: vpc_id, public_subnet_ids, private_subnet_ids, private_subnet_availability_zones.
     """
 
-    def __init__(self, scope: Construct, id: str, config: NetworkConfig) -> None:
+    def __init__(self, scope: Construct, id: str, config: NetworkConfig, *, kms_key_arn: str | None = None) -> None:
         super().__init__(scope, id)
         self.config = config
         if config.uses_existing_vpc:
             self._use_existing(config)
         else:
             self._create(config)
+        self.flow_logs = (
+            FlowLogs(self, "flow-logs", FlowLogsConfig(name=config.name), vpc_id=self.vpc_id, kms_key_arn=kms_key_arn)
+            if config.flow_logs else None
+        )
 
     def _use_existing(self, config: NetworkConfig) -> None:
         self.vpc_id: str = config.existing_vpc_id
@@ -139,7 +163,6 @@ class Network(Construct):
 
     def _create(self, config: NetworkConfig) -> None:
         name = config.name
-        zones = DataAwsAvailabilityZones(self, "available-zones", state="available")
         vpc = Vpc(
             self, "vpc",
             cidr_block=config.vpc_cidr,
@@ -156,23 +179,30 @@ class Network(Construct):
         private_table = RouteTable(self, "private-route-table", vpc_id=vpc.id, tags={"Name": f"{name}-private"})
 
         public_cidrs, private_cidrs = config.subnet_cidrs()
-        self.public_subnets = self._subnets("public", public_cidrs, vpc, zones, public_table)
-        self.private_subnets = self._subnets("private", private_cidrs, vpc, zones, private_table)
+        self.public_subnets = self._subnets("public", public_cidrs, vpc, public_table)
+        self.private_subnets = self._subnets("private", private_cidrs, vpc, private_table)
+        self.nat_gateway = None
+        if config.nat_gateway:
+            address = Eip(self, "nat-address", domain="vpc", tags={"Name": f"{name}-nat"}, depends_on=[gateway])
+            self.nat_gateway = NatGateway(self, "nat-gateway", allocation_id=address.allocation_id,
+                                          subnet_id=self.public_subnets[0].id, tags={"Name": f"{name}-nat"})
+            Route(self, "private-default-route", route_table_id=private_table.id, destination_cidr_block="0.0.0.0/0",
+                  nat_gateway_id=self.nat_gateway.id)
         self.vpc = vpc
         self.internet_gateway = gateway
         self.vpc_id = vpc.id
         self.public_subnet_ids = [subnet.id for subnet in self.public_subnets]
         self.private_subnet_ids = [subnet.id for subnet in self.private_subnets]
-        self.private_subnet_availability_zones = [subnet.availability_zone for subnet in self.private_subnets]
+        self.private_subnet_availability_zones = list(config.availability_zones)
 
-    def _subnets(self, tier: str, cidrs, vpc: Vpc, zones: DataAwsAvailabilityZones, table: RouteTable) -> list[Subnet]:
+    def _subnets(self, tier: str, cidrs, vpc: Vpc, table: RouteTable) -> list[Subnet]:
         subnets = []
         for index, cidr in enumerate(cidrs):
             subnet = Subnet(
                 self, f"{tier}-subnet-{index}",
                 vpc_id=vpc.id,
                 cidr_block=cidr,
-                availability_zone=Token.as_string(Fn.element(zones.names, index)),
+                availability_zone=self.config.availability_zones[index],
                 # Public addresses are given per instance, never by default to everything in a subnet.
                 map_public_ip_on_launch=False,
                 tags={"Name": f"{self.config.name}-{tier}-{index}", "Tier": tier},

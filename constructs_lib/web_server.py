@@ -28,7 +28,9 @@ class WebServerConfig:
 
     name: prefix of the instance, group and role names. Default "aurora-web".
     instance_type: EC2 instance type. Default "t3.micro".
-    ssh_cidr: IPv4 CIDR allowed to SSH (port 22). Default: none, so no SSH rule exists (use SSM).
+    ssh_cidr: IPv4 CIDR allowed to SSH (port 22), never 0.0.0.0/0. Default: none, so no SSH rule (use SSM).
+    http_cidrs: IPv4 CIDRs allowed to reach port 80. Default ("0.0.0.0/0",), as in the tutorial.
+    public: a public IPv4 address on the instance (it must sit in a public subnet). Default True.
     ami_parameter: public SSM parameter naming the AMI. Default: latest Amazon Linux 2023 x86_64.
     user_data: cloud-init script run at first boot. Default: none.
     """
@@ -36,6 +38,8 @@ class WebServerConfig:
     name: str = "aurora-web"
     instance_type: str = "t3.micro"
     ssh_cidr: str | None = None
+    http_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
+    public: bool = True
     ami_parameter: str = AMAZON_LINUX_2023_PARAMETER
     user_data: str | None = None
 
@@ -44,8 +48,15 @@ class WebServerConfig:
         problems.check(isinstance(self.instance_type, str) and bool(INSTANCE_TYPE.match(self.instance_type)),
                        "instance_type", self.instance_type, "must be an EC2 instance type like \"t3.micro\"")
         if self.ssh_cidr is not None:
-            problems.check(parse_ipv4_network(self.ssh_cidr) is not None, "ssh_cidr", self.ssh_cidr,
-                           "must be an IPv4 CIDR block like \"203.0.113.7/32\", or left unset for no SSH")
+            ssh_network = parse_ipv4_network(self.ssh_cidr)
+            if problems.check(ssh_network is not None, "ssh_cidr", self.ssh_cidr,
+                              "must be an IPv4 CIDR block like \"203.0.113.7/32\", or left unset for no SSH"):
+                problems.check(ssh_network.prefixlen > 0, "ssh_cidr", self.ssh_cidr,
+                               "SSH is never opened to the whole internet; name your admin network, or use Session Manager")
+        for cidr in self.http_cidrs:
+            problems.check(parse_ipv4_network(cidr) is not None, "http_cidrs", cidr,
+                           "must be IPv4 CIDR blocks like \"0.0.0.0/0\" or \"10.0.0.0/16\"")
+        problems.check(isinstance(self.public, bool), "public", self.public, "must be true or false")
         problems.check(isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
                        "ami_parameter", self.ami_parameter, "must be a public AMI parameter under /aws/service/")
         if self.user_data is not None:
@@ -56,7 +67,7 @@ class WebServerConfig:
 
 
 class WebServer(Construct):
-    """Attributes: instance, security_group, role, public_dns, public_ip; add_security_group() for connections."""
+    """Attributes: instance, security_group, role, public_dns, public_ip, reachable_dns; add_security_group()."""
 
     def __init__(self, scope: Construct, id: str, config: WebServerConfig, *, vpc_id: str, subnet_id: str,
                  key_name: str) -> None:
@@ -65,10 +76,11 @@ class WebServer(Construct):
         name = config.name
         self.security_group = new_security_group(
             self, "security-group", name=f"{name}-web", vpc_id=vpc_id,
-            description="Web server: HTTP from anywhere, SSH only from the admin CIDR, HTTPS out for packages and AWS APIs",
+            description="Web server: HTTP from the allowed CIDRs, SSH only from the admin CIDR, HTTPS out for packages and AWS APIs",
         )
-        allow_tcp_in(self, "http-in", group=self.security_group, port=80, from_cidr="0.0.0.0/0",
-                     description="HTTP from anywhere to the web app")
+        for index, cidr in enumerate(config.http_cidrs):
+            allow_tcp_in(self, f"http-in-{index}", group=self.security_group, port=80, from_cidr=cidr,
+                         description="HTTP to the web app from anywhere" if cidr == "0.0.0.0/0" else f"HTTP to the web app from {cidr}")
         if config.ssh_cidr is not None:
             allow_tcp_in(self, "ssh-in", group=self.security_group, port=22, from_cidr=config.ssh_cidr,
                          description="SSH from the configured admin CIDR only")
@@ -94,7 +106,7 @@ class WebServer(Construct):
             instance_type=config.instance_type,
             subnet_id=subnet_id,
             key_name=key_name,
-            associate_public_ip_address=True,
+            associate_public_ip_address=config.public,
             iam_instance_profile=profile.name,
             vpc_security_group_ids=list(self._security_group_ids),
             metadata_options=InstanceMetadataOptions(http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1),
@@ -108,6 +120,8 @@ class WebServer(Construct):
         )
         self.public_dns: str = self.instance.public_dns
         self.public_ip: str = self.instance.public_ip
+        # Without a public address, the private name is how it is reached (through a load balancer or SSM).
+        self.reachable_dns: str = self.instance.public_dns if config.public else self.instance.private_dns
 
     def add_security_group(self, security_group_id: str) -> None:
         """Attach one more group to the instance, as the console's 'connect' does."""

@@ -55,4 +55,15 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
+# checkov, for the security scan tests, in its own environment: its pins clash with ours.
+if [ "${1:-}" = "--test" ]; then
+  checkov_version=$(cat tools/checkov-version)
+  if ! .tools/checkov/bin/checkov --version 2>/dev/null | grep -qx "$checkov_version"; then
+    echo "setup: installing checkov $checkov_version into .tools/checkov"
+    rm -rf .tools/checkov && "$python" -m venv .tools/checkov
+    env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+      .tools/checkov/bin/pip install --quiet --index-url "$PYPI_INDEX_URL" "checkov==$checkov_version"
+  fi
+fi
+
 scripts/terraform_cli_config.sh

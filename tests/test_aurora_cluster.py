@@ -116,3 +116,34 @@ def test_bad_database_settings_are_refused(settings, key):
     with pytest.raises(ConfigError) as raised:
         AuroraClusterConfig(**settings)
     assert [problem.key for problem in raised.value.problems] == [key]
+
+
+def test_backtrack_and_enhanced_monitoring_in_both_profiles(dev, prod):
+    for stack in (dev, prod):
+        stack.has("aws_rds_cluster", {"backtrack_window": 24 * 3600})
+        role = reference(stack.address("aws_iam_role", "monitoring-role"), "arn")
+        for instance in stack.resources("aws_rds_cluster_instance").values():
+            assert instance["monitoring_interval"] == 60 and instance["monitoring_role_arn"] == role
+        stack.has("aws_iam_role_policy_attachment", {
+            "policy_arn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"})
+
+
+def test_prod_runs_performance_insights_on_a_class_that_supports_it(dev, prod):
+    for instance in prod.resources("aws_rds_cluster_instance").values():
+        assert instance["instance_class"] == "db.t4g.medium"
+        assert instance["performance_insights_enabled"] is True
+    for instance in dev.resources("aws_rds_cluster_instance").values():
+        assert instance["performance_insights_enabled"] is False
+
+
+@pytest.mark.parametrize("instance_class", ["db.t3.medium", "db.t2.medium", "db.t4g.small"])
+def test_performance_insights_on_an_unsupported_class_is_refused(instance_class):
+    with pytest.raises(ConfigError) as raised:
+        AuroraClusterConfig(instance_class=instance_class, performance_insights=True)
+    assert f"is not supported on {instance_class}" in str(raised.value)
+
+
+def test_no_public_access_on_any_instance(dev, prod):
+    for stack in (dev, prod):
+        for instance in stack.resources("aws_rds_cluster_instance").values():
+            assert instance["publicly_accessible"] is False

@@ -31,7 +31,8 @@ def test_all_outputs_are_declared_and_point_at_the_right_resources(dev):
 def test_ssh_command_uses_session_manager_without_ssh_and_the_key_with_it(dev, prod):
     assert dev.json["output"]["ssh_command"]["value"].startswith("aws ssm start-session --region us-east-1 --target ${aws_instance.")
     assert prod.json["output"]["ssh_command"]["value"].startswith("ssh -i ")
-    assert prod.json["output"]["ssh_command"]["value"].endswith("aurora-web-key.pem ec2-user@${" + prod.address("aws_instance", "instance") + ".public_dns}")
+    # prod's server has no public address: SSH goes to its private name (VPN or peered network).
+    assert prod.json["output"]["ssh_command"]["value"].endswith("aurora-web-key.pem ec2-user@${" + prod.address("aws_instance", "instance") + ".private_dns}")
 
 
 def test_provider_carries_the_region_and_default_tags(key_directory):

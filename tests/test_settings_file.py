@@ -96,3 +96,12 @@ def test_every_key_is_documented():
     for section, keys in KEYS.items():
         for name, key in keys.items():
             assert key.doc and key.kind, f"{section}.{name}"
+
+
+@pytest.mark.parametrize("profile, expected", [("dev", False), ("prod", True)])
+def test_profile_defaults_reach_every_section_including_the_top_level(profile, expected):
+    config = stack_config_from_document({"profile": profile})
+    assert config.customer_managed_key is expected
+    assert config.network.flow_logs is expected and config.network.nat_gateway is expected
+    assert config.web_server.public is not expected
+    assert config.database.performance_insights is expected and (config.backup_plan is not None) is expected

@@ -84,3 +84,30 @@ def test_bad_web_settings_are_refused(settings, key):
     with pytest.raises(ConfigError) as raised:
         WebServerConfig(**settings)
     assert [problem.key for problem in raised.value.problems] == [key]
+
+
+def test_prod_server_has_no_public_address_and_reaches_out_through_the_nat(prod):
+    instance = prod.only("aws_instance")
+    assert instance["associate_public_ip_address"] is False
+    assert prod.resources("aws_subnet")[instance["subnet_id"].split(".")[1]]["tags"]["Tier"] == "private"
+    nat = prod.address("aws_nat_gateway", "nat-gateway")
+    prod.has("aws_route", {"destination_cidr_block": "0.0.0.0/0", "nat_gateway_id": reference(nat),
+                           "route_table_id": reference(prod.address("aws_route_table", "private-route-table"))})
+
+
+def test_prod_http_comes_from_inside_the_vpc_only(prod):
+    http = [rule for rule in prod.resources("aws_vpc_security_group_ingress_rule").values() if rule["from_port"] == 80]
+    assert [rule["cidr_ipv4"] for rule in http] == ["10.0.0.0/16"]
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_ssh_from_the_whole_internet_is_refused(key_directory, profile):
+    with pytest.raises(ConfigError) as raised:
+        make_config(key_directory, {"profile": profile, "web": {"ssh_cidr": "0.0.0.0/0"}})
+    assert "web.ssh_cidr = '0.0.0.0/0': SSH is never opened to the whole internet" in str(raised.value)
+
+
+def test_a_private_server_without_a_nat_is_refused(key_directory):
+    with pytest.raises(ConfigError) as raised:
+        make_config(key_directory, {"web": {"public": False}})
+    assert "network.nat_gateway = False: must be true when web.public is false" in str(raised.value)

@@ -1,0 +1,60 @@
+"""VPC flow logs into an encrypted CloudWatch log group kept for a year, written by a role that can do only that."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.flow_log import FlowLog
+from cdktf_cdktf_provider_aws.iam_role import IamRole
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from constructs import Construct
+
+from .validation import ProblemList
+
+# CloudWatch Logs accepts only these retention periods; a year or more is what auditors ask for.
+RETENTION_DAYS = (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+
+
+@dataclass(frozen=True)
+class FlowLogsConfig:
+    """name: prefix of the log group and role. retention_days: 365 (default) or another CloudWatch period >= 1 year."""
+
+    name: str = "aurora-web"
+    retention_days: int = 365
+
+    def __post_init__(self) -> None:
+        problems = ProblemList()
+        problems.check(self.retention_days in RETENTION_DAYS, "retention_days", self.retention_days,
+                       f"must be one of {', '.join(map(str, RETENTION_DAYS))}")
+        problems.raise_if_any()
+
+
+class FlowLogs(Construct):
+    """Attributes: log_group, flow_log."""
+
+    def __init__(self, scope: Construct, id: str, config: FlowLogsConfig, *, vpc_id: str, kms_key_arn: str) -> None:
+        super().__init__(scope, id)
+        self.log_group = CloudwatchLogGroup(
+            self, "log-group", name=f"/{config.name}/vpc-flow-logs",
+            retention_in_days=config.retention_days, kms_key_id=kms_key_arn,
+        )
+        role = IamRole(
+            self, "role", name_prefix=f"{config.name}-flow-logs-",
+            description="Lets VPC Flow Logs write to its one log group",
+            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+        )
+        IamRolePolicy(
+            self, "write-log-group", role=role.id, name="write-flow-logs",
+            policy=json.dumps({"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow",
+                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                "Resource": [self.log_group.arn, f"{self.log_group.arn}:*"],
+            }]}),
+        )
+        self.flow_log = FlowLog(
+            self, "flow-log", vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
+            log_destination=self.log_group.arn, iam_role_arn=role.arn, max_aggregation_interval=60,
+        )

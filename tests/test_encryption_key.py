@@ -1,0 +1,38 @@
+"""prod's customer-managed key: rotating, and used by storage, the secret, Performance Insights, backups and logs."""
+
+import json
+
+from synthesized import reference
+
+
+def key_arn(stack):
+    return reference(stack.address("aws_kms_key", "encryption-key"), "arn")
+
+
+def test_prod_has_one_rotating_key_with_an_alias(prod):
+    prod.has("aws_kms_key", {"enable_key_rotation": True, "deletion_window_in_days": 30})
+    prod.has("aws_kms_alias", {"name": "alias/aurora-web"})
+
+
+def test_key_policy_delegates_to_iam_and_admits_only_this_accounts_log_groups(prod):
+    policy = json.loads(prod.only("aws_kms_key")["policy"])
+    principals = [statement["Principal"] for statement in policy["Statement"]]
+    assert {"AWS": "arn:${data.aws_partition." + next(iter(prod.data("aws_partition"))) + ".partition}:iam::${data.aws_caller_identity."
+            + next(iter(prod.data("aws_caller_identity"))) + ".account_id}:root"} in principals
+    logs = next(statement for statement in policy["Statement"] if "Service" in statement["Principal"])
+    assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
+
+
+def test_everything_at_rest_in_prod_uses_the_key(prod):
+    arn = key_arn(prod)
+    prod.has("aws_rds_cluster", {"kms_key_id": arn, "master_user_secret_kms_key_id": arn})
+    for instance in prod.resources("aws_rds_cluster_instance").values():
+        assert instance["performance_insights_kms_key_id"] == arn
+    prod.has("aws_backup_vault", {"kms_key_arn": arn})
+    prod.has("aws_cloudwatch_log_group", {"kms_key_id": arn})
+
+
+def test_dev_uses_aws_managed_keys(dev):
+    assert not dev.resources("aws_kms_key")
+    assert "kms_key_id" not in dev.only("aws_rds_cluster")
+    assert dev.only("aws_rds_cluster")["storage_encrypted"] is True

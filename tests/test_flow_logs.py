@@ -1,0 +1,34 @@
+"""VPC flow logs (prod): all traffic, to an encrypted log group kept a year, by a role scoped to that group."""
+
+import json
+
+import pytest
+
+from constructs_lib.flow_logs import FlowLogsConfig
+from constructs_lib.validation import ConfigError
+from synthesized import reference
+
+
+def test_prod_logs_all_vpc_traffic_to_a_year_long_group(prod):
+    group = prod.address("aws_cloudwatch_log_group", "flow-logs")
+    prod.has("aws_flow_log", {"vpc_id": reference(prod.address("aws_vpc", "vpc")), "traffic_type": "ALL",
+                              "log_destination": reference(group, "arn"), "log_destination_type": "cloud-watch-logs"})
+    prod.has("aws_cloudwatch_log_group", {"retention_in_days": 365})
+
+
+def test_flow_log_role_can_write_to_its_group_only(prod):
+    group_arn = reference(prod.address("aws_cloudwatch_log_group", "flow-logs"), "arn")
+    policy = json.loads(next(policy for name, policy in prod.resources("aws_iam_role_policy").items()
+                             if "flow-logs" in name)["policy"])
+    (statement,) = policy["Statement"]
+    assert statement["Resource"] == [group_arn, group_arn + ":*"]
+    assert all(action.startswith("logs:") for action in statement["Action"])
+
+
+def test_dev_has_no_flow_logs(dev):
+    assert not dev.resources("aws_flow_log")
+
+
+def test_retention_must_be_a_year_or_more():
+    with pytest.raises(ConfigError):
+        FlowLogsConfig(retention_days=30)
