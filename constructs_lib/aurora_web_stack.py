@@ -57,7 +57,7 @@ class AuroraWebStackConfig:
                                "tag values are strings of at most 256 characters")
         problems.check(isinstance(self.customer_managed_key, bool), "customer_managed_key", self.customer_managed_key,
                        "must be true or false")
-        if not self.network.uses_existing_vpc and isinstance(self.region, str):
+        if not self.network.uses_existing_vpc and isinstance(self.region, str) and REGION.match(self.region):
             for zone in self.network.availability_zones:
                 problems.check(zone[:-1] == self.region, "network.availability_zones", zone,
                                f"must be a zone of the stack's region {self.region}")

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .aurora_cluster import AuroraClusterConfig
-from .aurora_web_stack import AuroraWebStackConfig
+from .aurora_web_stack import REGION, AuroraWebStackConfig
 from .backup_plan import BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnectionConfig
 from .key_pair import KeyPairConfig
@@ -147,14 +147,17 @@ def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig
     region = top.get("region", AuroraWebStackConfig.region)
     if "availability_zones" in network:
         network.setdefault("az_count", len(network["availability_zones"]))
-    elif isinstance(region, str):
+    elif isinstance(region, str) and REGION.match(region):
         network["availability_zones"] = [f"{region}{letter}" for letter in "abcdef"[: network.get("az_count", 2)]]
 
-    def build(section: str, factory, **values):
+    def build(section: str, factory, renamed: dict[str, str] | None = None, **values):
+        """Make one config; its problems are reported under the file's own key names."""
         try:
             return factory(**values)
         except ConfigError as error:
-            problems.extend(error.under(section).problems)
+            for problem in error.problems:
+                key = (renamed or {}).get(problem.key, problem.key)
+                problems.append(Problem(key, problem.value, problem.allowed).under(section))
             return None
 
     parts = {
@@ -163,7 +166,7 @@ def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig
             _pick(web, "public_key_path", "key_directory"))),
         "web_server": build("web", WebServerConfig, name=prefix,
                             **_tuples(_pick(web, "instance_type", "ssh_cidr", "http_cidrs", "public"))),
-        "database": build("database", AuroraClusterConfig,
+        "database": build("database", AuroraClusterConfig, renamed={"identifier": "cluster_identifier"},
                           identifier=database.pop("cluster_identifier", f"{prefix}-db-cluster"), **database),
         "connection": build("", Ec2AuroraConnectionConfig, suffix=prefix),
         "backup_plan": build("database", BackupPlanConfig, name=prefix) if backup_plan else None,

@@ -16,10 +16,18 @@ class Problem:
     allowed: str
 
     def render(self) -> str:
-        return f"{self.key} = {self.value!r}: {self.allowed}"
+        return f"{display_key(self.key)} = {self.value!r}: {self.allowed}"
 
     def under(self, section: str) -> "Problem":
         return Problem(f"{section}.{self.key}" if section else self.key, self.value, self.allowed)
+
+
+_BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+
+
+def display_key(key: str) -> str:
+    """A dotted key as TOML would write it: segments that are not bare keys are quoted."""
+    return ".".join(part if _BARE_KEY.match(part) else '"' + part.replace('"', '\\"') + '"' for part in key.split("."))
 
 
 class ConfigError(ValueError):
