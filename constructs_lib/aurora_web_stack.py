@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from cdktf import LocalBackend, TerraformOutput, TerraformStack
+from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
@@ -15,6 +15,7 @@ from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfi
 from .encryption_key import EncryptionKey, EncryptionKeyConfig
 from .key_pair import KeyPair, KeyPairConfig
 from .network import Network, NetworkConfig
+from .state_backend import StateBackendConfig, configure_backend
 from .validation import ProblemList
 from .web_server import WebServer, WebServerConfig
 
@@ -39,7 +40,7 @@ class AuroraWebStackConfig:
     connection: Ec2AuroraConnectionConfig = field(default_factory=Ec2AuroraConnectionConfig)
     customer_managed_key: bool = True
     backup_plan: BackupPlanConfig | None = field(default_factory=BackupPlanConfig)
-    state_path: str | None = None
+    state: StateBackendConfig = field(default_factory=StateBackendConfig)
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -74,9 +75,7 @@ class AuroraWebStack(TerraformStack):
     def __init__(self, scope: Construct, id: str, config: AuroraWebStackConfig) -> None:
         super().__init__(scope, id)
         self.config = config
-        # Relative to the stack's directory (cdktf.out/stacks/<id>): the state sits at the project root,
-        # survives re-synthesis, and no absolute path of this machine enters the JSON.
-        LocalBackend(self, path=config.state_path or f"../../../terraform.{id}.tfstate")
+        configure_backend(self, id, config.state, default_region=config.region)
         AwsProvider(
             self, "aws", region=config.region,
             default_tags=[AwsProviderDefaultTags(tags={

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import difflib
 import os
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +17,7 @@ from .backup_plan import BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnectionConfig
 from .key_pair import KeyPairConfig
 from .network import NetworkConfig
+from .state_backend import StateBackendConfig
 from .validation import ConfigError, Problem
 from .web_server import WebServerConfig
 
@@ -78,6 +81,19 @@ KEYS: dict[str, dict[str, Key]] = {
 }
 
 # dev: the tutorial's stack, cheap and easy to tear down. prod: every control the scanners ask for.
+# Read once for the whole app, not per environment.
+APP_KEYS: dict[str, dict[str, Key]] = {
+    "state": {
+        "backend": Key("string", "local", "`local`: terraform.<stack>.tfstate at the project root; `s3`: the S3 backend"),
+        "bucket": Key("string", None, "S3 bucket of the state (backend = \"s3\")"),
+        "key_prefix": Key("string", "aurora-web", "the state's key is <key_prefix>/<stack>.tfstate"),
+        "region": Key("string", "the stack's region", "region of the bucket"),
+        "use_lockfile": Key("boolean", True, "S3's native lock file (Terraform >= 1.10); the state is always encrypted"),
+    },
+}
+ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+STACK_SECTIONS = tuple(KEYS)
+
 PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "dev": {
         "": {"customer_managed_key": False},
@@ -107,11 +123,80 @@ _TYPE_CHECKS = {
 
 
 def load_stack_config(path: str | None = None) -> AuroraWebStackConfig:
-    """The config the file at `path` (else $AURORA_WEB_CONFIG, else none: all defaults) describes."""
+    """The one stack the file describes (a file with [environments] describes several: see load_app_config)."""
+    stacks = load_app_config(path)
+    if len(stacks) != 1:
+        raise ConfigError([Problem("environments", sorted(stacks), "describes several stacks; use load_app_config")])
+    return next(iter(stacks.values()))
+
+
+def load_app_config(path: str | None = None) -> dict[str, AuroraWebStackConfig]:
+    """Stack name -> config, from the file at `path` (else $AURORA_WEB_CONFIG, else none: one dev stack)."""
     if path is None:
         path = os.environ.get(CONFIG_ENV_VAR) or None
     document = read_toml(path) if path is not None else {}
-    return stack_config_from_document(document)
+    return app_config_from_document(document)
+
+
+def app_config_from_document(document: dict[str, Any]) -> dict[str, AuroraWebStackConfig]:
+    """One stack, or one per [environments.<name>] table (each overriding the top level); all problems at once."""
+    document = copy.deepcopy(document)
+    problems: list[Problem] = []
+    environments = document.pop("environments", None)
+    state = _state_config(document.pop("state", {}), problems)
+    try:
+        base = stack_config_from_document(document, state=state)
+    except ConfigError as error:
+        problems.extend(error.problems)
+        base = None
+    if environments is None:
+        if problems:
+            raise ConfigError(problems)
+        return {base.name_prefix: base}
+    if not isinstance(environments, dict) or not environments:
+        raise ConfigError(problems + [Problem("environments", environments,
+                                              "must hold one table per environment, e.g. [environments.dev]")])
+    stacks: dict[str, AuroraWebStackConfig] = {}
+    seen = {(problem.key, repr(problem.value), problem.allowed) for problem in problems}
+    for name, overrides in environments.items():
+        where = f"environments.{name}"
+        if not ENVIRONMENT_NAME.match(name):
+            problems.append(Problem(where, name, "environment names are 1 to 32 lowercase letters, digits and hyphens"))
+            continue
+        if not isinstance(overrides, dict):
+            problems.append(Problem(where, overrides, "must be a table of the same keys as the top level"))
+            continue
+        merged = _deep_merge(document, overrides)
+        if "name_prefix" not in overrides:
+            merged["name_prefix"] = f"{document.get('name_prefix', AuroraWebStackConfig.name_prefix)}-{name}"
+        try:
+            stacks[name] = stack_config_from_document(merged, state=state)
+        except ConfigError as error:
+            # A problem of the shared top level is reported once, under its own key; the rest under the environment.
+            problems.extend(problem.under(where) for problem in error.problems
+                            if (problem.key, repr(problem.value), problem.allowed) not in seen)
+    if problems:
+        raise ConfigError(_unique(problems))
+    return stacks
+
+
+def _state_config(table: Any, problems: list[Problem]) -> StateBackendConfig:
+    values = _section({"state": table}, "state", problems, APP_KEYS)
+    try:
+        return StateBackendConfig(**values)
+    except ConfigError as error:
+        problems.extend(error.under("state").problems)
+        return StateBackendConfig()
+
+
+def _deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "tags":
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
 
 
 def read_toml(path: str) -> dict[str, Any]:
@@ -131,10 +216,10 @@ def read_toml(path: str) -> dict[str, Any]:
     raise ConfigError([Problem(CONFIG_ENV_VAR, path, problem)])
 
 
-def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig:
+def stack_config_from_document(document: dict[str, Any], state: StateBackendConfig | None = None) -> AuroraWebStackConfig:
     """Check keys and types first, then let each construct config check its own values; raise all problems at once."""
     problems: list[Problem] = []
-    sections = {name: _section(document, name, problems) for name in KEYS}
+    sections = {name: _section(document, name, problems) for name in STACK_SECTIONS}
     profile = sections[""].get("profile", "dev")
     for section, defaults in PROFILE_DEFAULTS.get(profile, {}).items():
         sections[section] = {**defaults, **sections[section]}
@@ -173,6 +258,8 @@ def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig
     }
     if backup_plan and parts["backup_plan"] is None:
         parts.pop("backup_plan")
+    if state is not None:
+        parts["state"] = state
     stack = build("", AuroraWebStackConfig, **top, **{key: value for key, value in parts.items()
                                                       if value is not None or key == "backup_plan"})
     if problems:
@@ -180,20 +267,21 @@ def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig
     return stack
 
 
-def _section(document: dict[str, Any], name: str, problems: list[Problem]) -> dict[str, Any]:
+def _section(document: dict[str, Any], name: str, problems: list[Problem],
+             schema: dict[str, dict[str, Key]] = KEYS) -> dict[str, Any]:
     """The section's known, well-typed keys; unknown keys and wrong types become problems."""
     table = document if name == "" else document.get(name, {})
     if not isinstance(table, dict):
         problems.append(Problem(name, table, "must be a table, e.g. [" + name + "]"))
         return {}
-    known = KEYS[name]
+    known = schema[name]
     values: dict[str, Any] = {}
     for key, value in table.items():
-        if name == "" and key in KEYS and key:
+        if name == "" and (key in KEYS or key in APP_KEYS or key == "environments") and key:
             continue  # a section, read on its own
         dotted = f"{name}.{key}" if name else key
         if key not in known:
-            problems.append(Problem(dotted, value, _unknown_key_hint(name, key)))
+            problems.append(Problem(dotted, value, _unknown_key_hint(name, key, schema)))
             continue
         is_right_type, expectation = _TYPE_CHECKS[known[key].kind]
         if not is_right_type(value):
@@ -203,10 +291,11 @@ def _section(document: dict[str, Any], name: str, problems: list[Problem]) -> di
     return values
 
 
-def _unknown_key_hint(section: str, key: str) -> str:
-    everywhere = [f"{name}.{known}" if name else known for name, keys in KEYS.items() for known in keys]
-    everywhere += [f"[{name}]" for name in KEYS if name]
-    here = list(KEYS[section])
+def _unknown_key_hint(section: str, key: str, schema: dict[str, dict[str, Key]] = KEYS) -> str:
+    every_section = {**KEYS, **APP_KEYS}
+    everywhere = [f"{name}.{known}" if name else known for name, keys in every_section.items() for known in keys]
+    everywhere += [f"[{name}]" for name in every_section if name] + ["[environments.<name>]"]
+    here = list(schema[section])
     close = difflib.get_close_matches(key, here, n=1, cutoff=0.6)
     if close:
         suggestion = f"{section}.{close[0]}" if section else close[0]

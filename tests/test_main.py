@@ -137,3 +137,14 @@ def test_cdktf_cli_synth_reports_bad_config_without_a_traceback(cdktf_cli, tmp_p
     assert result.returncode != 0
     assert "regoin = 'us-east-1': unknown key in the top level; did you mean region?" in output
     assert "Traceback" not in output
+
+
+def test_environments_file_synthesizes_one_stack_each(tmp_path):
+    directory = project_copy(tmp_path)
+    result = run_main(directory, PROJECT_ROOT / "examples" / "environments.toml")
+    assert result.returncode == 0, result.stderr
+    stacks = directory / "cdktf.out" / "stacks"
+    assert sorted(path.name for path in stacks.iterdir()) == ["dev", "prod"]
+    backends = {name: json.loads((stacks / name / "cdk.tf.json").read_text())["terraform"]["backend"]["local"]["path"]
+                for name in ("dev", "prod")}
+    assert backends == {"dev": "../../../terraform.dev.tfstate", "prod": "../../../terraform.prod.tfstate"}

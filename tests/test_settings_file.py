@@ -105,3 +105,40 @@ def test_profile_defaults_reach_every_section_including_the_top_level(profile, e
     assert config.network.flow_logs is expected and config.network.nat_gateway is expected
     assert config.web_server.public is not expected
     assert config.database.performance_insights is expected and (config.backup_plan is not None) is expected
+
+
+def test_environments_give_one_stack_each_overriding_the_top_level():
+    from constructs_lib.settings_file import app_config_from_document
+
+    stacks = app_config_from_document({
+        "name_prefix": "shop", "region": "eu-west-1", "database": {"reader_count": 2, "backup_retention_days": 9},
+        "environments": {"dev": {"profile": "dev"},
+                         "prod": {"profile": "prod", "database": {"reader_count": 3}, "tags": {"env": "prod"}}},
+        "state": {"backend": "s3", "bucket": "team-state"},
+    })
+    assert sorted(stacks) == ["dev", "prod"]
+    dev, prod = stacks["dev"], stacks["prod"]
+    assert (dev.name_prefix, prod.name_prefix) == ("shop-dev", "shop-prod")
+    assert dev.database.reader_count == 2 and prod.database.reader_count == 3
+    assert prod.database.backup_retention_days == 9, "a section is merged key by key, not replaced"
+    assert prod.database.identifier == "shop-prod-db-cluster" and prod.tags == {"env": "prod"}
+    assert dev.profile == "dev" and prod.database.deletion_protection is True
+    assert dev.state.backend == prod.state.backend == "s3"
+
+
+def test_environment_problems_name_the_environment_and_shared_problems_appear_once():
+    from constructs_lib.settings_file import app_config_from_document
+
+    with pytest.raises(ConfigError) as raised:
+        app_config_from_document({"regoin": "x", "environments": {
+            "dev": {}, "prod": {"database": {"reader_count": 99}}, "Bad Name": {}}})
+    keys = [problem.key for problem in raised.value.problems]
+    assert keys.count("regoin") == 1
+    assert "environments.prod.database.reader_count" in keys
+    assert "environments.Bad Name" in keys
+
+
+def test_without_environments_the_stack_is_named_after_the_prefix():
+    from constructs_lib.settings_file import app_config_from_document
+
+    assert list(app_config_from_document({"name_prefix": "shop"})) == ["shop"]

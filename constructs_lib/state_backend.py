@@ -1,0 +1,64 @@
+"""Where each stack keeps its Terraform state: a local file per stack, or S3 with S3's own lock file."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from cdktf import LocalBackend, S3Backend, TerraformStack
+
+from .validation import ProblemList
+
+BACKENDS = ("local", "s3")
+BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)$")
+KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
+REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+
+@dataclass(frozen=True)
+class StateBackendConfig:
+    """backend: "local" (default) or "s3".
+
+    local: the state is terraform.<stack>.tfstate at the project root (a relative path: no machine path in the JSON).
+    s3: bucket (required), key_prefix (default "aurora-web": the key is <key_prefix>/<stack>.tfstate),
+        region (default: the stack's region), use_lockfile (default true: S3's native lock file, Terraform >= 1.10),
+        always encrypted.
+    """
+
+    backend: str = "local"
+    bucket: str | None = None
+    key_prefix: str = "aurora-web"
+    region: str | None = None
+    use_lockfile: bool = True
+
+    def __post_init__(self) -> None:
+        problems = ProblemList()
+        if not problems.check(self.backend in BACKENDS, "backend", self.backend, f"must be one of {', '.join(BACKENDS)}"):
+            problems.raise_if_any()
+        if self.backend == "s3":
+            problems.check(isinstance(self.bucket, str) and bool(BUCKET_NAME.match(self.bucket)), "bucket", self.bucket,
+                           "must be an S3 bucket name (3 to 63 lowercase letters, digits, dots, hyphens)")
+            problems.check(isinstance(self.key_prefix, str) and bool(KEY_PREFIX.match(self.key_prefix))
+                           and not self.key_prefix.startswith("/") and not self.key_prefix.endswith("/"),
+                           "key_prefix", self.key_prefix, "must be an S3 key prefix without leading or trailing slash")
+            if self.region is not None:
+                problems.check(bool(REGION.match(self.region)), "region", self.region, "must be an AWS region name")
+            problems.check(isinstance(self.use_lockfile, bool), "use_lockfile", self.use_lockfile, "must be true or false")
+        else:
+            for key in ("bucket", "region"):
+                problems.check(getattr(self, key) is None, key, getattr(self, key), "is for backend = \"s3\" only")
+        problems.raise_if_any()
+
+
+def configure_backend(stack: TerraformStack, stack_name: str, config: StateBackendConfig, default_region: str) -> None:
+    """Give `stack` its backend; one state per stack, whichever backend."""
+    if config.backend == "local":
+        # Relative to the stack's directory (cdktf.out/stacks/<name>): the state sits at the project root and
+        # survives re-synthesis.
+        LocalBackend(stack, path=f"../../../terraform.{stack_name}.tfstate")
+        return
+    S3Backend(stack, bucket=config.bucket, key=f"{config.key_prefix}/{stack_name}.tfstate",
+              region=config.region or default_region, encrypt=True)
+    if config.use_lockfile:
+        # cdktf 0.21's S3BackendConfig predates Terraform 1.10's use_lockfile.
+        stack.add_override("terraform.backend.s3.use_lockfile", True)
