@@ -203,7 +203,7 @@ class AuroraCluster(Construct):
         statements = [
             {"Sid": "FindTheCluster", "Effect": "Allow", "Action": ["rds:DescribeDBClusters"], "Resource": [self.cluster_arn]},
             {"Sid": "ReadTheMasterSecret", "Effect": "Allow",
-             "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+             "Action": ["secretsmanager:GetSecretValue"],
              "Resource": [self.master_secret_arn]},
         ]
         if self.kms_key_arn is not None:

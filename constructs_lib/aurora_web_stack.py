@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -17,6 +17,7 @@ from .key_pair import KeyPair, KeyPairConfig
 from .network import Network, NetworkConfig
 from .state_backend import StateBackendConfig, configure_backend
 from .validation import ProblemList
+from .web_app.user_data import render_user_data
 from .web_server import WebServer, WebServerConfig
 
 PROFILES = ("dev", "prod")
@@ -39,6 +40,7 @@ class AuroraWebStackConfig:
     database: AuroraClusterConfig = field(default_factory=AuroraClusterConfig)
     connection: Ec2AuroraConnectionConfig = field(default_factory=Ec2AuroraConnectionConfig)
     customer_managed_key: bool = True
+    install_app: bool = True
     backup_plan: BackupPlanConfig | None = field(default_factory=BackupPlanConfig)
     state: StateBackendConfig = field(default_factory=StateBackendConfig)
 
@@ -58,6 +60,7 @@ class AuroraWebStackConfig:
                                "tag values are strings of at most 256 characters")
         problems.check(isinstance(self.customer_managed_key, bool), "customer_managed_key", self.customer_managed_key,
                        "must be true or false")
+        problems.check(isinstance(self.install_app, bool), "web.install_app", self.install_app, "must be true or false")
         if not self.network.uses_existing_vpc and isinstance(self.region, str) and REGION.match(self.region):
             for zone in self.network.availability_zones:
                 problems.check(zone[:-1] == self.region, "network.availability_zones", zone,
@@ -90,8 +93,15 @@ class AuroraWebStack(TerraformStack):
         self.network = Network(self, "network", config.network, kms_key_arn=kms_key_arn)
         self.key_pair = KeyPair(self, "key-pair", config.key_pair)
         web_subnets = self.network.public_subnet_ids if config.web_server.public else self.network.private_subnet_ids
+        web_config = config.web_server
+        if config.install_app and web_config.user_data is None:
+            # Names only: the app looks up the endpoints and the secret at run time, so the instance never waits
+            # for the cluster (which must come after it).
+            web_config = replace(web_config, user_data=render_user_data(
+                region=config.region, cluster_identifier=config.database.identifier,
+                database_name=config.database.database_name))
         self.web_server = WebServer(
-            self, "web-server", config.web_server,
+            self, "web-server", web_config,
             vpc_id=self.network.vpc_id, subnet_id=web_subnets[0], key_name=self.key_pair.key_name,
         )
         self.database = AuroraCluster(
@@ -100,6 +110,8 @@ class AuroraWebStack(TerraformStack):
             availability_zones=self.network.private_subnet_availability_zones,
             kms_key_arn=kms_key_arn,
         )
+        if config.install_app:
+            self.database.grant_connect(self.web_server.role)
         self.backup_plan = (
             BackupPlan(self, "backup-plan", config.backup_plan, resource_arns=[self.database.cluster_arn],
                        kms_key_arn=kms_key_arn)

@@ -60,6 +60,7 @@ KEYS: dict[str, dict[str, Key]] = {
         "ssh_cidr": Key("string", None, "IPv4 CIDR allowed to SSH; unset means no SSH rule (use SSM Session Manager)"),
         "public_key_path": Key("string", None, "OpenSSH public key to register; unset generates an ed25519 key"),
         "key_directory": Key("string", ".keys", "where a generated key is kept (private key mode 0600)"),
+        "install_app": Key("boolean", True, "install the tutorial's employee directory web app at first boot"),
         "public": Key("boolean", "profile: dev true, prod false", "public IP in a public subnet; false: private subnet behind the NAT"),
         "http_cidrs": Key("string list", "profile: dev [\"0.0.0.0/0\"], prod [vpc_cidr]", "IPv4 CIDRs allowed to reach port 80"),
     },
@@ -229,6 +230,8 @@ def stack_config_from_document(document: dict[str, Any], state: StateBackendConf
     if profile == "prod" and "http_cidrs" not in web:
         web["http_cidrs"] = [] if "existing_vpc_id" in network else [network.get("vpc_cidr", NetworkConfig.vpc_cidr)]
     backup_plan = database.pop("backup_plan", True)
+    if "install_app" in web:
+        top["install_app"] = web.pop("install_app")
     region = top.get("region", AuroraWebStackConfig.region)
     if "availability_zones" in network:
         network.setdefault("az_count", len(network["availability_zones"]))

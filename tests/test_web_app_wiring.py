@@ -1,0 +1,49 @@
+"""The employee directory reaches the instance through user data, and its role can read this one secret only."""
+
+import json
+
+from constructs_lib.web_app.user_data import render_user_data
+from synthesized import Synthesized, make_config, reference
+
+
+def connect_policy(stack) -> dict:
+    (policy,) = [item for name, item in stack.resources("aws_iam_role_policy").items() if "connect-grant" in name]
+    return policy
+
+
+def test_user_data_is_the_rendered_app_for_this_cluster(dev):
+    expected = render_user_data(region="us-east-1", cluster_identifier="aurora-web-db-cluster", database_name="sample")
+    assert dev.only("aws_instance")["user_data"] == expected
+
+
+def test_the_app_policy_names_exactly_the_clusters_secret_and_the_cluster(dev):
+    policy = connect_policy(dev)
+    assert policy["role"] == reference(dev.address("aws_iam_role", "web-server_role"))
+    statements = json.loads(policy["policy"])["Statement"]
+    cluster = dev.address("aws_rds_cluster", "cluster")
+    by_sid = {statement["Sid"]: statement for statement in statements}
+    assert by_sid["ReadTheMasterSecret"]["Resource"] == ["${" + cluster + ".master_user_secret[0].secret_arn}"]
+    assert by_sid["ReadTheMasterSecret"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert by_sid["FindTheCluster"]["Resource"] == ["${" + cluster + ".arn}"]
+    assert "*" not in json.dumps([statement["Resource"] for statement in statements])
+    assert "DecryptTheSecret" not in by_sid, "dev's secret uses the AWS-managed key: no KMS grant needed"
+
+
+def test_prod_also_may_decrypt_with_its_key_through_secrets_manager_only(prod):
+    by_sid = {statement["Sid"]: statement for statement in json.loads(connect_policy(prod)["policy"])["Statement"]}
+    decrypt = by_sid["DecryptTheSecret"]
+    assert decrypt["Resource"] == [reference(prod.address("aws_kms_key", "encryption-key"), "arn")]
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    assert decrypt["Condition"] == {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}
+
+
+def test_the_instance_does_not_wait_for_the_cluster(dev):
+    """The app finds the database at run time, so user data holds names only and no cluster reference."""
+    user_data = dev.only("aws_instance")["user_data"]
+    assert "${" not in user_data and "aurora-web-db-cluster" in user_data
+
+
+def test_the_app_can_be_left_out(key_directory):
+    stack = Synthesized(make_config(key_directory, {"web": {"install_app": False}}))
+    assert "user_data" not in stack.only("aws_instance")
+    assert not [name for name in stack.resources("aws_iam_role_policy") if "connect-grant" in name]
