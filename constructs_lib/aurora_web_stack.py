@@ -16,12 +16,11 @@ from .encryption_key import EncryptionKey, EncryptionKeyConfig
 from .key_pair import KeyPair, KeyPairConfig
 from .network import Network, NetworkConfig
 from .state_backend import StateBackendConfig, configure_backend
-from .validation import ProblemList
+from .validation import ProblemList, is_region
 from .web_app.user_data import render_user_data
 from .web_server import WebServer, WebServerConfig
 
 PROFILES = ("dev", "prod")
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 NAME_PREFIX = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
 
@@ -47,7 +46,7 @@ class AuroraWebStackConfig:
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check(self.profile in PROFILES, "profile", self.profile, f"must be one of {', '.join(PROFILES)}")
-        problems.check(isinstance(self.region, str) and bool(REGION.match(self.region)), "region", self.region,
+        problems.check(is_region(self.region), "region", self.region,
                        "must be an AWS region name like \"us-east-1\"")
         problems.check(isinstance(self.name_prefix, str) and bool(NAME_PREFIX.match(self.name_prefix))
                        and len(self.name_prefix) <= 32, "name_prefix", self.name_prefix,
@@ -61,7 +60,7 @@ class AuroraWebStackConfig:
         problems.check(isinstance(self.customer_managed_key, bool), "customer_managed_key", self.customer_managed_key,
                        "must be true or false")
         problems.check(isinstance(self.install_app, bool), "web.install_app", self.install_app, "must be true or false")
-        if not self.network.uses_existing_vpc and isinstance(self.region, str) and REGION.match(self.region):
+        if not self.network.uses_existing_vpc and is_region(self.region):
             for zone in self.network.availability_zones:
                 problems.check(zone[:-1] == self.region, "network.availability_zones", zone,
                                f"must be a zone of the stack's region {self.region}")

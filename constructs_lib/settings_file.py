@@ -12,13 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from .aurora_cluster import AuroraClusterConfig
-from .aurora_web_stack import REGION, AuroraWebStackConfig
+from .aurora_web_stack import AuroraWebStackConfig
 from .backup_plan import BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnectionConfig
 from .key_pair import KeyPairConfig
 from .network import NetworkConfig
 from .state_backend import StateBackendConfig
-from .validation import ConfigError, Problem
+from .validation import ConfigError, Problem, is_region
 from .web_server import WebServerConfig
 
 CONFIG_ENV_VAR = "AURORA_WEB_CONFIG"
@@ -235,7 +235,7 @@ def stack_config_from_document(document: dict[str, Any], state: StateBackendConf
     region = top.get("region", AuroraWebStackConfig.region)
     if "availability_zones" in network:
         network.setdefault("az_count", len(network["availability_zones"]))
-    elif isinstance(region, str) and REGION.match(region):
+    elif is_region(region):
         network["availability_zones"] = [f"{region}{letter}" for letter in "abcdef"[: network.get("az_count", 2)]]
 
     def build(section: str, factory, renamed: dict[str, str] | None = None, **values):

@@ -7,12 +7,11 @@ from dataclasses import dataclass
 
 from cdktf import LocalBackend, S3Backend, TerraformStack
 
-from .validation import ProblemList
+from .validation import ProblemList, is_region
 
 BACKENDS = ("local", "s3")
 BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)$")
 KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
-REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 
 @dataclass(frozen=True)
@@ -42,7 +41,7 @@ class StateBackendConfig:
                            and not self.key_prefix.startswith("/") and not self.key_prefix.endswith("/"),
                            "key_prefix", self.key_prefix, "must be an S3 key prefix without leading or trailing slash")
             if self.region is not None:
-                problems.check(bool(REGION.match(self.region)), "region", self.region, "must be an AWS region name")
+                problems.check(is_region(self.region), "region", self.region, "must be an AWS region name")
             problems.check(isinstance(self.use_lockfile, bool), "use_lockfile", self.use_lockfile, "must be true or false")
         else:
             for key in ("bucket", "region"):

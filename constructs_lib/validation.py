@@ -60,11 +60,17 @@ class ProblemList:
             raise ConfigError(self.problems)
 
 
+AWS_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 RDS_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 AWS_RESOURCE_ID = {
     "vpc": re.compile(r"^vpc-[0-9a-f]{8,17}$"),
     "subnet": re.compile(r"^subnet-[0-9a-f]{8,17}$"),
 }
+
+
+def is_region(value: object) -> bool:
+    """An AWS region name like us-east-1 (partitions included: us-gov-west-1, us-isob-east-1)."""
+    return isinstance(value, str) and bool(AWS_REGION.match(value))
 
 
 def is_rds_identifier(value: object) -> bool:
