@@ -7,6 +7,10 @@ they use explicitly. This module installs an import hook that executes the root 
 source minus that block. Nothing in the installed package is modified. If the source does not
 have the expected shape (a new provider release), the hook steps aside, the normal import runs,
 and one line on stderr says so.
+
+When the hook applies, the Node side is trimmed too (see `lean_assembly`): the jsii kernel gets an assembly
+holding only the submodules constructs_lib imports, and importing any other provider submodule then fails
+with an ImportError that says why, instead of a "type not found" deep inside a synth.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
+from pathlib import Path
 from types import ModuleType
+
+from . import lean_assembly
 
 PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
 EAGER_IMPORTS_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library\n"
@@ -48,20 +55,28 @@ def strip_eager_imports(source: str) -> str | None:
 
 
 class _LeanRootLoader(importlib.abc.Loader):
-    def __init__(self, spec: importlib.machinery.ModuleSpec, lean_source: str) -> None:
+    def __init__(self, spec: importlib.machinery.ModuleSpec, lean_source: str, finder: _LeanProviderFinder) -> None:
         self._origin = spec.origin
         self._lean_source = lean_source
+        self._finder = finder
 
     def create_module(self, spec):  # noqa: D102 - default module creation
         return None
 
     def exec_module(self, module: ModuleType) -> None:
+        # Before the source runs: its `from ._jsii import *` loads the assembly into the kernel.
+        self._finder.lean_submodules = lean_assembly.preload(PROVIDER_PACKAGE, Path(self._origin).parent)
         code = compile(self._lean_source, self._origin, "exec")
         exec(code, module.__dict__)  # noqa: S102 - the package's own source, minus the eager imports
 
 
 class _LeanProviderFinder(importlib.abc.MetaPathFinder):
+    lean_submodules: frozenset[str] | None = None  # set when the kernel holds the lean assembly
+
     def find_spec(self, fullname, path, target=None):
+        if fullname.startswith(PROVIDER_PACKAGE + "."):
+            self._refuse_if_not_in_lean_assembly(fullname)
+            return None
         if fullname != PROVIDER_PACKAGE:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
@@ -76,8 +91,17 @@ class _LeanProviderFinder(importlib.abc.MetaPathFinder):
         if lean is None:
             FallbackNotice.say("the provider package's __init__ has an unexpected shape")
             return None
-        spec.loader = _LeanRootLoader(spec, lean)
+        spec.loader = _LeanRootLoader(spec, lean, self)
         return spec
+
+    def _refuse_if_not_in_lean_assembly(self, fullname: str) -> None:
+        submodule = fullname.split(".")[1]
+        if self.lean_submodules is None or submodule.startswith("_") or submodule in self.lean_submodules:
+            return
+        raise ImportError(
+            f"{fullname} is not in the lean provider assembly, which holds only the submodules that constructs_lib "
+            f"imports: import it in a constructs_lib module (the assembly is rebuilt on the next run), or set "
+            f"{lean_assembly.OFF_ENV_VAR}=0 to load the whole provider assembly", name=fullname)
 
 
 def install() -> bool:

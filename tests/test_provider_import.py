@@ -1,5 +1,11 @@
-"""The lean provider import: same JSON as the normal import, and a loud, safe fallback when it cannot apply."""
+"""The fast provider import: same JSON as the plain import path, and a loud, safe fallback when it cannot apply.
 
+Two parts are checked: the Python-side hook (provider_import: no eager submodule imports) and the Node side
+(lean_assembly: the kernel loads only the submodules constructs_lib imports). The end-to-end comparisons run
+`main.py` in fresh processes, started together because the plain path alone takes ~25 s.
+"""
+
+import importlib
 import importlib.util
 import os
 import shutil
@@ -9,9 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import provider_import
+from constructs_lib import lean_assembly, lean_assembly_cache, provider_import
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+STACK_JSON = Path("cdktf.out") / "stacks" / "aurora-web" / "cdk.tf.json"
+PYTHON_FALLBACK_LINE = "provider fast import not applied"
+NODE_FALLBACK_LINE = "lean provider assembly not used"
 
 
 def provider_source() -> str:
@@ -34,10 +43,37 @@ def test_an_unexpected_shape_is_not_stripped():
     assert provider_import.strip_eager_imports(source + "print('new code after the imports')\n") is None
 
 
-def test_the_hook_is_active_in_this_session():
+def active_finder():
+    return next(finder for finder in sys.meta_path if isinstance(finder, provider_import._LeanProviderFinder))
+
+
+def test_the_hook_and_the_lean_assembly_are_active_in_this_session():
     assert provider_import.PROVIDER_PACKAGE in sys.modules
     root = sys.modules[provider_import.PROVIDER_PACKAGE]
     assert "accessanalyzer_analyzer" not in vars(root), "the eager submodule imports ran"
+    assert active_finder().lean_submodules == set(lean_assembly.used_provider_submodules(provider_import.PROVIDER_PACKAGE))
+
+
+def test_a_submodule_outside_the_lean_assembly_is_refused_with_the_reason():
+    with pytest.raises(ImportError, match="not in the lean provider assembly.*AURORA_WEB_LEAN_PROVIDER_ASSEMBLY=0"):
+        importlib.import_module(f"{provider_import.PROVIDER_PACKAGE}.accessanalyzer_analyzer")
+
+
+def test_an_unexpected_shape_steps_aside_for_the_normal_import_and_says_so_once(monkeypatch, capsys):
+    monkeypatch.setattr(provider_import, "EAGER_IMPORTS_MARKER", "no such marker")
+    monkeypatch.setattr(provider_import.FallbackNotice, "said", False)
+    monkeypatch.setattr(lean_assembly, "preload", lambda *args: pytest.fail("the lean assembly must not be loaded"))
+    finder = provider_import._LeanProviderFinder()
+    assert finder.find_spec(provider_import.PROVIDER_PACKAGE, None) is None  # None: Python's normal finders import it
+    assert finder.find_spec(provider_import.PROVIDER_PACKAGE, None) is None
+    assert finder.lean_submodules is None
+    assert capsys.readouterr().err.count(
+        f"{PYTHON_FALLBACK_LINE} (the provider package's __init__ has an unexpected shape)") == 1
+
+
+def test_the_switch_turns_the_hook_off(monkeypatch):
+    monkeypatch.setenv(provider_import.DISABLE_ENV_VAR, "1")
+    assert provider_import.install() is False
 
 
 @pytest.fixture(scope="module")
@@ -50,38 +86,50 @@ def shared_keys(tmp_path_factory) -> Path:
     return directory
 
 
-def synth_in(directory: Path, keys: Path, code: str, extra_env: dict | None = None) -> subprocess.CompletedProcess:
+def start_synth(directory: Path, keys: Path, extra_env: dict) -> subprocess.Popen:
     shutil.copy(PROJECT_ROOT / "main.py", directory / "main.py")
     (directory / "constructs_lib").symlink_to(PROJECT_ROOT / "constructs_lib")
     shutil.copytree(keys, directory / ".keys")
-    env = {**os.environ, **(extra_env or {})}
-    env.pop("AURORA_WEB_CONFIG", None)
-    env.pop("CDKTF_OUTDIR", None)
-    return subprocess.run([sys.executable, "-c", code], cwd=directory, env=env, capture_output=True, text=True, check=False)
-
-
-RUN_MAIN = "import runpy; runpy.run_path('main.py', run_name='__main__')"
-FORCE_FALLBACK = ("import constructs_lib.provider_import as hook; hook.EAGER_IMPORTS_MARKER = 'no such marker'; "
-                  + RUN_MAIN)
+    env = {**os.environ, **extra_env}
+    for name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR", provider_import.DISABLE_ENV_VAR, lean_assembly.OFF_ENV_VAR):
+        if name not in extra_env:
+            env.pop(name, None)
+    return subprocess.Popen([sys.executable, "main.py"], cwd=directory, env=env, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 @pytest.fixture(scope="module")
-def lean_json(tmp_path_factory, shared_keys) -> str:
-    directory = tmp_path_factory.mktemp("lean")
-    result = synth_in(directory, shared_keys, RUN_MAIN)
-    assert result.returncode == 0, result.stderr
-    assert "fast import not applied" not in result.stderr
-    return (directory / "cdktf.out" / "stacks" / "aurora-web" / "cdk.tf.json").read_text()
+def synths(tmp_path_factory, shared_keys) -> dict[str, tuple[str, str]]:
+    """(stderr, JSON) of main.py run three ways, concurrently: fast, plain (hooks off), lean assembly refused."""
+    shared_cache = tmp_path_factory.mktemp("shared-cache")
+    shared_cache.chmod(0o777)  # not private: the lean assembly must be refused, and the full one loaded
+    ways = {
+        "fast": {},
+        "plain": {provider_import.DISABLE_ENV_VAR: "1"},
+        "lean refused": {lean_assembly_cache.CACHE_ENV_VAR: str(shared_cache)},
+    }
+    directories = {way: tmp_path_factory.mktemp("synth") for way in ways}
+    started = {way: start_synth(directories[way], shared_keys, env) for way, env in ways.items()}
+    results = {}
+    for way, process in started.items():
+        _stdout, stderr = process.communicate(timeout=600)
+        assert process.returncode == 0, f"{way}: {stderr}"
+        results[way] = (stderr, (directories[way] / STACK_JSON).read_text())
+    return results
 
 
-def test_fallback_says_so_once_and_synthesizes_byte_identical_json(lean_json, shared_keys, tmp_path):
-    result = synth_in(tmp_path, shared_keys, FORCE_FALLBACK)
-    assert result.returncode == 0, result.stderr
-    assert result.stderr.count("provider fast import not applied (the provider package's __init__ has an unexpected shape)") == 1
-    assert (tmp_path / "cdktf.out" / "stacks" / "aurora-web" / "cdk.tf.json").read_text() == lean_json
+def test_the_fast_path_says_nothing_on_stderr(synths):
+    stderr, _json = synths["fast"]
+    assert PYTHON_FALLBACK_LINE not in stderr and NODE_FALLBACK_LINE not in stderr
 
 
-def test_switching_the_hook_off_synthesizes_byte_identical_json(lean_json, shared_keys, tmp_path):
-    result = synth_in(tmp_path, shared_keys, RUN_MAIN, {provider_import.DISABLE_ENV_VAR: "1"})
-    assert result.returncode == 0, result.stderr
-    assert (tmp_path / "cdktf.out" / "stacks" / "aurora-web" / "cdk.tf.json").read_text() == lean_json
+def test_the_fast_path_synthesizes_byte_identical_json_to_the_plain_path(synths):
+    assert synths["fast"][1] == synths["plain"][1]
+
+
+def test_a_refused_lean_assembly_says_so_once_and_synthesizes_byte_identical_json(synths):
+    stderr, document = synths["lean refused"]
+    assert stderr.count(NODE_FALLBACK_LINE) == 1
+    assert "is not private to this user" in stderr
+    assert PYTHON_FALLBACK_LINE not in stderr
+    assert document == synths["plain"][1]

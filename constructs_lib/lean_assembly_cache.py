@@ -1,0 +1,159 @@
+"""The on-disk cache of lean provider tarballs: private, keyed by everything that shapes them, built once.
+
+A tarball is found under a key made of the builder's source, the package name and version, the source tarball's
+SHA-256 and the submodule list, so a provider upgrade, a new import in constructs_lib or a change of the builder
+each lead to a new build. Builds run as a child process (lean_assembly_build.py), one at a time, and are written
+atomically with a record of their SHA-256, so a damaged file is rebuilt instead of loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+CACHE_ENV_VAR = "AURORA_WEB_CACHE_DIR"
+BUILDER = Path(__file__).resolve().parent / "lean_assembly_build.py"  # run as a script: its imports stay out of here
+KEPT_CACHE_ENTRIES = 4
+BUILD_TIMEOUT_SECONDS = 900
+
+
+class Unavailable(Exception):
+    """The lean assembly cannot be used here; the message says why."""
+
+
+@dataclass(frozen=True)
+class ProviderAssembly:
+    """What the provider's `_jsii/__init__.py` hands to `jsii.JSIIAssembly.load`."""
+
+    name: str
+    version: str
+    tarball: Path
+
+
+def cache_dir() -> Path:
+    """$AURORA_WEB_CACHE_DIR, else $XDG_CACHE_HOME/aurora-web-cdktf, else ~/.cache/aurora-web-cdktf; must be private."""
+    configured = os.environ.get(CACHE_ENV_VAR) or ""
+    if configured:
+        directory = Path(configured)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or ""
+        directory = (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "aurora-web-cdktf"
+    try:
+        directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        info = directory.stat()
+    except OSError as error:
+        raise Unavailable(f"cannot create the cache directory {directory}: {error.strerror}") from error
+    # Node executes what is cached here: refuse a directory someone else could write to.
+    if (hasattr(os, "getuid") and info.st_uid != os.getuid()) or info.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        raise Unavailable(f"the cache directory {directory} is not private to this user")
+    return directory
+
+
+def file_sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def source_digest(tarball: Path, cache: Path) -> str:
+    """The source tarball's SHA-256, recomputed only when its size, mtime or inode change (it is 34 MB)."""
+    info = tarball.stat()
+    signature = [str(tarball.resolve()), info.st_size, info.st_mtime_ns, info.st_ino]
+    memo = cache / "source-digests" / (hashlib.sha256(signature[0].encode()).hexdigest()[:32] + ".json")
+    with contextlib.suppress(OSError, ValueError, KeyError):
+        recorded = json.loads(memo.read_text())
+        if recorded["signature"] == signature:
+            return recorded["sha256"]
+    digest = file_sha256(tarball)
+    memo.parent.mkdir(mode=0o700, exist_ok=True)
+    _write_atomically(memo, json.dumps({"signature": signature, "sha256": digest}).encode())
+    return digest
+
+
+def cache_key(assembly: ProviderAssembly, source_sha256: str, submodules: tuple[str, ...]) -> str:
+    """Changes with the builder's code, the package, its tarball's content or the submodule list."""
+    parts = {"builder": file_sha256(BUILDER), "name": assembly.name, "version": assembly.version,
+             "source": source_sha256, "submodules": list(submodules)}
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def lean_tarball(assembly: ProviderAssembly, package_dir: Path, submodules: tuple[str, ...]) -> Path:
+    """The cached lean tarball for these submodules, built first if missing or damaged."""
+    cache = cache_dir()
+    key = cache_key(assembly, source_digest(assembly.tarball, cache), submodules)
+    stem = re.sub(r"[^A-Za-z0-9.]+", "-", assembly.name).strip("-") + f"-{assembly.version}-{key}"
+    tarball, record = cache / f"{stem}.tgz", cache / f"{stem}.json"
+    if _is_intact(tarball, record):
+        return tarball
+    with _build_lock(cache):
+        if not _is_intact(tarball, record):
+            _build(assembly, package_dir, submodules, tarball, record)
+            _prune(cache, keep={tarball, record})
+    return tarball
+
+
+def _is_intact(tarball: Path, record: Path) -> bool:
+    try:
+        return json.loads(record.read_text())["sha256"] == file_sha256(tarball)
+    except (OSError, ValueError, KeyError):
+        return False
+
+
+def _build(assembly: ProviderAssembly, package_dir: Path, submodules: tuple[str, ...], tarball: Path, record: Path) -> None:
+    partial = tarball.with_name(f".{tarball.name}.{os.getpid()}.partial")
+    described = partial.with_suffix(".json")
+    command = [sys.executable, str(BUILDER), "--source", str(assembly.tarball), "--package-dir", str(package_dir),
+               "--submodules", ",".join(submodules), "--output", str(partial), "--description", str(described)]
+    try:
+        result = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS, check=False)
+        if result.returncode != 0:
+            last_line = (result.stderr.strip().splitlines() or [f"exit code {result.returncode}"])[-1]
+            raise Unavailable(f"building it failed: {last_line}")
+        description = json.loads(described.read_text())
+        if (description["name"], description["version"]) != (assembly.name, assembly.version):
+            raise Unavailable("the provider's tarball is not the package its _jsii module names")
+        description["sha256"] = file_sha256(partial)
+        os.replace(partial, tarball)
+        _write_atomically(record, json.dumps(description, indent=1).encode())  # last: its presence means complete
+    except subprocess.TimeoutExpired as error:
+        raise Unavailable(f"building it took over {BUILD_TIMEOUT_SECONDS} s") from error
+    finally:
+        partial.unlink(missing_ok=True)
+        described.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _build_lock(cache: Path):
+    """Concurrent first synths wait for one build instead of each spending ~10 s and ~600 MB on it."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: concurrent builds just write the same bytes twice
+        yield
+        return
+    with open(cache / ".build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def _prune(cache: Path, keep: set[Path]) -> None:
+    """Keep the few most recently built tarballs (other checkouts may use other submodule lists); best effort."""
+    with contextlib.suppress(OSError):
+        records = sorted((path for path in cache.glob("*.json") if not path.name.startswith(".")),
+                         key=lambda path: path.stat().st_mtime, reverse=True)
+        for old in records[KEPT_CACHE_ENTRIES:]:
+            if old not in keep:
+                old.unlink(missing_ok=True)
+                old.with_suffix(".tgz").unlink(missing_ok=True)
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
