@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from constructs_lib.node_runtime import wheel_node_
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth test unit-test validate clean
+.PHONY: setup setup-test synth cdktf-synth test unit-test bench clean
 
 setup:
 	scripts/setup.sh
@@ -29,6 +29,10 @@ test: setup-test
 
 unit-test: setup
 	$(PY) -m pytest -m "not integration"
+
+# Synth speed and memory: ours against a naive cdktf app of the same resources (prints figures only).
+bench: setup
+	$(PY) scripts/bench.py
 
 clean:
 	rm -rf cdktf.out .cdktf.out.* .pytest_cache

@@ -67,3 +67,6 @@ if [ "${1:-}" = "--test" ]; then
 fi
 
 scripts/terraform_cli_config.sh
+
+# Build the lean provider assembly now (once per provider version and import list), not in the first synth.
+.venv/bin/python -c "import constructs_lib.aurora_web_stack"
