@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from cdktf import Token
 from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.iam_instance_profile import IamInstanceProfile
 from cdktf_cdktf_provider_aws.iam_role import IamRole
@@ -60,10 +61,18 @@ class WebServerConfig:
         problems.check(isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
                        "ami_parameter", self.ami_parameter, "must be a public AMI parameter under /aws/service/")
         if self.user_data is not None:
+            problems.check(not Token.is_unresolved(self.user_data), "user_data", "<a Terraform reference>",
+                           "must be literal text: the instance is created before the resources it could reference")
             size = len(self.user_data.encode("utf-8"))
             problems.check(size <= EC2_USER_DATA_LIMIT_BYTES, "user_data", f"<{size} bytes>",
                            f"must be at most {EC2_USER_DATA_LIMIT_BYTES} bytes (EC2's limit)")
         problems.raise_if_any()
+
+
+def terraform_literal(text: str) -> str:
+    """Escape Terraform's template sequences so the text reaches the instance exactly as written (`%{` in an
+    httpd config, `${VAR}` in a shell script)."""
+    return text.replace("${", "$${").replace("%{", "%%{")
 
 
 class WebServer(Construct):
@@ -113,7 +122,7 @@ class WebServer(Construct):
             root_block_device=InstanceRootBlockDevice(encrypted=True, volume_type="gp3"),
             monitoring=True,
             ebs_optimized=True,
-            user_data=config.user_data,
+            user_data=terraform_literal(config.user_data) if config.user_data is not None else None,
             tags={"Name": f"{name}-web"},
             # A newer AMI in the parameter must not replace a running server on the next apply.
             lifecycle={"ignore_changes": ["ami"]},

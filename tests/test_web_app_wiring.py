@@ -1,9 +1,14 @@
 """The employee directory reaches the instance through user data, and its role can read this one secret only."""
 
 import json
+import subprocess
 
+import pytest
+
+from constructs_lib.validation import ConfigError
 from constructs_lib.web_app.user_data import render_user_data
-from synthesized import Synthesized, make_config, reference
+from constructs_lib.web_server import WebServerConfig, terraform_literal
+from synthesized import Synthesized, make_config, reference, require_program
 
 
 def connect_policy(stack) -> dict:
@@ -13,7 +18,25 @@ def connect_policy(stack) -> dict:
 
 def test_user_data_is_the_rendered_app_for_this_cluster(dev):
     expected = render_user_data(region="us-east-1", cluster_identifier="aurora-web-db-cluster", database_name="sample")
-    assert dev.only("aws_instance")["user_data"] == expected
+    assert "%{GLOBAL}" in expected, "the httpd config holds a sequence Terraform would read as a template"
+    assert dev.only("aws_instance")["user_data"] == terraform_literal(expected)
+
+
+@pytest.mark.integration
+def test_terraform_renders_the_user_data_back_to_exactly_the_script(dev, tmp_path):
+    """What Terraform sends to EC2 is the script byte for byte, `%{` and `${` included."""
+    require_program("terraform")
+    script = "#!/bin/bash\necho ${HOME} %{GLOBAL} $${x} %%{y}\n"
+    (tmp_path / "main.tf.json").write_text(json.dumps({"locals": {"rendered": terraform_literal(script)}}))
+    result = subprocess.run(["terraform", "console"], input="jsonencode(local.rendered)\n", cwd=tmp_path,
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(json.loads(result.stdout.strip())) == script
+
+
+def test_user_data_must_be_literal_text(dev):
+    with pytest.raises(ConfigError):
+        WebServerConfig(user_data=dev.stack.web_server.instance.id)
 
 
 def test_the_app_policy_names_exactly_the_clusters_secret_and_the_cluster(dev):
