@@ -9,7 +9,8 @@ NODE_BIN = $(shell $(PY) -c 'from constructs_lib.node_runtime import wheel_node_
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth test unit-test bench clean
+.PHONY: setup setup-test synth cdktf-synth test unit-test bench hcl handoff plan-summary diagram clean
+STACK ?= aurora-web
 
 setup:
 	scripts/setup.sh
@@ -33,6 +34,22 @@ unit-test: setup
 # Synth speed and memory: ours against a naive cdktf app of the same resources (prints figures only).
 bench: setup
 	$(PY) scripts/bench.py
+
+# Ops handoff: each stack as HCL in a clean directory of its own, validated offline.
+hcl: synth
+	$(PY) scripts/export_hcl.py
+
+# A bundle per stack under handoff/<stack>/: JSON and HCL, provider lock files, a README for ops.
+handoff: synth
+	$(PY) scripts/handoff.py
+
+# terraform plan for one stack (STACK=name) and a short Markdown summary of it.
+plan-summary: synth
+	$(PY) scripts/plan_summary.py cdktf.out/stacks/$(STACK) --out plan-summary.$(STACK).md
+
+# docs/architecture.png from the synthesized stack (needs Graphviz's dot).
+diagram: synth
+	$(PY) scripts/diagram.py --stack $(STACK) --out docs/architecture
 
 clean:
 	rm -rf cdktf.out .cdktf.out.* .pytest_cache

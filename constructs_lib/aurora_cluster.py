@@ -165,7 +165,7 @@ class AuroraCluster(Construct):
 
     def _monitoring_role(self) -> IamRole:
         role = IamRole(
-            self, "monitoring-role", name_prefix=f"{self.config.identifier[:20]}-monitoring-",
+            self, "monitoring-role", name_prefix=f"{self.config.identifier[:26].rstrip('-')}-monitoring-",  # IAM: prefix <= 38
             description="Lets RDS enhanced monitoring publish OS metrics of the cluster's instances",
             assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
                 "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),

@@ -12,6 +12,7 @@ if [ "${1:-}" = "--test" ]; then
   missing=()
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server mariadb-client)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
+  command -v dot >/dev/null || missing+=(graphviz)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "setup: installing ${missing[*]}"

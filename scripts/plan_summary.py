@@ -1,0 +1,138 @@
+"""Summarize a Terraform plan for review: counts, resources by type, and every replace or destroy called out first.
+
+Usage (project root): .venv/bin/python scripts/plan_summary.py STACK_DIR [--out summary.md] [--plan-json FILE]
+
+Runs `terraform init`, `terraform plan -out` and `terraform show -json` for STACK_DIR (e.g. cdktf.out/stacks/aurora-web),
+or reads an existing `terraform show -json` document with --plan-json. The summary is a pure function of that JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+KINDS = ("add", "change", "replace", "destroy")
+MARKER = "<!-- plan-summary:{name} -->"  # lets CI find and update its own PR comment
+
+
+@dataclass(frozen=True)
+class Change:
+    """One resource instance's planned change, reduced to what a reviewer needs."""
+
+    address: str
+    type: str
+    kind: str  # add, change, replace, destroy (no-op, read and forget are not reviewed here)
+    reason: str = ""
+
+
+def classify(actions: list[str]) -> str | None:
+    """Terraform's action list as one kind; ["delete","create"] and ["create","delete"] are both a replacement."""
+    actions = set(actions)
+    if {"create", "delete"} <= actions:
+        return "replace"
+    return {frozenset({"create"}): "add", frozenset({"update"}): "change",
+            frozenset({"delete"}): "destroy"}.get(frozenset(actions))
+
+
+def _reason(change: dict) -> str:
+    paths = [".".join(str(step) for step in path) for path in change["change"].get("replace_paths", [])]
+    if paths:
+        return "forced by " + ", ".join(f"`{path}`" for path in paths)
+    return change.get("action_reason", "").replace("_", " ")
+
+
+def changes(plan: dict) -> list[Change]:
+    """The reviewable changes of a `terraform show -json` plan document, in plan order."""
+    found = []
+    for change in plan.get("resource_changes", []):
+        kind = classify(change["change"]["actions"])
+        if kind is not None and change.get("mode", "managed") == "managed":
+            found.append(Change(change["address"], change["type"], kind,
+                                _reason(change) if kind in ("replace", "destroy") else ""))
+    return found
+
+
+def counts(found: list[Change]) -> dict[str, int]:
+    tally = Counter(change.kind for change in found)
+    return {kind: tally.get(kind, 0) for kind in KINDS}
+
+
+def summarize(plan: dict, name: str) -> str:
+    """Markdown: ⚠ lines for replacements and destroys, then counts, then a table by resource type."""
+    found = changes(plan)
+    total = counts(found)
+    lines = [MARKER.format(name=name), f"### Terraform plan: `{name}`", ""]
+    warnings = [change for change in found if change.kind in ("replace", "destroy")]
+    for change in warnings:
+        verb = "REPLACE (destroy, then create)" if change.kind == "replace" else "DESTROY"
+        lines.append(f"⚠ **{verb}** `{change.address}`" + (f" — {change.reason}" if change.reason else ""))
+    if warnings:
+        lines.append("")
+    if not found:
+        return "\n".join(lines + ["No changes: the infrastructure matches the configuration."]) + "\n"
+    lines += [f"**{total['add']} to add, {total['change']} to change, {total['replace']} to replace, "
+              f"{total['destroy']} to destroy** (Terraform counts: {total['add'] + total['replace']} to add, "
+              f"{total['change']} to change, {total['destroy'] + total['replace']} to destroy)", ""]
+    by_type: dict[str, Counter] = defaultdict(Counter)
+    for change in found:
+        by_type[change.type][change.kind] += 1
+    lines += ["| resource type | " + " | ".join(KINDS) + " |", "| --- |" + " ---: |" * len(KINDS)]
+    lines += [f"| `{type_}` | " + " | ".join(str(tally.get(kind, 0) or "") for kind in KINDS) + " |"
+              for type_, tally in sorted(by_type.items())]
+    lines += ["", "<details><summary>Every change</summary>", ""]
+    lines += [f"- {change.kind}: `{change.address}`" for change in found]
+    lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"
+
+
+# ---- runner ------------------------------------------------------------------------------------------------
+
+def terraform(args: list[str], cwd: Path) -> str:
+    from export_hcl import terraform_env
+
+    result = subprocess.run(["terraform", *args], cwd=cwd, env=terraform_env(), capture_output=True, text=True,
+                            check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"`terraform {' '.join(args)}` failed in {cwd}:\n{result.stdout}{result.stderr}")
+    return result.stdout
+
+
+def plan_json(stack_dir: Path, init: bool = True) -> dict:
+    """init (unless told not to), plan into a temporary plan file, and the plan as JSON."""
+    if init:
+        terraform(["init", "-input=false", "-no-color"], stack_dir)
+    with tempfile.TemporaryDirectory(prefix="plan-summary-") as scratch:
+        plan_file = str(Path(scratch) / "plan.tfplan")
+        terraform(["plan", "-input=false", "-no-color", "-lock-timeout=120s", f"-out={plan_file}"], stack_dir)
+        return json.loads(terraform(["show", "-json", plan_file], stack_dir))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("stack_dir", type=Path, help="a directory holding the stack's Terraform configuration")
+    parser.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")
+    parser.add_argument("--plan-json", type=Path, help="summarize this `terraform show -json` output instead of planning")
+    parser.add_argument("--name", help="stack name in the heading (default: the directory's name)")
+    parser.add_argument("--no-init", action="store_true", help="the directory is already initialized")
+    args = parser.parse_args(argv)
+    try:
+        plan = json.loads(args.plan_json.read_text()) if args.plan_json else plan_json(args.stack_dir, not args.no_init)
+    except (RuntimeError, OSError, json.JSONDecodeError) as error:
+        print(f"plan_summary: {error}", file=sys.stderr)
+        return 1
+    summary = summarize(plan, args.name or args.stack_dir.resolve().name)
+    if args.out:
+        args.out.write_text(summary)
+    else:
+        sys.stdout.write(summary)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
