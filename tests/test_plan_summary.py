@@ -1,0 +1,224 @@
+"""scripts/plan_summary.py: the summary is right on hand-made plan JSON; the CLI writes it from a plan JSON file."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+
+from plan_summary import changes, classify, counts, summarize  # noqa: E402
+
+
+def resource_change(address: str, actions: list[str], **extra) -> dict:
+    type_ = address.split(".")[-2] if address.startswith("data.") else address.split(".")[0]
+    return {"address": address, "mode": "data" if address.startswith("data.") else "managed", "type": type_,
+            "name": address.split(".")[-1], "change": {"actions": actions, **extra.pop("change", {})}, **extra}
+
+
+def plan(*resource_changes: dict) -> dict:
+    return {"format_version": "1.2", "terraform_version": "1.11.4", "resource_changes": list(resource_changes)}
+
+
+@pytest.mark.parametrize("actions, kind", [
+    (["create"], "add"), (["update"], "change"), (["delete"], "destroy"),
+    (["delete", "create"], "replace"), (["create", "delete"], "replace"),
+    (["no-op"], None), (["read"], None), (["forget"], None),
+])
+def test_classify_maps_terraform_actions_to_one_kind(actions, kind):
+    assert classify(actions) == kind
+
+
+def test_one_added_reader_is_one_add_and_nothing_else():
+    document = plan(resource_change("aws_rds_cluster_instance.database_reader-2_X", ["create"]),
+                    resource_change("aws_vpc.network_vpc_Y", ["no-op"]),
+                    resource_change("data.aws_ssm_parameter.ami", ["read"]))
+    assert counts(changes(document)) == {"add": 1, "change": 0, "replace": 0, "destroy": 0}
+    summary = summarize(document, "aurora-web")
+    assert "**1 to add, 0 to change, 0 to replace, 0 to destroy**" in summary
+    assert "| `aws_rds_cluster_instance` | 1 |  |  |  |" in summary
+    assert "⚠" not in summary
+    assert "aws_vpc" not in summary and "aws_ssm_parameter" not in summary
+
+
+def test_replacements_and_destroys_are_called_out_before_anything_else():
+    document = plan(
+        resource_change("aws_vpc_security_group_ingress_rule.rule", ["update"]),
+        resource_change("aws_rds_cluster.database_cluster_A", ["delete", "create"], action_reason="replace_because_cannot_update",
+                        change={"replace_paths": [["cluster_identifier"]]}),
+        resource_change("aws_instance.old", ["delete"], action_reason="delete_because_no_resource_config"),
+        resource_change("aws_security_group.db", ["create", "delete"]),
+    )
+    lines = summarize(document, "aurora-web").splitlines()
+    assert lines[0] == "<!-- plan-summary:aurora-web -->"
+    assert lines[1] == "### Terraform plan: `aurora-web`"
+    assert lines[3:6] == [
+        "⚠ **REPLACE (destroy, then create)** `aws_rds_cluster.database_cluster_A` — forced by `cluster_identifier`",
+        "⚠ **DESTROY** `aws_instance.old` — delete because no resource config",
+        "⚠ **REPLACE (destroy, then create)** `aws_security_group.db`",
+    ]
+    assert lines[7] == ("**0 to add, 1 to change, 2 to replace, 1 to destroy** "
+                        "(Terraform counts: 2 to add, 1 to change, 3 to destroy)")
+    table = "\n".join(lines)
+    assert "| `aws_rds_cluster` |  |  | 1 |  |" in table
+    assert "| `aws_instance` |  |  |  | 1 |" in table
+
+
+def test_moto_style_in_place_updates_count_as_changes_not_replacements():
+    document = plan(resource_change("aws_rds_cluster.c", ["update"]),
+                    resource_change("aws_vpc_security_group_egress_rule.e", ["update"]),
+                    resource_change("aws_rds_cluster_instance.reader-2", ["create"]))
+    assert counts(changes(document)) == {"add": 1, "change": 2, "replace": 0, "destroy": 0}
+    assert "⚠" not in summarize(document, "s")
+
+
+def test_an_empty_plan_says_no_changes():
+    summary = summarize(plan(resource_change("aws_vpc.v", ["no-op"])), "aurora-web")
+    assert "No changes" in summary and "⚠" not in summary and "to add" not in summary
+    assert "No changes" in summarize({"format_version": "1.2"}, "aurora-web")  # no resource_changes key at all
+
+
+def test_cli_summarizes_a_plan_json_file(tmp_path):
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan(resource_change("aws_rds_cluster.c", ["delete", "create"]))))
+    out = tmp_path / "summary.md"
+    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "plan_summary.py"), str(tmp_path / "stack"),
+                             "--plan-json", str(plan_file), "--name", "prod", "--out", str(out)],
+                            capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr
+    assert out.read_text().splitlines()[3] == "⚠ **REPLACE (destroy, then create)** `aws_rds_cluster.c`"
+
+
+def test_cli_reports_a_missing_plan_file_without_a_traceback(tmp_path):
+    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "plan_summary.py"), str(tmp_path),
+                             "--plan-json", str(tmp_path / "missing.json")], capture_output=True, text=True, check=False)
+    assert result.returncode == 1
+    assert "plan_summary:" in result.stderr and "Traceback" not in result.stderr
+
+
+# ---- against the AWS emulator: apply the default stack, then review two changes ------------------------------
+
+STACK = "aurora-web"
+
+
+def emulator_overrides(document: dict) -> dict:
+    """moto cannot run an instance with detailed monitoring or a root volume without a size: an override file
+    (Terraform's *_override.tf.json) adjusts only those two settings, in the test's copy only."""
+    instances = document["resource"].get("aws_instance", {})
+    return {"resource": {"aws_instance": {
+        name: {"monitoring": False, "root_block_device": {**body.get("root_block_device", {}), "volume_size": 8}}
+        for name, body in instances.items()}}}
+
+
+def synthesize_into(project: Path, key_directory: str, document: dict) -> Path:
+    """Synthesize in-process (as `python main.py` would with this settings document); returns the stack dir."""
+    from synthesized import make_config
+    from constructs_lib.synth import synthesize
+
+    synthesize({STACK: make_config(key_directory, document)}, outdir=str(project / "cdktf.out"))
+    stack_dir = project / "cdktf.out" / "stacks" / STACK
+    overrides = emulator_overrides(json.loads((stack_dir / "cdk.tf.json").read_text()))
+    (stack_dir / "emulator_override.tf.json").write_text(json.dumps(overrides))
+    return stack_dir
+
+
+def run_summary(stack_dir: Path, out: Path, env: dict) -> str:
+    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "plan_summary.py"), str(stack_dir),
+                             "--out", str(out)], env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert result.returncode == 0, result.stderr
+    return out.read_text()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def aws_emulator(tmp_path_factory):
+    """A moto server of our own on a free loopback port; yields the environment that points Terraform at it."""
+    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
+        pytest.skip("prerequisite missing: moto[server] is not installed in this environment")
+    from export_hcl import terraform_env
+
+    port = free_port()
+    log = tmp_path_factory.mktemp("moto") / "moto.log"
+    with open(log, "w") as log_file:
+        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                  env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+                                  stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
+                time.sleep(0.3)
+        env = terraform_env({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
+                             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+                             "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"})
+        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "TF_DATA_DIR"):
+            env.pop(name, None)
+        yield env
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+@pytest.fixture(scope="module")
+def applied_stack(aws_emulator, tmp_path_factory):
+    """The default stack applied to the emulator; yields (project dir, key dir, environment for terraform)."""
+    from synthesized import require_program
+
+    require_program("terraform")
+    project = tmp_path_factory.mktemp("plan-project")
+    key_directory = str(tmp_path_factory.mktemp("plan-keys"))
+    env = aws_emulator
+    stack_dir = synthesize_into(project, key_directory, {})
+    for command in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
+        result = subprocess.run(["terraform", *command], cwd=stack_dir, env=env, capture_output=True, text=True,
+                                check=False, timeout=900)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr
+    return project, key_directory, env
+
+
+@pytest.mark.integration
+def test_one_more_reader_plans_exactly_one_added_cluster_instance(applied_stack, tmp_path):
+    project, key_directory, env = applied_stack
+    stack_dir = synthesize_into(project, key_directory, {"database": {"reader_count": 2}})
+    summary = run_summary(stack_dir, tmp_path / "summary.md", env)
+    assert "⚠" not in summary, summary
+    first_count_line = next(line for line in summary.splitlines() if line.startswith("**"))
+    assert first_count_line.startswith("**1 to add, ") and ", 0 to replace, 0 to destroy**" in first_count_line, summary
+    assert "| `aws_rds_cluster_instance` | 1 |" in summary, summary
+    assert "- add: `aws_rds_cluster_instance.database_reader-2_" in summary, summary
+
+
+@pytest.mark.integration
+def test_a_new_cluster_identifier_is_flagged_as_a_replacement_at_the_top(applied_stack, tmp_path):
+    project, key_directory, env = applied_stack
+    stack_dir = synthesize_into(project, key_directory, {"database": {"cluster_identifier": "other-db-cluster"}})
+    lines = run_summary(stack_dir, tmp_path / "summary.md", env).splitlines()
+    top = lines[3:lines.index("", 3)]  # the ⚠ lines: between the heading and the counts
+    assert top and all(line.startswith("⚠ ") for line in top), lines
+    cluster = [line for line in top if "`aws_rds_cluster.database_cluster_" in line]
+    assert len(cluster) == 1 and "REPLACE" in cluster[0] and "`cluster_identifier`" in cluster[0], top
+    assert not any("DESTROY" in line for line in top), top
