@@ -32,6 +32,7 @@ class WebServerConfig:
     ssh_cidr: IPv4 CIDR allowed to SSH (port 22), never 0.0.0.0/0. Default: none, so no SSH rule (use SSM).
     http_cidrs: IPv4 CIDRs allowed to reach port 80. Default ("0.0.0.0/0",), as in the tutorial.
     public: a public IPv4 address on the instance (it must sit in a public subnet). Default True.
+    detailed_monitoring: 1-minute CloudWatch metrics. Default True.
     ami_parameter: public SSM parameter naming the AMI. Default: latest Amazon Linux 2023 x86_64.
     user_data: cloud-init script run at first boot. Default: none.
     """
@@ -41,6 +42,7 @@ class WebServerConfig:
     ssh_cidr: str | None = None
     http_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     public: bool = True
+    detailed_monitoring: bool = True
     ami_parameter: str = AMAZON_LINUX_2023_PARAMETER
     user_data: str | None = None
 
@@ -57,7 +59,8 @@ class WebServerConfig:
         for cidr in self.http_cidrs:
             problems.check(parse_ipv4_network(cidr) is not None, "http_cidrs", cidr,
                            "must be IPv4 CIDR blocks like \"0.0.0.0/0\" or \"10.0.0.0/16\"")
-        problems.check(isinstance(self.public, bool), "public", self.public, "must be true or false")
+        for key in ("public", "detailed_monitoring"):
+            problems.check(isinstance(getattr(self, key), bool), key, getattr(self, key), "must be true or false")
         problems.check(isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
                        "ami_parameter", self.ami_parameter, "must be a public AMI parameter under /aws/service/")
         if self.user_data is not None:
@@ -120,7 +123,7 @@ class WebServer(Construct):
             vpc_security_group_ids=list(self._security_group_ids),
             metadata_options=InstanceMetadataOptions(http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1),
             root_block_device=InstanceRootBlockDevice(encrypted=True, volume_type="gp3"),
-            monitoring=True,
+            monitoring=config.detailed_monitoring,
             ebs_optimized=True,
             user_data=terraform_literal(config.user_data) if config.user_data is not None else None,
             tags={"Name": f"{name}-web"},
