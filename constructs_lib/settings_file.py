@@ -60,6 +60,7 @@ KEYS: dict[str, dict[str, Key]] = {
         "ssh_cidr": Key("string", None, "IPv4 CIDR allowed to SSH; unset means no SSH rule (use SSM Session Manager)"),
         "public_key_path": Key("string", None, "OpenSSH public key to register; unset generates an ed25519 key"),
         "key_directory": Key("string", ".keys", "where a generated key is kept (private key mode 0600)"),
+        "root_volume_gib": Key("integer", 8, "encrypted gp3 root volume size, 8 to 16384 GiB"),
         "detailed_monitoring": Key("boolean", True, "1-minute CloudWatch metrics for the instance"),
         "install_app": Key("boolean", True, "install the tutorial's employee directory web app at first boot"),
         "public": Key("boolean", "profile: dev true, prod false", "public IP in a public subnet; false: private subnet behind the NAT"),
@@ -254,7 +255,7 @@ def stack_config_from_document(document: dict[str, Any], state: StateBackendConf
         "key_pair": build("web", KeyPairConfig, name=f"{prefix}-key", **_expand_paths(
             _pick(web, "public_key_path", "key_directory"))),
         "web_server": build("web", WebServerConfig, name=prefix,
-                            **_tuples(_pick(web, "instance_type", "ssh_cidr", "http_cidrs", "public", "detailed_monitoring"))),
+                            **_tuples(_pick(web, "instance_type", "ssh_cidr", "http_cidrs", "public", "detailed_monitoring", "root_volume_gib"))),
         "database": build("database", AuroraClusterConfig, renamed={"identifier": "cluster_identifier"},
                           identifier=database.pop("cluster_identifier", f"{prefix}-db-cluster"), **database),
         "connection": build("", Ec2AuroraConnectionConfig, suffix=prefix),

@@ -15,7 +15,7 @@ from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions,
 from constructs import Construct
 
 from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
-from .validation import ProblemList, parse_ipv4_network
+from .validation import ProblemList, is_int, parse_ipv4_network
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
@@ -33,6 +33,7 @@ class WebServerConfig:
     http_cidrs: IPv4 CIDRs allowed to reach port 80. Default ("0.0.0.0/0",), as in the tutorial.
     public: a public IPv4 address on the instance (it must sit in a public subnet). Default True.
     detailed_monitoring: 1-minute CloudWatch metrics. Default True.
+    root_volume_gib: size of the encrypted gp3 root volume, 8 to 16384. Default 8 (the AL2023 AMI's own size).
     ami_parameter: public SSM parameter naming the AMI. Default: latest Amazon Linux 2023 x86_64.
     user_data: cloud-init script run at first boot. Default: none.
     """
@@ -43,6 +44,7 @@ class WebServerConfig:
     http_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     public: bool = True
     detailed_monitoring: bool = True
+    root_volume_gib: int = 8
     ami_parameter: str = AMAZON_LINUX_2023_PARAMETER
     user_data: str | None = None
 
@@ -59,6 +61,8 @@ class WebServerConfig:
         for cidr in self.http_cidrs:
             problems.check(parse_ipv4_network(cidr) is not None, "http_cidrs", cidr,
                            "must be IPv4 CIDR blocks like \"0.0.0.0/0\" or \"10.0.0.0/16\"")
+        problems.check(is_int(self.root_volume_gib) and 8 <= self.root_volume_gib <= 16384, "root_volume_gib",
+                       self.root_volume_gib, "must be an integer from 8 (the AMI's size) to 16384")
         for key in ("public", "detailed_monitoring"):
             problems.check(isinstance(getattr(self, key), bool), key, getattr(self, key), "must be true or false")
         problems.check(isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
@@ -122,7 +126,7 @@ class WebServer(Construct):
             iam_instance_profile=profile.name,
             vpc_security_group_ids=list(self._security_group_ids),
             metadata_options=InstanceMetadataOptions(http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1),
-            root_block_device=InstanceRootBlockDevice(encrypted=True, volume_type="gp3"),
+            root_block_device=InstanceRootBlockDevice(encrypted=True, volume_type="gp3", volume_size=config.root_volume_gib),
             monitoring=config.detailed_monitoring,
             ebs_optimized=True,
             user_data=terraform_literal(config.user_data) if config.user_data is not None else None,

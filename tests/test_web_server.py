@@ -24,7 +24,7 @@ def test_instance_is_hardened(dev):
         "instance_type": "t3.micro",
         "associate_public_ip_address": True,
         "metadata_options": {"http_tokens": "required", "http_endpoint": "enabled"},
-        "root_block_device": {"encrypted": True},
+        "root_block_device": {"encrypted": True, "volume_type": "gp3", "volume_size": 8},
         "monitoring": True,
         "ebs_optimized": True,
     })
