@@ -49,3 +49,11 @@ def prod(key_directory) -> Synthesized:
     return Synthesized(make_config(key_directory, {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}}))
 
 
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """One moto server on 127.0.0.1 for the session (tests/emulator.py); its log is named in every deploy failure."""
+    from emulator import MotoServer
+
+    server = MotoServer(tmp_path_factory.mktemp("emulator") / "moto.log").start()
+    yield server
+    server.stop()
