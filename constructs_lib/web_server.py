@@ -122,7 +122,9 @@ class WebServer(Construct):
             instance_type=config.instance_type,
             subnet_id=subnet_id,
             key_name=key_name,
-            associate_public_ip_address=config.public,
+            # Unset (not false) for a private server: its private subnet gives no public IP anyway, and moto reads an
+            # explicit false back as true, so every later plan would replace the instance.
+            associate_public_ip_address=True if config.public else None,
             iam_instance_profile=profile.name,
             vpc_security_group_ids=list(self._security_group_ids),
             metadata_options=InstanceMetadataOptions(http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1),
