@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from constructs_lib.node_runtime import wheel_node_
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth test unit-test bench hcl handoff plan-summary diagram clean
+.PHONY: setup setup-test synth cdktf-synth test unit-test bench hcl handoff plan-summary diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -50,6 +50,13 @@ plan-summary: synth
 # docs/architecture.png from the synthesized stack (needs Graphviz's dot).
 diagram: synth
 	$(PY) scripts/diagram.py --stack $(STACK) --out docs/architecture
+
+# Deploy to / tear down from the moto AWS API emulator on this machine (docs/deploy-local.md).
+deploy-local: setup
+	scripts/deploy_local.sh
+
+destroy-local:
+	scripts/deploy_local.sh destroy
 
 clean:
 	rm -rf cdktf.out .cdktf.out.* .pytest_cache

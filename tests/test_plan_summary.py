@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -111,13 +107,8 @@ def test_cli_reports_a_missing_plan_file_without_a_traceback(tmp_path):
 STACK = "aurora-web"
 
 
-def emulator_overrides(document: dict) -> dict:
-    """moto cannot run an instance with detailed monitoring or a root volume without a size: an override file
-    (Terraform's *_override.tf.json) adjusts only those two settings, in the test's copy only."""
-    instances = document["resource"].get("aws_instance", {})
-    return {"resource": {"aws_instance": {
-        name: {"monitoring": False, "root_block_device": {**body.get("root_block_device", {}), "volume_size": 8}}
-        for name, body in instances.items()}}}
+# What moto lacks is switched off through the product's own settings (as in tests/test_deploy.py).
+EMULATOR_SETTINGS = {"web": {"detailed_monitoring": False}, "name_prefix": "plan-review"}
 
 
 def synthesize_into(project: Path, key_directory: str, document: dict) -> Path:
@@ -125,11 +116,10 @@ def synthesize_into(project: Path, key_directory: str, document: dict) -> Path:
     from synthesized import make_config
     from constructs_lib.synth import synthesize
 
-    synthesize({STACK: make_config(key_directory, document)}, outdir=str(project / "cdktf.out"))
-    stack_dir = project / "cdktf.out" / "stacks" / STACK
-    overrides = emulator_overrides(json.loads((stack_dir / "cdk.tf.json").read_text()))
-    (stack_dir / "emulator_override.tf.json").write_text(json.dumps(overrides))
-    return stack_dir
+    settings = {**EMULATOR_SETTINGS, **document,
+                "web": {**EMULATOR_SETTINGS["web"], **document.get("web", {})}}
+    synthesize({STACK: make_config(key_directory, settings)}, outdir=str(project / "cdktf.out"))
+    return project / "cdktf.out" / "stacks" / STACK
 
 
 def run_summary(stack_dir: Path, out: Path, env: dict) -> str:
@@ -139,65 +129,25 @@ def run_summary(stack_dir: Path, out: Path, env: dict) -> str:
     return out.read_text()
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def aws_emulator(tmp_path_factory):
-    """A moto server of our own on a free loopback port; yields the environment that points Terraform at it."""
-    if importlib.util.find_spec("moto") is None or importlib.util.find_spec("flask") is None:
-        pytest.skip("prerequisite missing: moto[server] is not installed in this environment")
+def applied_stack(emulator, tmp_path_factory):
+    """The default stack applied to the shared emulator; yields (project dir, key dir, environment for terraform)."""
+    from emulator import without_aws_settings
     from export_hcl import terraform_env
-
-    port = free_port()
-    log = tmp_path_factory.mktemp("moto") / "moto.log"
-    with open(log, "w") as log_file:
-        server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                  env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
-                                  stdout=log_file, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
-                break
-            except OSError:
-                assert server.poll() is None and time.monotonic() < deadline, log.read_text()[-2000:]
-                time.sleep(0.3)
-        env = terraform_env({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing",
-                             "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
-                             "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true"})
-        for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "TF_DATA_DIR"):
-            env.pop(name, None)
-        yield env
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-
-
-@pytest.fixture(scope="module")
-def applied_stack(aws_emulator, tmp_path_factory):
-    """The default stack applied to the emulator; yields (project dir, key dir, environment for terraform)."""
     from synthesized import require_program
 
     require_program("terraform")
     project = tmp_path_factory.mktemp("plan-project")
     key_directory = str(tmp_path_factory.mktemp("plan-keys"))
-    env = aws_emulator
+    env = terraform_env({**without_aws_settings(os.environ), **emulator.env()})
     stack_dir = synthesize_into(project, key_directory, {})
     for command in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
         result = subprocess.run(["terraform", *command], cwd=stack_dir, env=env, capture_output=True, text=True,
                                 check=False, timeout=900)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    return project, key_directory, env
+    yield project, key_directory, env
+    subprocess.run(["terraform", "destroy", "-auto-approve", "-input=false", "-no-color"], cwd=stack_dir, env=env,
+                   capture_output=True, text=True, check=False, timeout=900)
 
 
 @pytest.mark.integration
