@@ -11,26 +11,18 @@ from __future__ import annotations
 
 import ast
 import os
-import sys
 from pathlib import Path
 
 from . import lean_assembly_cache as cache
 from .lean_assembly_cache import ProviderAssembly, Unavailable
+from .stderr_notice import OnceOnStderr
 
 OFF_ENV_VAR = "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY"  # "0": load the provider's full assembly
 CONSTRUCTS_DIR = Path(__file__).resolve().parent
 
 
-class LeanAssemblyNotice:
-    """Says once on stderr that the kernel loads the full provider assembly, so a slow synth has a visible cause."""
-
-    said = False
-
-    @classmethod
-    def say(cls, reason: str) -> None:
-        if not cls.said:
-            cls.said = True
-            print(f"aurora-web: lean provider assembly not used ({reason}); loading the full one", file=sys.stderr)
+# Says once on stderr that the kernel loads the full provider assembly, so a slow synth has a visible cause.
+LeanAssemblyNotice = OnceOnStderr("aurora-web: lean provider assembly not used ({reason}); loading the full one")
 
 
 def used_provider_submodules(package: str, root: Path = CONSTRUCTS_DIR) -> tuple[str, ...]:

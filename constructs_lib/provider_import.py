@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 
 from . import lean_assembly
+from .stderr_notice import OnceOnStderr
 
 PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
 EAGER_IMPORTS_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library\n"
@@ -31,16 +32,8 @@ _EAGER_IMPORT_LINE = re.compile(r"^from \. import [A-Za-z_][A-Za-z0-9_]*$")
 DISABLE_ENV_VAR = "AURORA_WEB_EAGER_PROVIDER_IMPORT"
 
 
-class FallbackNotice:
-    """Says once on stderr that the fast path is off, so a slow synth has a visible cause."""
-
-    said = False
-
-    @classmethod
-    def say(cls, reason: str) -> None:
-        if not cls.said:
-            cls.said = True
-            print(f"aurora-web: provider fast import not applied ({reason}); using the normal import", file=sys.stderr)
+# Says once on stderr that the fast path is off, so a slow synth has a visible cause.
+FallbackNotice = OnceOnStderr("aurora-web: provider fast import not applied ({reason}); using the normal import")
 
 
 def strip_eager_imports(source: str) -> str | None:
