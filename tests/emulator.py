@@ -177,6 +177,8 @@ def observe(emulator: MotoServer, config) -> dict:
         "nat_gateways": [gateway for gateway in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]
                          if gateway["State"] in ("pending", "available")],
         "instance": instance,
+        "user_data": ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
+        .get("UserData", {}).get("Value"),
         "root_volumes": ec2.describe_volumes(VolumeIds=volume_ids)["Volumes"] if volume_ids else [],
         "key_pairs": [pair["KeyName"] for pair in ec2.describe_key_pairs()["KeyPairs"]],
         "security_groups": {group["GroupName"]: group for group in groups},

@@ -420,6 +420,22 @@ def test_instance_is_as_designed(runs, stack):
 
 
 @BOTH
+def test_instance_runs_the_same_web_app_user_data(runs, stack):
+    """What EC2 received is the rendered employee directory script, byte for byte (Terraform's escapes undone)."""
+    import base64
+
+    from constructs_lib.web_app.user_data import render_user_data
+
+    run = finished(runs, stack)
+    run.require("inspect")
+    config = run.config
+    expected = render_user_data(region=config.region, cluster_identifier=config.database.identifier,
+                                database_name=config.database.database_name)
+    assert run.facts["user_data"], "the instance has no user data"
+    assert base64.b64decode(run.facts["user_data"]).decode() == expected
+
+
+@BOTH
 def test_cluster_is_as_designed(runs, stack):
     run = finished(runs, stack)
     run.require("inspect")
