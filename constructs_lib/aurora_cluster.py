@@ -87,8 +87,7 @@ class AuroraClusterConfig:
                        and self.master_username.lower() not in RESERVED_USERNAMES,
                        "master_username", self.master_username,
                        "must be 1 to 16 letters, digits or underscores, start with a letter, and not be a reserved name")
-        for key in ("deletion_protection", "skip_final_snapshot", "performance_insights"):
-            problems.check(isinstance(getattr(self, key), bool), key, getattr(self, key), "must be true or false")
+        problems.check_booleans(self, "deletion_protection", "skip_final_snapshot", "performance_insights")
         problems.check(is_int(self.backtrack_hours) and 0 <= self.backtrack_hours <= MAX_BACKTRACK_HOURS,
                        "backtrack_hours", self.backtrack_hours, f"must be an integer from 0 to {MAX_BACKTRACK_HOURS}")
         problems.check(self.monitoring_interval_seconds in MONITORING_INTERVALS and is_int(self.monitoring_interval_seconds),

@@ -57,9 +57,7 @@ class AuroraWebStackConfig:
                                "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws:")
                 problems.check(isinstance(value, str) and len(value) <= 256, f"tags.{key}", value,
                                "tag values are strings of at most 256 characters")
-        problems.check(isinstance(self.customer_managed_key, bool), "customer_managed_key", self.customer_managed_key,
-                       "must be true or false")
-        problems.check(isinstance(self.install_app, bool), "web.install_app", self.install_app, "must be true or false")
+        problems.check_booleans(self, "customer_managed_key", install_app="web.install_app")
         if not self.network.uses_existing_vpc and is_region(self.region):
             for zone in self.network.availability_zones:
                 problems.check(zone[:-1] == self.region, "network.availability_zones", zone,

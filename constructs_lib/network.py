@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-import re
 from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.data_aws_subnet import DataAwsSubnet
@@ -19,10 +18,9 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from .flow_logs import FlowLogs, FlowLogsConfig
-from .validation import AWS_RESOURCE_ID, ProblemList, is_int, parse_ipv4_network
+from .validation import AWS_RESOURCE_ID, ProblemList, is_availability_zone, is_int, parse_ipv4_network
 
 MAX_AZ_COUNT = 6
-AVAILABILITY_ZONE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d[a-z]$")
 
 
 @dataclass(frozen=True)
@@ -54,8 +52,7 @@ class NetworkConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        for key in ("nat_gateway", "flow_logs"):
-            problems.check(isinstance(getattr(self, key), bool), key, getattr(self, key), "must be true or false")
+        problems.check_booleans(self, "nat_gateway", "flow_logs")
         if self.existing_vpc_id is None:
             self._check_new_vpc(problems)
         else:
@@ -95,7 +92,7 @@ class NetworkConfig:
         if problems.check(len(zones) == self.az_count and len(set(zones)) == len(zones), "availability_zones",
                           list(zones), f"must name {self.az_count} different zones, one per AZ (az_count)"):
             for zone in zones:
-                problems.check(isinstance(zone, str) and bool(AVAILABILITY_ZONE.match(zone)), "availability_zones", zone,
+                problems.check(is_availability_zone(zone), "availability_zones", zone,
                                "must be availability zone names like \"us-east-1a\"")
         if vpc is None:
             return

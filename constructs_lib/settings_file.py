@@ -18,7 +18,7 @@ from .ec2_aurora_connection import Ec2AuroraConnectionConfig
 from .key_pair import KeyPairConfig
 from .network import NetworkConfig
 from .state_backend import StateBackendConfig
-from .validation import ConfigError, Problem, is_region
+from .validation import ConfigError, Problem, is_int, is_region
 from .web_server import WebServerConfig
 
 CONFIG_ENV_VAR = "AURORA_WEB_CONFIG"
@@ -116,7 +116,7 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
 
 _TYPE_CHECKS = {
     "string": (lambda value: isinstance(value, str), "must be a string"),
-    "integer": (lambda value: isinstance(value, int) and not isinstance(value, bool), "must be an integer"),
+    "integer": (is_int, "must be an integer"),
     "boolean": (lambda value: isinstance(value, bool), "must be true or false"),
     "string list": (lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
                     "must be a list of strings"),

@@ -42,7 +42,7 @@ class StateBackendConfig:
                            "key_prefix", self.key_prefix, "must be an S3 key prefix without leading or trailing slash")
             if self.region is not None:
                 problems.check(is_region(self.region), "region", self.region, "must be an AWS region name")
-            problems.check(isinstance(self.use_lockfile, bool), "use_lockfile", self.use_lockfile, "must be true or false")
+            problems.check_booleans(self, "use_lockfile")
         else:
             for key in ("bucket", "region"):
                 problems.check(getattr(self, key) is None, key, getattr(self, key), "is for backend = \"s3\" only")

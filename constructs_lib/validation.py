@@ -55,6 +55,12 @@ class ProblemList:
             self.add(key, value, allowed)
         return condition
 
+    def check_booleans(self, owner: object, *names: str, **reported_as: str) -> None:
+        """Each named field of `owner` must be a bool; `reported_as` maps a field to the key its problem names."""
+        for name in (*names, *reported_as):
+            value = getattr(owner, name)
+            self.check(isinstance(value, bool), reported_as.get(name, name), value, "must be true or false")
+
     def raise_if_any(self) -> None:
         if self.problems:
             raise ConfigError(self.problems)
@@ -71,6 +77,11 @@ AWS_RESOURCE_ID = {
 def is_region(value: object) -> bool:
     """An AWS region name like us-east-1 (partitions included: us-gov-west-1, us-isob-east-1)."""
     return isinstance(value, str) and bool(AWS_REGION.match(value))
+
+
+def is_availability_zone(value: object) -> bool:
+    """A zone name: its region's name plus one letter, like us-east-1a."""
+    return isinstance(value, str) and len(value) > 1 and is_region(value[:-1]) and value[-1] in "abcdefghijklmnopqrstuvwxyz"
 
 
 def is_rds_identifier(value: object) -> bool:

@@ -63,8 +63,7 @@ class WebServerConfig:
                            "must be IPv4 CIDR blocks like \"0.0.0.0/0\" or \"10.0.0.0/16\"")
         problems.check(is_int(self.root_volume_gib) and 8 <= self.root_volume_gib <= 16384, "root_volume_gib",
                        self.root_volume_gib, "must be an integer from 8 (the AMI's size) to 16384")
-        for key in ("public", "detailed_monitoring"):
-            problems.check(isinstance(getattr(self, key), bool), key, getattr(self, key), "must be true or false")
+        problems.check_booleans(self, "public", "detailed_monitoring")
         problems.check(isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
                        "ami_parameter", self.ami_parameter, "must be a public AMI parameter under /aws/service/")
         if self.user_data is not None:
