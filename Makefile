@@ -5,7 +5,7 @@ export PIPENV_VERBOSITY := -1
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.tools/terraformrc
 export CHECKPOINT_DISABLE := 1
 PY := .venv/bin/python
-NODE_BIN = $(shell $(PY) -c 'from constructs_lib.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
+NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
@@ -19,7 +19,7 @@ setup-test:
 	scripts/setup.sh --test
 
 synth: setup
-	$(PY) main.py
+	$(PY) -m aurora_web synth
 
 # The same synthesis through the cdktf CLI (npm cdktf-cli 0.21.0), which runs cdktf.json's app command.
 cdktf-synth: setup
@@ -33,23 +33,23 @@ unit-test: setup
 
 # Synth speed and memory: ours against a naive cdktf app of the same resources (prints figures only).
 bench: setup
-	$(PY) scripts/bench.py
+	$(PY) -m aurora_web bench
 
 # Ops handoff: each stack as HCL in a clean directory of its own, validated offline.
 hcl: synth
-	$(PY) scripts/export_hcl.py
+	$(PY) -m aurora_web hcl
 
 # A bundle per stack under handoff/<stack>/: JSON and HCL, provider lock files, a README for ops.
 handoff: synth
-	$(PY) scripts/handoff.py
+	$(PY) -m aurora_web handoff
 
 # terraform plan for one stack (STACK=name) and a short Markdown summary of it.
 plan-summary: synth
-	$(PY) scripts/plan_summary.py cdktf.out/stacks/$(STACK) --out plan-summary.$(STACK).md
+	$(PY) -m aurora_web plan-summary cdktf.out/stacks/$(STACK) --out plan-summary.$(STACK).md
 
 # docs/architecture.png from the synthesized stack (needs Graphviz's dot).
 diagram: synth
-	$(PY) scripts/diagram.py --stack $(STACK) --out docs/architecture
+	$(PY) -m aurora_web diagram --stack $(STACK) --out docs/architecture
 
 # Deploy to / tear down from the moto AWS API emulator on this machine (docs/deploy-local.md).
 deploy-local: setup

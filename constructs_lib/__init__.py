@@ -1,10 +1,6 @@
-"""aurora-web-cdktf: reusable constructs for an EC2 web server connected to an Aurora MySQL cluster.
+"""aurora-web-cdktf's construct library: an EC2 web server connected to an Amazon Aurora MySQL cluster, for cdktf.
 
-Importing this package first points jsii at the wheel's Node.js and installs the lean provider import,
-so it must be imported before cdktf or the provider bindings.
+A plain library: importing it (or any module in it) defines classes and changes nothing else in the process,
+so it composes with any cdktf app and any other provider resource. Import the constructs from their modules,
+e.g. ``from constructs_lib.aurora_cluster import AuroraCluster, AuroraClusterConfig``.
 """
-
-from . import node_runtime, provider_import
-
-node_runtime.use_wheel_node()
-provider_import.install()

@@ -13,7 +13,10 @@ from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
-from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import RdsClusterParameterGroup, RdsClusterParameterGroupParameter
+from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
+    RdsClusterParameterGroup,
+    RdsClusterParameterGroupParameter,
+)
 from constructs import Construct
 
 from .validation import ProblemList, is_int, is_rds_identifier
@@ -69,51 +72,102 @@ class AuroraClusterConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        problems.check(is_rds_identifier(self.identifier), "identifier", self.identifier,
-                       "must be 1 to 63 letters, digits or hyphens, start with a letter, no double or trailing hyphen")
-        problems.check(isinstance(self.engine_version, str) and bool(ENGINE_VERSION.match(self.engine_version)),
-                       "engine_version", self.engine_version,
-                       "must be an Aurora MySQL 3 version like \"8.0.mysql_aurora.3.10.0\"")
-        problems.check(isinstance(self.instance_class, str) and bool(INSTANCE_CLASS.match(self.instance_class)),
-                       "instance_class", self.instance_class, "must be a DB instance class like \"db.t3.medium\"")
-        problems.check(is_int(self.reader_count) and 0 <= self.reader_count <= MAX_READERS,
-                       "reader_count", self.reader_count, f"must be an integer from 0 to {MAX_READERS}")
-        problems.check(is_int(self.backup_retention_days) and 1 <= self.backup_retention_days <= 35,
-                       "backup_retention_days", self.backup_retention_days, "must be an integer from 1 to 35")
-        problems.check(isinstance(self.database_name, str) and bool(DATABASE_NAME.match(self.database_name)),
-                       "database_name", self.database_name,
-                       "must be 1 to 64 letters, digits or underscores, starting with a letter")
-        problems.check(isinstance(self.master_username, str) and bool(MASTER_USERNAME.match(self.master_username))
-                       and self.master_username.lower() not in RESERVED_USERNAMES,
-                       "master_username", self.master_username,
-                       "must be 1 to 16 letters, digits or underscores, start with a letter, and not be a reserved name")
+        problems.check(
+            is_rds_identifier(self.identifier),
+            "identifier",
+            self.identifier,
+            "must be 1 to 63 letters, digits or hyphens, start with a letter, no double or trailing hyphen",
+        )
+        problems.check(
+            isinstance(self.engine_version, str) and bool(ENGINE_VERSION.match(self.engine_version)),
+            "engine_version",
+            self.engine_version,
+            'must be an Aurora MySQL 3 version like "8.0.mysql_aurora.3.10.0"',
+        )
+        problems.check(
+            isinstance(self.instance_class, str) and bool(INSTANCE_CLASS.match(self.instance_class)),
+            "instance_class",
+            self.instance_class,
+            'must be a DB instance class like "db.t3.medium"',
+        )
+        problems.check(
+            is_int(self.reader_count) and 0 <= self.reader_count <= MAX_READERS,
+            "reader_count",
+            self.reader_count,
+            f"must be an integer from 0 to {MAX_READERS}",
+        )
+        problems.check(
+            is_int(self.backup_retention_days) and 1 <= self.backup_retention_days <= 35,
+            "backup_retention_days",
+            self.backup_retention_days,
+            "must be an integer from 1 to 35",
+        )
+        problems.check(
+            isinstance(self.database_name, str) and bool(DATABASE_NAME.match(self.database_name)),
+            "database_name",
+            self.database_name,
+            "must be 1 to 64 letters, digits or underscores, starting with a letter",
+        )
+        problems.check(
+            isinstance(self.master_username, str)
+            and bool(MASTER_USERNAME.match(self.master_username))
+            and self.master_username.lower() not in RESERVED_USERNAMES,
+            "master_username",
+            self.master_username,
+            "must be 1 to 16 letters, digits or underscores, start with a letter, and not be a reserved name",
+        )
         problems.check_booleans(self, "deletion_protection", "skip_final_snapshot", "performance_insights")
-        problems.check(is_int(self.backtrack_hours) and 0 <= self.backtrack_hours <= MAX_BACKTRACK_HOURS,
-                       "backtrack_hours", self.backtrack_hours, f"must be an integer from 0 to {MAX_BACKTRACK_HOURS}")
-        problems.check(self.monitoring_interval_seconds in MONITORING_INTERVALS and is_int(self.monitoring_interval_seconds),
-                       "monitoring_interval_seconds", self.monitoring_interval_seconds,
-                       f"must be one of {', '.join(map(str, MONITORING_INTERVALS))}")
+        problems.check(
+            is_int(self.backtrack_hours) and 0 <= self.backtrack_hours <= MAX_BACKTRACK_HOURS,
+            "backtrack_hours",
+            self.backtrack_hours,
+            f"must be an integer from 0 to {MAX_BACKTRACK_HOURS}",
+        )
+        problems.check(
+            self.monitoring_interval_seconds in MONITORING_INTERVALS and is_int(self.monitoring_interval_seconds),
+            "monitoring_interval_seconds",
+            self.monitoring_interval_seconds,
+            f"must be one of {', '.join(map(str, MONITORING_INTERVALS))}",
+        )
         if self.performance_insights is True and isinstance(self.instance_class, str):
-            problems.check(not NO_PERFORMANCE_INSIGHTS.match(self.instance_class), "performance_insights", True,
-                           f"is not supported on {self.instance_class}; use db.t4g.medium or larger, or turn it off")
+            problems.check(
+                not NO_PERFORMANCE_INSIGHTS.match(self.instance_class),
+                "performance_insights",
+                True,
+                f"is not supported on {self.instance_class}; use db.t4g.medium or larger, or turn it off",
+            )
         problems.raise_if_any()
 
 
 class AuroraCluster(Construct):
     """Attributes: cluster, writer, readers, endpoint, reader_endpoint, port, database_name, master_secret_arn."""
 
-    def __init__(self, scope: Construct, id: str, config: AuroraClusterConfig, *, subnet_ids: list[str],
-                 availability_zones: list[str], kms_key_arn: str | None = None) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        config: AuroraClusterConfig,
+        *,
+        subnet_ids: list[str],
+        availability_zones: list[str],
+        kms_key_arn: str | None = None,
+    ) -> None:
         super().__init__(scope, id)
         self.config = config
         self.kms_key_arn = kms_key_arn
         name = config.identifier
         self.subnet_group = DbSubnetGroup(
-            self, "subnet-group", name=f"{name}-subnets", subnet_ids=subnet_ids,
+            self,
+            "subnet-group",
+            name=f"{name}-subnets",
+            subnet_ids=subnet_ids,
             description=f"Private subnets of {name}",
         )
         self.parameter_group = RdsClusterParameterGroup(
-            self, "cluster-parameters", name_prefix=f"{name}-", family=PARAMETER_GROUP_FAMILY,
+            self,
+            "cluster-parameters",
+            name_prefix=f"{name}-",
+            family=PARAMETER_GROUP_FAMILY,
             description=f"{name}: TLS required for every connection, audit log on",
             parameter=[
                 RdsClusterParameterGroupParameter(name="require_secure_transport", value="ON"),
@@ -125,7 +179,8 @@ class AuroraCluster(Construct):
         self._security_group_ids: list[str] = []
         self._create_after: list[TerraformResource] = []
         self.cluster = RdsCluster(
-            self, "cluster",
+            self,
+            "cluster",
             cluster_identifier=name,
             engine=ENGINE,
             engine_version=config.engine_version,
@@ -151,8 +206,9 @@ class AuroraCluster(Construct):
         self.monitoring_role = self._monitoring_role() if config.monitoring_interval_seconds else None
         self.writer = self._instance("writer", 0, promotion_tier=0, availability_zones=availability_zones)
         self.readers = [
-            self._instance(f"reader-{number}", number, promotion_tier=1, availability_zones=availability_zones,
-                           after=self.writer)
+            self._instance(
+                f"reader-{number}", number, promotion_tier=1, availability_zones=availability_zones, after=self.writer
+            )
             for number in range(1, config.reader_count + 1)
         ]
         self.endpoint: str = self.cluster.endpoint
@@ -164,19 +220,39 @@ class AuroraCluster(Construct):
 
     def _monitoring_role(self) -> IamRole:
         role = IamRole(
-            self, "monitoring-role", name_prefix=f"{self.config.identifier[:26].rstrip('-')}-monitoring-",  # IAM: prefix <= 38
+            self,
+            "monitoring-role",
+            name_prefix=f"{self.config.identifier[:26].rstrip('-')}-monitoring-",  # IAM: prefix <= 38
             description="Lets RDS enhanced monitoring publish OS metrics of the cluster's instances",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "monitoring.rds.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "monitoring.rds.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
         )
         IamRolePolicyAttachment(self, "monitoring-policy", role=role.name, policy_arn=ENHANCED_MONITORING_POLICY)
         return role
 
-    def _instance(self, role: str, index: int, *, promotion_tier: int, availability_zones: list[str],
-                  after: RdsClusterInstance | None = None) -> RdsClusterInstance:
+    def _instance(
+        self,
+        role: str,
+        index: int,
+        *,
+        promotion_tier: int,
+        availability_zones: list[str],
+        after: RdsClusterInstance | None = None,
+    ) -> RdsClusterInstance:
         # Round-robin over the subnets' AZs: the writer and the first reader never share one.
         return RdsClusterInstance(
-            self, role,
+            self,
+            role,
             identifier=f"{self.config.identifier}-{role}",
             cluster_identifier=self.cluster.id,
             engine=ENGINE,
@@ -200,17 +276,36 @@ class AuroraCluster(Construct):
     def grant_connect(self, role: IamRole) -> IamRolePolicy:
         """Let `role` find the endpoints and read the master secret: this cluster and this secret only."""
         statements = [
-            {"Sid": "FindTheCluster", "Effect": "Allow", "Action": ["rds:DescribeDBClusters"], "Resource": [self.cluster_arn]},
-            {"Sid": "ReadTheMasterSecret", "Effect": "Allow",
-             "Action": ["secretsmanager:GetSecretValue"],
-             "Resource": [self.master_secret_arn]},
+            {
+                "Sid": "FindTheCluster",
+                "Effect": "Allow",
+                "Action": ["rds:DescribeDBClusters"],
+                "Resource": [self.cluster_arn],
+            },
+            {
+                "Sid": "ReadTheMasterSecret",
+                "Effect": "Allow",
+                "Action": ["secretsmanager:GetSecretValue"],
+                "Resource": [self.master_secret_arn],
+            },
         ]
         if self.kms_key_arn is not None:
-            statements.append({"Sid": "DecryptTheSecret", "Effect": "Allow", "Action": ["kms:Decrypt"],
-                               "Resource": [self.kms_key_arn],
-                               "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}})
-        return IamRolePolicy(self, "connect-grant", role=role.id, name=f"{self.config.identifier}-connect",
-                             policy=json.dumps({"Version": "2012-10-17", "Statement": statements}))
+            statements.append(
+                {
+                    "Sid": "DecryptTheSecret",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": [self.kms_key_arn],
+                    "Condition": {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}},
+                }
+            )
+        return IamRolePolicy(
+            self,
+            "connect-grant",
+            role=role.id,
+            name=f"{self.config.identifier}-connect",
+            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )
 
     def add_security_group(self, security_group_id: str) -> None:
         self._security_group_ids.append(security_group_id)
@@ -221,6 +316,6 @@ class AuroraCluster(Construct):
         self._create_after.append(dependency)
         # Bare addresses, as the constructor's depends_on writes them: the setter would write "${...}",
         # which Terraform rejects in depends_on.
-        self.cluster.add_override("depends_on", [
-            f"{item.terraform_resource_type}.{item.friendly_unique_id}" for item in self._create_after
-        ])
+        self.cluster.add_override(
+            "depends_on", [f"{item.terraform_resource_type}.{item.friendly_unique_id}" for item in self._create_after]
+        )

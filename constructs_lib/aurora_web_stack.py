@@ -46,26 +46,46 @@ class AuroraWebStackConfig:
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check(self.profile in PROFILES, "profile", self.profile, f"must be one of {', '.join(PROFILES)}")
-        problems.check(is_region(self.region), "region", self.region,
-                       "must be an AWS region name like \"us-east-1\"")
-        problems.check(isinstance(self.name_prefix, str) and bool(NAME_PREFIX.match(self.name_prefix))
-                       and len(self.name_prefix) <= 32, "name_prefix", self.name_prefix,
-                       "must be 1 to 32 lowercase letters, digits and single hyphens, starting with a letter")
+        problems.check(is_region(self.region), "region", self.region, 'must be an AWS region name like "us-east-1"')
+        problems.check(
+            isinstance(self.name_prefix, str)
+            and bool(NAME_PREFIX.match(self.name_prefix))
+            and len(self.name_prefix) <= 32,
+            "name_prefix",
+            self.name_prefix,
+            "must be 1 to 32 lowercase letters, digits and single hyphens, starting with a letter",
+        )
         if problems.check(isinstance(self.tags, dict), "tags", self.tags, "must be a table of strings"):
             for key, value in self.tags.items():
-                problems.check(isinstance(key, str) and bool(TAG_KEY.match(key)), f"tags.{key}", key,
-                               "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws:")
-                problems.check(isinstance(value, str) and len(value) <= 256, f"tags.{key}", value,
-                               "tag values are strings of at most 256 characters")
+                problems.check(
+                    isinstance(key, str) and bool(TAG_KEY.match(key)),
+                    f"tags.{key}",
+                    key,
+                    "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws:",
+                )
+                problems.check(
+                    isinstance(value, str) and len(value) <= 256,
+                    f"tags.{key}",
+                    value,
+                    "tag values are strings of at most 256 characters",
+                )
         problems.check_booleans(self, "customer_managed_key", install_app="web.install_app")
         if not self.network.uses_existing_vpc and is_region(self.region):
             for zone in self.network.availability_zones:
-                problems.check(zone[:-1] == self.region, "network.availability_zones", zone,
-                               f"must be a zone of the stack's region {self.region}")
+                problems.check(
+                    zone[:-1] == self.region,
+                    "network.availability_zones",
+                    zone,
+                    f"must be a zone of the stack's region {self.region}",
+                )
         if not self.web_server.public and not self.network.uses_existing_vpc:
-            problems.check(self.network.nat_gateway, "network.nat_gateway", self.network.nat_gateway,
-                           "must be true when web.public is false: a server without a public IP needs a NAT to reach "
-                           "its packages and AWS APIs")
+            problems.check(
+                self.network.nat_gateway,
+                "network.nat_gateway",
+                self.network.nat_gateway,
+                "must be true when web.public is false: a server without a public IP needs a NAT to reach "
+                "its packages and AWS APIs",
+            )
         problems.raise_if_any()
 
 
@@ -77,14 +97,24 @@ class AuroraWebStack(TerraformStack):
         self.config = config
         configure_backend(self, id, config.state, default_region=config.region)
         AwsProvider(
-            self, "aws", region=config.region,
-            default_tags=[AwsProviderDefaultTags(tags={
-                "Project": config.name_prefix, "Profile": config.profile, "ManagedBy": "terraform", **config.tags,
-            })],
+            self,
+            "aws",
+            region=config.region,
+            default_tags=[
+                AwsProviderDefaultTags(
+                    tags={
+                        "Project": config.name_prefix,
+                        "Profile": config.profile,
+                        "ManagedBy": "terraform",
+                        **config.tags,
+                    }
+                )
+            ],
         )
         self.encryption_key = (
             EncryptionKey(self, "encryption-key", EncryptionKeyConfig(name=config.name_prefix))
-            if config.customer_managed_key else None
+            if config.customer_managed_key
+            else None
         )
         kms_key_arn = self.encryption_key.arn if self.encryption_key else None
         self.network = Network(self, "network", config.network, kms_key_arn=kms_key_arn)
@@ -94,15 +124,26 @@ class AuroraWebStack(TerraformStack):
         if config.install_app and web_config.user_data is None:
             # Names only: the app looks up the endpoints and the secret at run time, so the instance never waits
             # for the cluster (which must come after it).
-            web_config = replace(web_config, user_data=render_user_data(
-                region=config.region, cluster_identifier=config.database.identifier,
-                database_name=config.database.database_name))
+            web_config = replace(
+                web_config,
+                user_data=render_user_data(
+                    region=config.region,
+                    cluster_identifier=config.database.identifier,
+                    database_name=config.database.database_name,
+                ),
+            )
         self.web_server = WebServer(
-            self, "web-server", web_config,
-            vpc_id=self.network.vpc_id, subnet_id=web_subnets[0], key_name=self.key_pair.key_name,
+            self,
+            "web-server",
+            web_config,
+            vpc_id=self.network.vpc_id,
+            subnet_id=web_subnets[0],
+            key_name=self.key_pair.key_name,
         )
         self.database = AuroraCluster(
-            self, "database", config.database,
+            self,
+            "database",
+            config.database,
             subnet_ids=self.network.private_subnet_ids,
             availability_zones=self.network.private_subnet_availability_zones,
             kms_key_arn=kms_key_arn,
@@ -110,13 +151,23 @@ class AuroraWebStack(TerraformStack):
         if config.install_app:
             self.database.grant_connect(self.web_server.role)
         self.backup_plan = (
-            BackupPlan(self, "backup-plan", config.backup_plan, resource_arns=[self.database.cluster_arn],
-                       kms_key_arn=kms_key_arn)
-            if config.backup_plan is not None else None
+            BackupPlan(
+                self,
+                "backup-plan",
+                config.backup_plan,
+                resource_arns=[self.database.cluster_arn],
+                kms_key_arn=kms_key_arn,
+            )
+            if config.backup_plan is not None
+            else None
         )
         self.connection = Ec2AuroraConnection(
-            self, "connection", config.connection,
-            vpc_id=self.network.vpc_id, web_server=self.web_server, cluster=self.database,
+            self,
+            "connection",
+            config.connection,
+            vpc_id=self.network.vpc_id,
+            web_server=self.web_server,
+            cluster=self.database,
         )
         self._outputs()
 

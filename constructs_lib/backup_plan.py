@@ -31,36 +31,67 @@ class BackupPlanConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        problems.check(isinstance(self.schedule, str) and self.schedule.startswith("cron(") and self.schedule.endswith(")"),
-                       "schedule", self.schedule, "must be an AWS cron expression like \"cron(0 5 * * ? *)\"")
-        problems.check(is_int(self.retention_days) and 1 <= self.retention_days <= 36500,
-                       "retention_days", self.retention_days, "must be an integer from 1 to 36500")
+        problems.check(
+            isinstance(self.schedule, str) and self.schedule.startswith("cron(") and self.schedule.endswith(")"),
+            "schedule",
+            self.schedule,
+            'must be an AWS cron expression like "cron(0 5 * * ? *)"',
+        )
+        problems.check(
+            is_int(self.retention_days) and 1 <= self.retention_days <= 36500,
+            "retention_days",
+            self.retention_days,
+            "must be an integer from 1 to 36500",
+        )
         problems.raise_if_any()
 
 
 class BackupPlan(Construct):
     """Attributes: vault, plan, selection."""
 
-    def __init__(self, scope: Construct, id: str, config: BackupPlanConfig, *, resource_arns: list[str],
-                 kms_key_arn: str) -> None:
+    def __init__(
+        self, scope: Construct, id: str, config: BackupPlanConfig, *, resource_arns: list[str], kms_key_arn: str
+    ) -> None:
         super().__init__(scope, id)
         self.vault = BackupVault(self, "vault", name=f"{config.name}-backups", kms_key_arn=kms_key_arn)
         self.plan = AwsBackupPlan(
-            self, "plan", name=f"{config.name}-daily",
-            rule=[BackupPlanRule(
-                rule_name="daily", target_vault_name=self.vault.name, schedule=config.schedule,
-                lifecycle=BackupPlanRuleLifecycle(delete_after=config.retention_days),
-            )],
+            self,
+            "plan",
+            name=f"{config.name}-daily",
+            rule=[
+                BackupPlanRule(
+                    rule_name="daily",
+                    target_vault_name=self.vault.name,
+                    schedule=config.schedule,
+                    lifecycle=BackupPlanRuleLifecycle(delete_after=config.retention_days),
+                )
+            ],
         )
         role = IamRole(
-            self, "role", name_prefix=f"{config.name}-backup-",
+            self,
+            "role",
+            name_prefix=f"{config.name}-backup-",
             description="Lets AWS Backup back up and restore the stack's database",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "backup.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "backup.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
         )
         for index, policy_arn in enumerate(BACKUP_SERVICE_POLICIES):
             IamRolePolicyAttachment(self, f"service-policy-{index}", role=role.name, policy_arn=policy_arn)
         self.selection = BackupSelection(
-            self, "selection", name=f"{config.name}-database", plan_id=self.plan.id, iam_role_arn=role.arn,
+            self,
+            "selection",
+            name=f"{config.name}-database",
+            plan_id=self.plan.id,
+            iam_role_arn=role.arn,
             resources=resource_arns,
         )

@@ -23,8 +23,12 @@ class Ec2AuroraConnectionConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        problems.check(isinstance(self.suffix, str) and bool(SUFFIX.match(self.suffix)), "suffix", self.suffix,
-                       "must be letters, digits or hyphens (at most 41)")
+        problems.check(
+            isinstance(self.suffix, str) and bool(SUFFIX.match(self.suffix)),
+            "suffix",
+            self.suffix,
+            "must be letters, digits or hyphens (at most 41)",
+        )
         problems.raise_if_any()
 
 
@@ -34,27 +38,51 @@ class Ec2AuroraConnection(Construct):
     Attributes: ec2_security_group (on the instance), database_security_group (on the cluster).
     """
 
-    def __init__(self, scope: Construct, id: str, config: Ec2AuroraConnectionConfig, *, vpc_id: str,
-                 web_server: WebServer, cluster: AuroraCluster) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        config: Ec2AuroraConnectionConfig,
+        *,
+        vpc_id: str,
+        web_server: WebServer,
+        cluster: AuroraCluster,
+    ) -> None:
         super().__init__(scope, id)
         port = cluster.port
         if not (is_int(port) and 0 < port < 65536):
             raise ValueError(f"cluster port {port!r} is not a TCP port")
         ec2_name, rds_name = f"ec2-rds-{config.suffix}", f"rds-ec2-{config.suffix}"
         self.ec2_security_group = new_security_group(
-            self, "ec2-security-group", name=ec2_name, vpc_id=vpc_id,
+            self,
+            "ec2-security-group",
+            name=ec2_name,
+            vpc_id=vpc_id,
             description=f"Attached to the web server: lets it reach the database ({rds_name}) on port {port} only",
         )
         self.database_security_group = new_security_group(
-            self, "database-security-group", name=rds_name, vpc_id=vpc_id,
+            self,
+            "database-security-group",
+            name=rds_name,
+            vpc_id=vpc_id,
             description=f"Attached to the Aurora cluster: admits the web server ({ec2_name}) on port {port} only",
         )
-        allow_tcp_out(self, "ec2-to-database", group=self.ec2_security_group, port=port,
-                      to_group_id=self.database_security_group.id,
-                      description=f"MySQL to the Aurora cluster ({rds_name})")
-        allow_tcp_in(self, "database-from-ec2", group=self.database_security_group, port=port,
-                     from_group_id=self.ec2_security_group.id,
-                     description=f"MySQL from the web server ({ec2_name})")
+        allow_tcp_out(
+            self,
+            "ec2-to-database",
+            group=self.ec2_security_group,
+            port=port,
+            to_group_id=self.database_security_group.id,
+            description=f"MySQL to the Aurora cluster ({rds_name})",
+        )
+        allow_tcp_in(
+            self,
+            "database-from-ec2",
+            group=self.database_security_group,
+            port=port,
+            from_group_id=self.ec2_security_group.id,
+            description=f"MySQL from the web server ({ec2_name})",
+        )
         web_server.add_security_group(self.ec2_security_group.id)
         cluster.add_security_group(self.database_security_group.id)
         # As in the console: the database is connected to an instance that already exists.

@@ -24,8 +24,12 @@ class EncryptionKeyConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        problems.check(is_int(self.deletion_window_days) and 7 <= self.deletion_window_days <= 30,
-                       "deletion_window_days", self.deletion_window_days, "must be an integer from 7 to 30")
+        problems.check(
+            is_int(self.deletion_window_days) and 7 <= self.deletion_window_days <= 30,
+            "deletion_window_days",
+            self.deletion_window_days,
+            "must be an integer from 7 to 30",
+        )
         problems.raise_if_any()
 
 
@@ -54,15 +58,25 @@ class EncryptionKey(Construct):
                     "Sid": "CloudWatchLogsOfThisAccount",
                     "Effect": "Allow",
                     "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                    "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                    "Action": [
+                        "kms:Encrypt*",
+                        "kms:Decrypt*",
+                        "kms:ReEncrypt*",
+                        "kms:GenerateDataKey*",
+                        "kms:Describe*",
+                    ],
                     "Resource": "*",
-                    "Condition": {"ArnLike": {
-                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:*"}},
+                    "Condition": {
+                        "ArnLike": {
+                            "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:log-group:*"
+                        }
+                    },
                 },
             ],
         }
         self.key = KmsKey(
-            self, "key",
+            self,
+            "key",
             description=f"{config.name}: Aurora storage, master secret, Performance Insights, backups, flow logs",
             enable_key_rotation=True,
             deletion_window_in_days=config.deletion_window_days,

@@ -26,8 +26,12 @@ class FlowLogsConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        problems.check(self.retention_days in RETENTION_DAYS, "retention_days", self.retention_days,
-                       f"must be one of {', '.join(map(str, RETENTION_DAYS))}")
+        problems.check(
+            self.retention_days in RETENTION_DAYS,
+            "retention_days",
+            self.retention_days,
+            f"must be one of {', '.join(map(str, RETENTION_DAYS))}",
+        )
         problems.raise_if_any()
 
 
@@ -37,24 +41,55 @@ class FlowLogs(Construct):
     def __init__(self, scope: Construct, id: str, config: FlowLogsConfig, *, vpc_id: str, kms_key_arn: str) -> None:
         super().__init__(scope, id)
         self.log_group = CloudwatchLogGroup(
-            self, "log-group", name=f"/{config.name}/vpc-flow-logs",
-            retention_in_days=config.retention_days, kms_key_id=kms_key_arn,
+            self,
+            "log-group",
+            name=f"/{config.name}/vpc-flow-logs",
+            retention_in_days=config.retention_days,
+            kms_key_id=kms_key_arn,
         )
         role = IamRole(
-            self, "role", name_prefix=f"{config.name}-flow-logs-",
+            self,
+            "role",
+            name_prefix=f"{config.name}-flow-logs-",
             description="Lets VPC Flow Logs write to its one log group",
-            assume_role_policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Principal": {"Service": "vpc-flow-logs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                        }
+                    ],
+                }
+            ),
         )
         IamRolePolicy(
-            self, "write-log-group", role=role.id, name="write-flow-logs",
-            policy=json.dumps({"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow",
-                "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                "Resource": [self.log_group.arn, f"{self.log_group.arn}:*"],
-            }]}),
+            self,
+            "write-log-group",
+            role=role.id,
+            name="write-flow-logs",
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+                            "Resource": [self.log_group.arn, f"{self.log_group.arn}:*"],
+                        }
+                    ],
+                }
+            ),
         )
         self.flow_log = FlowLog(
-            self, "flow-log", vpc_id=vpc_id, traffic_type="ALL", log_destination_type="cloud-watch-logs",
-            log_destination=self.log_group.arn, iam_role_arn=role.arn, max_aggregation_interval=60,
+            self,
+            "flow-log",
+            vpc_id=vpc_id,
+            traffic_type="ALL",
+            log_destination_type="cloud-watch-logs",
+            log_destination=self.log_group.arn,
+            iam_role_arn=role.arn,
+            max_aggregation_interval=60,
         )

@@ -35,8 +35,12 @@ class KeyPairConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        problems.check(isinstance(self.name, str) and bool(KEY_PAIR_NAME.match(self.name)), "name", self.name,
-                       "must be 1 to 255 printable ASCII characters")
+        problems.check(
+            isinstance(self.name, str) and bool(KEY_PAIR_NAME.match(self.name)),
+            "name",
+            self.name,
+            "must be 1 to 255 printable ASCII characters",
+        )
         if self.public_key_path is not None:
             read_public_key(self.public_key_path, problems)
         problems.raise_if_any()
@@ -54,13 +58,15 @@ def read_public_key(path: str, problems: ProblemList, key: str = "public_key_pat
         problems.add(key, path, "file not found; give the path of an OpenSSH public key (.pub)")
         return None
     except (OSError, UnicodeDecodeError) as error:
-        problems.add(key, path, f"cannot be read ({getattr(error, 'strerror', None) or error}); give a readable .pub file")
+        problems.add(
+            key, path, f"cannot be read ({getattr(error, 'strerror', None) or error}); give a readable .pub file"
+        )
         return None
     if "PRIVATE KEY" in text:
         problems.add(key, path, "is a private key; give the public key (.pub) instead, the private key stays with you")
         return None
     if not OPENSSH_PUBLIC_KEY.match(text):
-        problems.add(key, path, "is not an OpenSSH public key (expected one line like \"ssh-ed25519 AAAA... comment\")")
+        problems.add(key, path, 'is not an OpenSSH public key (expected one line like "ssh-ed25519 AAAA... comment")')
         return None
     return text
 
@@ -80,9 +86,11 @@ def ensure_generated_key(private_key_path: Path) -> str:
         descriptor = os.open(private_key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(pem)
-    public_line = private_key.public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH
-    ).decode("ascii")
+    public_line = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode("ascii")
+    )
     if not public_key_path.exists():
         public_key_path.write_text(public_line + "\n", encoding="ascii")
     return public_line
@@ -106,8 +114,15 @@ class KeyPair(Construct):
             try:
                 public_key = ensure_generated_key(self.private_key_path)
             except (OSError, ValueError) as error:
-                raise ConfigError([Problem("key_directory", config.key_directory,
-                                           f"cannot hold the generated key {self.private_key_path}: {error}")]) from None
+                raise ConfigError(
+                    [
+                        Problem(
+                            "key_directory",
+                            config.key_directory,
+                            f"cannot hold the generated key {self.private_key_path}: {error}",
+                        )
+                    ]
+                ) from None
         self.public_key: str = public_key
         self.resource = AwsKeyPair(self, "key-pair", key_name=config.name, public_key=public_key)
         self.key_name: str = self.resource.key_name

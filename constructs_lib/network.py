@@ -57,8 +57,12 @@ class NetworkConfig:
             self._check_new_vpc(problems)
         else:
             self._check_existing_vpc(problems)
-            problems.check(not self.nat_gateway, "nat_gateway", self.nat_gateway,
-                           "is for a new VPC only; an existing VPC's routing stays as it is")
+            problems.check(
+                not self.nat_gateway,
+                "nat_gateway",
+                self.nat_gateway,
+                "is for a new VPC only; an existing VPC's routing stays as it is",
+            )
         problems.raise_if_any()
 
     @property
@@ -79,21 +83,33 @@ class NetworkConfig:
         vpc = parse_ipv4_network(self.vpc_cidr)
         problems.check(
             vpc is not None and 16 <= vpc.prefixlen <= 24,
-            "vpc_cidr", self.vpc_cidr, "must be an IPv4 CIDR block from /16 to /24, e.g. \"10.0.0.0/16\"",
+            "vpc_cidr",
+            self.vpc_cidr,
+            'must be an IPv4 CIDR block from /16 to /24, e.g. "10.0.0.0/16"',
         )
         if not problems.check(
             is_int(self.az_count) and 2 <= self.az_count <= MAX_AZ_COUNT,
-            "az_count", self.az_count, f"must be an integer from 2 to {MAX_AZ_COUNT}",
+            "az_count",
+            self.az_count,
+            f"must be an integer from 2 to {MAX_AZ_COUNT}",
         ):
             return
         for key in ("existing_public_subnet_ids", "existing_private_subnet_ids"):
             problems.check(not getattr(self, key), key, getattr(self, key), "needs existing_vpc_id to be set")
         zones = self.availability_zones
-        if problems.check(len(zones) == self.az_count and len(set(zones)) == len(zones), "availability_zones",
-                          list(zones), f"must name {self.az_count} different zones, one per AZ (az_count)"):
+        if problems.check(
+            len(zones) == self.az_count and len(set(zones)) == len(zones),
+            "availability_zones",
+            list(zones),
+            f"must name {self.az_count} different zones, one per AZ (az_count)",
+        ):
             for zone in zones:
-                problems.check(is_availability_zone(zone), "availability_zones", zone,
-                               "must be availability zone names like \"us-east-1a\"")
+                problems.check(
+                    is_availability_zone(zone),
+                    "availability_zones",
+                    zone,
+                    'must be availability zone names like "us-east-1a"',
+                )
         if vpc is None:
             return
         chosen: list[tuple[str, ipaddress.IPv4Network]] = []
@@ -107,7 +123,7 @@ class NetworkConfig:
                 continue
             for cidr in cidrs:
                 subnet = parse_ipv4_network(cidr)
-                if not problems.check(subnet is not None, key, cidr, "must be an IPv4 CIDR block, e.g. \"10.0.1.0/24\""):
+                if not problems.check(subnet is not None, key, cidr, 'must be an IPv4 CIDR block, e.g. "10.0.1.0/24"'):
                     continue
                 if not problems.check(subnet.subnet_of(vpc), key, cidr, f"must lie inside vpc_cidr {self.vpc_cidr}"):
                     continue
@@ -118,16 +134,25 @@ class NetworkConfig:
     def _check_existing_vpc(self, problems: ProblemList) -> None:
         problems.check(
             isinstance(self.existing_vpc_id, str) and bool(AWS_RESOURCE_ID["vpc"].match(self.existing_vpc_id)),
-            "existing_vpc_id", self.existing_vpc_id, "must be a VPC id like \"vpc-0123456789abcdef0\"",
+            "existing_vpc_id",
+            self.existing_vpc_id,
+            'must be a VPC id like "vpc-0123456789abcdef0"',
         )
         for key in ("existing_public_subnet_ids", "existing_private_subnet_ids"):
             ids = getattr(self, key)
-            if not problems.check(len(ids) >= 2, key, list(ids), "must list 2 or more subnet ids (in different AZs) when existing_vpc_id is set"):
+            if not problems.check(
+                len(ids) >= 2,
+                key,
+                list(ids),
+                "must list 2 or more subnet ids (in different AZs) when existing_vpc_id is set",
+            ):
                 continue
             for subnet_id in ids:
                 problems.check(
                     isinstance(subnet_id, str) and bool(AWS_RESOURCE_ID["subnet"].match(subnet_id)),
-                    key, subnet_id, "must be a subnet id like \"subnet-0123456789abcdef0\"",
+                    key,
+                    subnet_id,
+                    'must be a subnet id like "subnet-0123456789abcdef0"',
                 )
 
 
@@ -146,7 +171,8 @@ class Network(Construct):
             self._create(config)
         self.flow_logs = (
             FlowLogs(self, "flow-logs", FlowLogsConfig(name=config.name), vpc_id=self.vpc_id, kms_key_arn=kms_key_arn)
-            if config.flow_logs else None
+            if config.flow_logs
+            else None
         )
 
     def _use_existing(self, config: NetworkConfig) -> None:
@@ -161,7 +187,8 @@ class Network(Construct):
     def _create(self, config: NetworkConfig) -> None:
         name = config.name
         vpc = Vpc(
-            self, "vpc",
+            self,
+            "vpc",
             cidr_block=config.vpc_cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
@@ -172,7 +199,13 @@ class Network(Construct):
         gateway = InternetGateway(self, "internet-gateway", vpc_id=vpc.id, tags={"Name": f"{name}-igw"})
 
         public_table = RouteTable(self, "public-route-table", vpc_id=vpc.id, tags={"Name": f"{name}-public"})
-        Route(self, "public-default-route", route_table_id=public_table.id, destination_cidr_block="0.0.0.0/0", gateway_id=gateway.id)
+        Route(
+            self,
+            "public-default-route",
+            route_table_id=public_table.id,
+            destination_cidr_block="0.0.0.0/0",
+            gateway_id=gateway.id,
+        )
         private_table = RouteTable(self, "private-route-table", vpc_id=vpc.id, tags={"Name": f"{name}-private"})
 
         public_cidrs, private_cidrs = config.subnet_cidrs()
@@ -181,10 +214,20 @@ class Network(Construct):
         self.nat_gateway = None
         if config.nat_gateway:
             address = Eip(self, "nat-address", domain="vpc", tags={"Name": f"{name}-nat"}, depends_on=[gateway])
-            self.nat_gateway = NatGateway(self, "nat-gateway", allocation_id=address.allocation_id,
-                                          subnet_id=self.public_subnets[0].id, tags={"Name": f"{name}-nat"})
-            Route(self, "private-default-route", route_table_id=private_table.id, destination_cidr_block="0.0.0.0/0",
-                  nat_gateway_id=self.nat_gateway.id)
+            self.nat_gateway = NatGateway(
+                self,
+                "nat-gateway",
+                allocation_id=address.allocation_id,
+                subnet_id=self.public_subnets[0].id,
+                tags={"Name": f"{name}-nat"},
+            )
+            Route(
+                self,
+                "private-default-route",
+                route_table_id=private_table.id,
+                destination_cidr_block="0.0.0.0/0",
+                nat_gateway_id=self.nat_gateway.id,
+            )
         self.vpc = vpc
         self.internet_gateway = gateway
         self.vpc_id = vpc.id
@@ -196,7 +239,8 @@ class Network(Construct):
         subnets = []
         for index, cidr in enumerate(cidrs):
             subnet = Subnet(
-                self, f"{tier}-subnet-{index}",
+                self,
+                f"{tier}-subnet-{index}",
                 vpc_id=vpc.id,
                 cidr_block=cidr,
                 availability_zone=self.config.availability_zones[index],

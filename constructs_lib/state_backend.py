@@ -32,20 +32,32 @@ class StateBackendConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        if not problems.check(self.backend in BACKENDS, "backend", self.backend, f"must be one of {', '.join(BACKENDS)}"):
+        if not problems.check(
+            self.backend in BACKENDS, "backend", self.backend, f"must be one of {', '.join(BACKENDS)}"
+        ):
             problems.raise_if_any()
         if self.backend == "s3":
-            problems.check(isinstance(self.bucket, str) and bool(BUCKET_NAME.match(self.bucket)), "bucket", self.bucket,
-                           "must be an S3 bucket name (3 to 63 lowercase letters, digits, dots, hyphens)")
-            problems.check(isinstance(self.key_prefix, str) and bool(KEY_PREFIX.match(self.key_prefix))
-                           and not self.key_prefix.startswith("/") and not self.key_prefix.endswith("/"),
-                           "key_prefix", self.key_prefix, "must be an S3 key prefix without leading or trailing slash")
+            problems.check(
+                isinstance(self.bucket, str) and bool(BUCKET_NAME.match(self.bucket)),
+                "bucket",
+                self.bucket,
+                "must be an S3 bucket name (3 to 63 lowercase letters, digits, dots, hyphens)",
+            )
+            problems.check(
+                isinstance(self.key_prefix, str)
+                and bool(KEY_PREFIX.match(self.key_prefix))
+                and not self.key_prefix.startswith("/")
+                and not self.key_prefix.endswith("/"),
+                "key_prefix",
+                self.key_prefix,
+                "must be an S3 key prefix without leading or trailing slash",
+            )
             if self.region is not None:
                 problems.check(is_region(self.region), "region", self.region, "must be an AWS region name")
             problems.check_booleans(self, "use_lockfile")
         else:
             for key in ("bucket", "region"):
-                problems.check(getattr(self, key) is None, key, getattr(self, key), "is for backend = \"s3\" only")
+                problems.check(getattr(self, key) is None, key, getattr(self, key), 'is for backend = "s3" only')
         problems.raise_if_any()
 
 
@@ -56,8 +68,13 @@ def configure_backend(stack: TerraformStack, stack_name: str, config: StateBacke
         # survives re-synthesis.
         LocalBackend(stack, path=f"../../../terraform.{stack_name}.tfstate")
         return
-    S3Backend(stack, bucket=config.bucket, key=f"{config.key_prefix}/{stack_name}.tfstate",
-              region=config.region or default_region, encrypt=True)
+    S3Backend(
+        stack,
+        bucket=config.bucket,
+        key=f"{config.key_prefix}/{stack_name}.tfstate",
+        region=config.region or default_region,
+        encrypt=True,
+    )
     if config.use_lockfile:
         # cdktf 0.21's S3BackendConfig predates Terraform 1.10's use_lockfile.
         stack.add_override("terraform.backend.s3.use_lockfile", True)

@@ -18,7 +18,7 @@ class Problem:
     def render(self) -> str:
         return f"{display_key(self.key)} = {self.value!r}: {self.allowed}"
 
-    def under(self, section: str) -> "Problem":
+    def under(self, section: str) -> Problem:
         return Problem(f"{section}.{self.key}" if section else self.key, self.value, self.allowed)
 
 
@@ -37,7 +37,7 @@ class ConfigError(ValueError):
         self.problems = list(problems)
         super().__init__("\n".join(problem.render() for problem in self.problems))
 
-    def under(self, section: str) -> "ConfigError":
+    def under(self, section: str) -> ConfigError:
         return ConfigError([problem.under(section) for problem in self.problems])
 
 
@@ -81,7 +81,12 @@ def is_region(value: object) -> bool:
 
 def is_availability_zone(value: object) -> bool:
     """A zone name: its region's name plus one letter, like us-east-1a."""
-    return isinstance(value, str) and len(value) > 1 and is_region(value[:-1]) and value[-1] in "abcdefghijklmnopqrstuvwxyz"
+    return (
+        isinstance(value, str)
+        and len(value) > 1
+        and is_region(value[:-1])
+        and value[-1] in "abcdefghijklmnopqrstuvwxyz"
+    )
 
 
 def is_rds_identifier(value: object) -> bool:

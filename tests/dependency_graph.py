@@ -18,7 +18,7 @@ def edges_from_json(document: dict) -> dict[str, set[str]]:
         for resource_type, items in by_type.items():
             for name, body in items.items():
                 address = f"{prefix}{resource_type}.{name}"
-                graph[address]  # noqa: B018 - a node even without edges
+                graph[address]
                 body = {key: value for key, value in body.items() if key != "//"}
                 graph[address] |= set(REFERENCE.findall(str(body)))
                 graph[address] |= {entry.strip("${}") for entry in body.get("depends_on", [])}

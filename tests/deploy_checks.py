@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
-
+from typing import Any
 
 # --- 4. the EC2-before-Aurora order, from `terraform apply -json` events -----------------------------------
+
 
 def parse_events(text: str) -> list[dict]:
     """The JSON lines of `terraform apply -json` (other lines are ignored)."""
@@ -48,12 +49,14 @@ def apply_order_problems(events: list[dict], first: str = "aws_instance", then: 
     for start_index, start_addr in started:
         for done_index, done_addr in completed:
             if done_index > start_index:
-                problems.append(f"{start_addr} started (event {start_index}) before {done_addr} "
-                                f"was complete (event {done_index})")
+                problems.append(
+                    f"{start_addr} started (event {start_index}) before {done_addr} was complete (event {done_index})"
+                )
     return problems
 
 
 # --- 5. no drift after apply, except a written allowlist of emulator artifacts -----------------------------
+
 
 @dataclass(frozen=True)
 class Artifact:
@@ -66,8 +69,12 @@ class Artifact:
 
 
 def _all_null_block(value: Any) -> bool:
-    return isinstance(value, list) and len(value) == 1 and isinstance(value[0], dict) \
+    return (
+        isinstance(value, list)
+        and len(value) == 1
+        and isinstance(value[0], dict)
         and all(item is None for item in value[0].values())
+    )
 
 
 def _account_qualified(before: Any, after: Any, _resource: dict) -> bool:
@@ -78,27 +85,50 @@ def _account_qualified(before: Any, after: Any, _resource: dict) -> bool:
 SECURITY_GROUP_RULES = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
 
 KNOWN_EMULATOR_ARTIFACTS = (
-    Artifact(("aws_rds_cluster",), "scaling_configuration",
-             lambda before, after, _r: _all_null_block(before) and isinstance(after, list),
-             "moto returns an empty ScalingConfigurationInfo for provisioned clusters; the provider then plans its defaults"),
-    Artifact(SECURITY_GROUP_RULES, "referenced_security_group_id", _account_qualified,
-             "moto reports a referenced group as <account>/sg-...; the same group"),
-    Artifact(SECURITY_GROUP_RULES, "description",
-             lambda before, after, resource: before is None and isinstance(after, str)
-             and bool(resource.get("referenced_security_group_id")),
-             "moto drops the description of rules that reference a group (DescribeSecurityGroupRules shows none)"),
-    Artifact(("aws_instance",), "vpc_security_group_ids",
-             lambda before, after, _r: before == [] and isinstance(after, list) and len(after) > 0,
-             "moto lists groups given on the network interface only there, not in the instance's SecurityGroups"),
-    Artifact(("aws_rds_cluster_instance",), "performance_insights_enabled",
-             lambda before, after, _r: before is False and after is True,
-             "moto's RDS has no Performance Insights: it never reports it enabled"),
-    Artifact(("aws_rds_cluster_instance",), "performance_insights_retention_period",
-             lambda before, after, _r: before in (0, None) and isinstance(after, int),
-             "moto's RDS has no Performance Insights: retention reads back as 0"),
-    Artifact(("aws_rds_cluster_instance",), "performance_insights_kms_key_id",
-             lambda before, after, _r: before in ("", None) and isinstance(after, str),
-             "moto's RDS has no Performance Insights: its key reads back empty"),
+    Artifact(
+        ("aws_rds_cluster",),
+        "scaling_configuration",
+        lambda before, after, _r: _all_null_block(before) and isinstance(after, list),
+        "moto returns an empty ScalingConfigurationInfo for provisioned clusters; the provider then plans its defaults",
+    ),
+    Artifact(
+        SECURITY_GROUP_RULES,
+        "referenced_security_group_id",
+        _account_qualified,
+        "moto reports a referenced group as <account>/sg-...; the same group",
+    ),
+    Artifact(
+        SECURITY_GROUP_RULES,
+        "description",
+        lambda before, after, resource: (
+            before is None and isinstance(after, str) and bool(resource.get("referenced_security_group_id"))
+        ),
+        "moto drops the description of rules that reference a group (DescribeSecurityGroupRules shows none)",
+    ),
+    Artifact(
+        ("aws_instance",),
+        "vpc_security_group_ids",
+        lambda before, after, _r: before == [] and isinstance(after, list) and len(after) > 0,
+        "moto lists groups given on the network interface only there, not in the instance's SecurityGroups",
+    ),
+    Artifact(
+        ("aws_rds_cluster_instance",),
+        "performance_insights_enabled",
+        lambda before, after, _r: before is False and after is True,
+        "moto's RDS has no Performance Insights: it never reports it enabled",
+    ),
+    Artifact(
+        ("aws_rds_cluster_instance",),
+        "performance_insights_retention_period",
+        lambda before, after, _r: before in (0, None) and isinstance(after, int),
+        "moto's RDS has no Performance Insights: retention reads back as 0",
+    ),
+    Artifact(
+        ("aws_rds_cluster_instance",),
+        "performance_insights_kms_key_id",
+        lambda before, after, _r: before in ("", None) and isinstance(after, str),
+        "moto's RDS has no Performance Insights: its key reads back empty",
+    ),
 )
 
 
@@ -113,8 +143,9 @@ def changed_attributes(change: dict) -> dict[str, tuple[Any, Any]]:
     return diff
 
 
-def drift_problems(plan: dict, artifacts=KNOWN_EMULATOR_ARTIFACTS,
-                   intended: dict[tuple[str, str], tuple[Any, Any]] | None = None) -> list[str]:
+def drift_problems(
+    plan: dict, artifacts=KNOWN_EMULATOR_ARTIFACTS, intended: dict[tuple[str, str], tuple[Any, Any]] | None = None
+) -> list[str]:
     """Problems in a `terraform show -json` plan that should be empty: any change not a listed artifact.
 
     `intended` names extra (resource type, attribute) -> (before, after) changes the caller asked for.
@@ -129,28 +160,40 @@ def drift_problems(plan: dict, artifacts=KNOWN_EMULATOR_ARTIFACTS,
             continue
         diff = changed_attributes(change)
         if actions != ["update"]:
-            problems.append(f"{address}: {'/'.join(actions)} (only in-place updates can be artifacts): "
-                            f"{json.dumps(diff, default=str)}")
+            problems.append(
+                f"{address}: {'/'.join(actions)} (only in-place updates can be artifacts): "
+                f"{json.dumps(diff, default=str)}"
+            )
             continue
         after = change.get("after") or {}
         unexplained = {}
         for attribute, (before_value, after_value) in diff.items():
             if intended.get((resource_type, attribute)) == (before_value, after_value):
                 continue
-            if any(resource_type in artifact.resource_types and attribute == artifact.attribute
-                   and artifact.matches(before_value, after_value, after) for artifact in artifacts):
+            if any(
+                resource_type in artifact.resource_types
+                and attribute == artifact.attribute
+                and artifact.matches(before_value, after_value, after)
+                for artifact in artifacts
+            ):
                 continue
             unexplained[attribute] = (before_value, after_value)
         if unexplained:
             problems.append(f"{address}: update {json.dumps(unexplained, default=str)}")
     for name, output_change in (plan.get("output_changes") or {}).items():
         if output_change.get("actions") not in (["no-op"], None):
-            problems.append(f"output {name}: {output_change.get('actions')} "
-                            f"{output_change.get('before')!r} -> {output_change.get('after')!r}")
+            problems.append(
+                f"output {name}: {output_change.get('actions')} "
+                f"{output_change.get('before')!r} -> {output_change.get('after')!r}"
+            )
     for (resource_type, attribute), values in intended.items():
-        if not any(rc.get("type") == resource_type and changed_attributes(rc.get("change", {})).get(attribute) == values
-                   for rc in plan.get("resource_changes", [])):
-            problems.append(f"intended change {resource_type}.{attribute} {values[0]!r} -> {values[1]!r} is not in the plan")
+        if not any(
+            rc.get("type") == resource_type and changed_attributes(rc.get("change", {})).get(attribute) == values
+            for rc in plan.get("resource_changes", [])
+        ):
+            problems.append(
+                f"intended change {resource_type}.{attribute} {values[0]!r} -> {values[1]!r} is not in the plan"
+            )
     return problems
 
 
@@ -181,6 +224,7 @@ def secret_problems(state_text: str, secrets: dict[str, str]) -> list[str]:
 
 
 # --- 7. nothing left after destroy ----------------------------------------------------------------------------
+
 
 def leftover_problems(inventory: dict[str, list[str]]) -> list[str]:
     """`inventory` maps a kind of resource to the ids of ours still alive; every non-empty kind is a problem."""

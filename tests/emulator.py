@@ -64,7 +64,11 @@ class MotoServer:
         env = {**without_aws_settings(os.environ), **MOTO_SETTINGS}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env, start_new_session=True,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
         )
         log.close()
         self._wait_until_ready()
@@ -83,7 +87,9 @@ class MotoServer:
                 pass
             time.sleep(0.2)
         self.stop()
-        raise RuntimeError(f"moto server not ready on {self.endpoint} after {READY_TIMEOUT_SECONDS}s:\n{self.log_tail()}")
+        raise RuntimeError(
+            f"moto server not ready on {self.endpoint} after {READY_TIMEOUT_SECONDS}s:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         if self.process is None or self.process.poll() is not None:
@@ -105,8 +111,12 @@ class MotoServer:
         return emulator_env(self.endpoint)
 
     def session(self) -> boto3.session.Session:
-        return boto3.session.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
-                                     aws_session_token="testing", region_name=REGION)
+        return boto3.session.Session(
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+            aws_session_token="testing",
+            region_name=REGION,
+        )
 
     def client(self, service: str):
         return self.session().client(service, endpoint_url=self.endpoint)
@@ -136,6 +146,7 @@ class MotoServer:
 
 # --- what the emulator holds, read with boto3 -----------------------------------------------------------------------
 
+
 def describe_cluster(emulator: MotoServer, identifier: str) -> dict | None:
     try:
         return emulator.client("rds").describe_db_clusters(DBClusterIdentifier=identifier)["DBClusters"][0]
@@ -154,46 +165,67 @@ def observe(emulator: MotoServer, config) -> dict:
         raise LookupError(f"expected one VPC tagged Project={config.name_prefix}, found {vpcs}")
     vpc_id = vpcs[0]["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-    instances = [instance for reservation in ec2.describe_instances(Filters=tagged + [
-        {"Name": "instance-state-name", "Values": ["pending", "running"]}])["Reservations"]
-        for instance in reservation["Instances"]]
+    instances = [
+        instance
+        for reservation in ec2.describe_instances(
+            Filters=tagged + [{"Name": "instance-state-name", "Values": ["pending", "running"]}]
+        )["Reservations"]
+        for instance in reservation["Instances"]
+    ]
     if len(instances) != 1:
         raise LookupError(f"expected one running instance tagged Project={config.name_prefix}, found {instances}")
     instance = instances[0]
-    volume_ids = [mapping["Ebs"]["VolumeId"] for mapping in instance.get("BlockDeviceMappings", [])
-                  if mapping.get("DeviceName") == instance.get("RootDeviceName")]
+    volume_ids = [
+        mapping["Ebs"]["VolumeId"]
+        for mapping in instance.get("BlockDeviceMappings", [])
+        if mapping.get("DeviceName") == instance.get("RootDeviceName")
+    ]
     groups = ec2.describe_security_groups(Filters=in_vpc)["SecurityGroups"]
     cluster = describe_cluster(emulator, config.database.identifier)
     if cluster is None:
         raise LookupError(f"no cluster {config.database.identifier}")
     return {
         "vpc": vpcs[0],
-        "vpc_dns": {attribute: ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
-                    for attribute in ("enableDnsSupport", "enableDnsHostnames")},
+        "vpc_dns": {
+            attribute: ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+            for attribute in ("enableDnsSupport", "enableDnsHostnames")
+        },
         "subnets": ec2.describe_subnets(Filters=in_vpc)["Subnets"],
         "route_tables": ec2.describe_route_tables(Filters=in_vpc)["RouteTables"],
         "internet_gateways": ec2.describe_internet_gateways(
-            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}])["InternetGateways"],
-        "nat_gateways": [gateway for gateway in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]
-                         if gateway["State"] in ("pending", "available")],
+            Filters=[{"Name": "attachment.vpc-id", "Values": [vpc_id]}]
+        )["InternetGateways"],
+        "nat_gateways": [
+            gateway
+            for gateway in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]
+            if gateway["State"] in ("pending", "available")
+        ],
         "instance": instance,
         "user_data": ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
-        .get("UserData", {}).get("Value"),
+        .get("UserData", {})
+        .get("Value"),
         "root_volumes": ec2.describe_volumes(VolumeIds=volume_ids)["Volumes"] if volume_ids else [],
         "key_pairs": [pair["KeyName"] for pair in ec2.describe_key_pairs()["KeyPairs"]],
         "security_groups": {group["GroupName"]: group for group in groups},
         "security_group_rules": ec2.describe_security_group_rules(
-            Filters=[{"Name": "group-id", "Values": [group["GroupId"] for group in groups]}])["SecurityGroupRules"],
+            Filters=[{"Name": "group-id", "Values": [group["GroupId"] for group in groups]}]
+        )["SecurityGroupRules"],
         "cluster": cluster,
-        "cluster_parameters": {parameter["ParameterName"]: parameter.get("ParameterValue") for parameter in
-                               rds.describe_db_cluster_parameters(
-                                   DBClusterParameterGroupName=cluster["DBClusterParameterGroup"])["Parameters"]},
-        "db_subnet_group": rds.describe_db_subnet_groups(
-            DBSubnetGroupName=cluster["DBSubnetGroup"])["DBSubnetGroups"][0],
+        "cluster_parameters": {
+            parameter["ParameterName"]: parameter.get("ParameterValue")
+            for parameter in rds.describe_db_cluster_parameters(
+                DBClusterParameterGroupName=cluster["DBClusterParameterGroup"]
+            )["Parameters"]
+        },
+        "db_subnet_group": rds.describe_db_subnet_groups(DBSubnetGroupName=cluster["DBSubnetGroup"])["DBSubnetGroups"][
+            0
+        ],
         "db_instances": rds.describe_db_instances(
-            Filters=[{"Name": "db-cluster-id", "Values": [config.database.identifier]}])["DBInstances"],
+            Filters=[{"Name": "db-cluster-id", "Values": [config.database.identifier]}]
+        )["DBInstances"],
         "master_secret": emulator.client("secretsmanager").describe_secret(
-            SecretId=cluster["MasterUserSecret"]["SecretArn"]),
+            SecretId=cluster["MasterUserSecret"]["SecretArn"]
+        ),
     }
 
 
@@ -205,46 +237,84 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
     snapshots = rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]
     final = f"{cluster_id}-final"
     found = {
-        "EC2 instances": [instance["InstanceId"] for reservation in ec2.describe_instances(Filters=tagged)["Reservations"]
-                          for instance in reservation["Instances"]
-                          if instance["State"]["Name"] not in ("terminated", "shutting-down")],
+        "EC2 instances": [
+            instance["InstanceId"]
+            for reservation in ec2.describe_instances(Filters=tagged)["Reservations"]
+            for instance in reservation["Instances"]
+            if instance["State"]["Name"] not in ("terminated", "shutting-down")
+        ],
         "VPCs": [vpc["VpcId"] for vpc in ec2.describe_vpcs(Filters=tagged)["Vpcs"]],
         "subnets": [subnet["SubnetId"] for subnet in ec2.describe_subnets(Filters=tagged)["Subnets"]],
-        "security groups": [group["GroupId"] for group in ec2.describe_security_groups(Filters=tagged)["SecurityGroups"]],
-        "internet gateways": [gateway["InternetGatewayId"]
-                              for gateway in ec2.describe_internet_gateways(Filters=tagged)["InternetGateways"]],
+        "security groups": [
+            group["GroupId"] for group in ec2.describe_security_groups(Filters=tagged)["SecurityGroups"]
+        ],
+        "internet gateways": [
+            gateway["InternetGatewayId"]
+            for gateway in ec2.describe_internet_gateways(Filters=tagged)["InternetGateways"]
+        ],
         "route tables": [table["RouteTableId"] for table in ec2.describe_route_tables(Filters=tagged)["RouteTables"]],
-        "NAT gateways": [gateway["NatGatewayId"] for gateway in ec2.describe_nat_gateways(Filters=tagged)["NatGateways"]
-                         if gateway["State"] not in ("deleted", "deleting")],
-        "elastic IPs": [address.get("AllocationId", "?") for address in ec2.describe_addresses(Filters=tagged)["Addresses"]],
-        "key pairs": [pair["KeyName"] for pair in ec2.describe_key_pairs()["KeyPairs"]
-                      if pair["KeyName"] == config.key_pair.name],
-        "RDS clusters": [cluster["DBClusterIdentifier"] for cluster in rds.describe_db_clusters()["DBClusters"]
-                         if cluster["DBClusterIdentifier"] == cluster_id],
-        "RDS instances": [instance["DBInstanceIdentifier"] for instance in rds.describe_db_instances()["DBInstances"]
-                          if instance["DBInstanceIdentifier"].startswith(f"{cluster_id}-")],
-        "DB subnet groups": [group["DBSubnetGroupName"] for group in rds.describe_db_subnet_groups()["DBSubnetGroups"]
-                             if group["DBSubnetGroupName"].startswith(cluster_id)],
-        "cluster parameter groups": [group["DBClusterParameterGroupName"] for group in
-                                     rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
-                                     if group["DBClusterParameterGroupName"].startswith(f"{cluster_id}-")],
+        "NAT gateways": [
+            gateway["NatGatewayId"]
+            for gateway in ec2.describe_nat_gateways(Filters=tagged)["NatGateways"]
+            if gateway["State"] not in ("deleted", "deleting")
+        ],
+        "elastic IPs": [
+            address.get("AllocationId", "?") for address in ec2.describe_addresses(Filters=tagged)["Addresses"]
+        ],
+        "key pairs": [
+            pair["KeyName"] for pair in ec2.describe_key_pairs()["KeyPairs"] if pair["KeyName"] == config.key_pair.name
+        ],
+        "RDS clusters": [
+            cluster["DBClusterIdentifier"]
+            for cluster in rds.describe_db_clusters()["DBClusters"]
+            if cluster["DBClusterIdentifier"] == cluster_id
+        ],
+        "RDS instances": [
+            instance["DBInstanceIdentifier"]
+            for instance in rds.describe_db_instances()["DBInstances"]
+            if instance["DBInstanceIdentifier"].startswith(f"{cluster_id}-")
+        ],
+        "DB subnet groups": [
+            group["DBSubnetGroupName"]
+            for group in rds.describe_db_subnet_groups()["DBSubnetGroups"]
+            if group["DBSubnetGroupName"].startswith(cluster_id)
+        ],
+        "cluster parameter groups": [
+            group["DBClusterParameterGroupName"]
+            for group in rds.describe_db_cluster_parameter_groups()["DBClusterParameterGroups"]
+            if group["DBClusterParameterGroupName"].startswith(f"{cluster_id}-")
+        ],
         # Automated snapshots are moto's: AWS deletes a cluster's automated backups with it by default.
-        "manual cluster snapshots": [snapshot["DBClusterSnapshotIdentifier"] for snapshot in snapshots
-                                     if snapshot["DBClusterIdentifier"] == cluster_id
-                                     and snapshot.get("SnapshotType") != "automated"
-                                     and snapshot["DBClusterSnapshotIdentifier"] != final],
+        "manual cluster snapshots": [
+            snapshot["DBClusterSnapshotIdentifier"]
+            for snapshot in snapshots
+            if snapshot["DBClusterIdentifier"] == cluster_id
+            and snapshot.get("SnapshotType") != "automated"
+            and snapshot["DBClusterSnapshotIdentifier"] != final
+        ],
         "IAM roles": [role["RoleName"] for role in iam.list_roles()["Roles"] if role["RoleName"].startswith(prefix)],
-        "instance profiles": [profile["InstanceProfileName"] for profile in iam.list_instance_profiles()["InstanceProfiles"]
-                              if profile["InstanceProfileName"].startswith(prefix)],
-        "log groups": [group["logGroupName"] for group in emulator.client("logs").describe_log_groups(
-            logGroupNamePrefix=f"/{prefix}/")["logGroups"]],
-        "KMS aliases": [alias["AliasName"] for alias in emulator.client("kms").list_aliases()["Aliases"]
-                        if alias["AliasName"] == f"alias/{prefix}"],
+        "instance profiles": [
+            profile["InstanceProfileName"]
+            for profile in iam.list_instance_profiles()["InstanceProfiles"]
+            if profile["InstanceProfileName"].startswith(prefix)
+        ],
+        "log groups": [
+            group["logGroupName"]
+            for group in emulator.client("logs").describe_log_groups(logGroupNamePrefix=f"/{prefix}/")["logGroups"]
+        ],
+        "KMS aliases": [
+            alias["AliasName"]
+            for alias in emulator.client("kms").list_aliases()["Aliases"]
+            if alias["AliasName"] == f"alias/{prefix}"
+        ],
         "KMS keys not scheduled for deletion": live_tagged_keys(emulator, prefix),
         "master secret": live_secret(emulator, master_secret.get("SecretArn")),
     }
-    finals = [snapshot["DBClusterSnapshotIdentifier"] for snapshot in snapshots
-              if snapshot["DBClusterSnapshotIdentifier"] == final]
+    finals = [
+        snapshot["DBClusterSnapshotIdentifier"]
+        for snapshot in snapshots
+        if snapshot["DBClusterSnapshotIdentifier"] == final
+    ]
     return found, finals
 
 
@@ -252,7 +322,10 @@ def live_tagged_keys(emulator: MotoServer, prefix: str) -> list[str]:
     kms, live = emulator.client("kms"), []
     for key in kms.list_keys()["Keys"]:
         tags = {tag["TagKey"]: tag["TagValue"] for tag in kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])}
-        if tags.get("Project") == prefix and kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion":
+        if (
+            tags.get("Project") == prefix
+            and kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"
+        ):
             live.append(key["KeyId"])
     return live
 

@@ -6,13 +6,10 @@ import json
 import shutil
 
 import pytest
-
-import constructs_lib  # noqa: F401 - first: Node from the wheel, lean provider import
-
 from cdktf import Testing
 
+from aurora_web.settings.loader import stack_config_from_document
 from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
-from constructs_lib.settings_file import stack_config_from_document
 
 
 def require_program(name: str) -> str:
@@ -52,7 +49,9 @@ class Synthesized:
     def has(self, resource_type: str, properties: dict) -> None:
         """cdktf's matcher, with the candidates shown when it fails."""
         matched = Testing.to_have_resource_with_properties(self.text, resource_type, properties)
-        assert matched, f"no {resource_type} with {properties}; candidates: {json.dumps(self.resources(resource_type), indent=1)}"
+        assert matched, (
+            f"no {resource_type} with {properties}; candidates: {json.dumps(self.resources(resource_type), indent=1)}"
+        )
 
     def has_not(self, resource_type: str, properties: dict) -> None:
         matched = Testing.to_have_resource_with_properties(self.text, resource_type, properties)

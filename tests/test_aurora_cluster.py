@@ -1,29 +1,35 @@
 """The Aurora cluster: pinned LTS engine, writer + readers across AZs, TLS, managed secret, encryption, backups."""
 
 import pytest
+from synthesized import Synthesized, make_config, reference
 
 from constructs_lib.aurora_cluster import DEFAULT_ENGINE_VERSION, AuroraClusterConfig
 from constructs_lib.validation import ConfigError
-from synthesized import Synthesized, make_config, reference
 
 
 def test_engine_is_aurora_mysql_on_a_pinned_lts_version(dev):
     assert DEFAULT_ENGINE_VERSION.startswith("8.0.mysql_aurora.3.10.")
-    dev.has("aws_rds_cluster", {"engine": "aurora-mysql", "engine_version": DEFAULT_ENGINE_VERSION, "engine_mode": "provisioned"})
+    dev.has(
+        "aws_rds_cluster",
+        {"engine": "aurora-mysql", "engine_version": DEFAULT_ENGINE_VERSION, "engine_mode": "provisioned"},
+    )
 
 
 def test_cluster_is_secure_by_default(dev):
-    dev.has("aws_rds_cluster", {
-        "cluster_identifier": "aurora-web-db-cluster",
-        "database_name": "sample",
-        "master_username": "admin",
-        "manage_master_user_password": True,
-        "storage_encrypted": True,
-        "backup_retention_period": 7,
-        "copy_tags_to_snapshot": True,
-        "iam_database_authentication_enabled": True,
-        "enabled_cloudwatch_logs_exports": ["audit", "error", "general", "slowquery"],
-    })
+    dev.has(
+        "aws_rds_cluster",
+        {
+            "cluster_identifier": "aurora-web-db-cluster",
+            "database_name": "sample",
+            "master_username": "admin",
+            "manage_master_user_password": True,
+            "storage_encrypted": True,
+            "backup_retention_period": 7,
+            "copy_tags_to_snapshot": True,
+            "iam_database_authentication_enabled": True,
+            "enabled_cloudwatch_logs_exports": ["audit", "error", "general", "slowquery"],
+        },
+    )
 
 
 def keys_everywhere(node):
@@ -51,8 +57,11 @@ def test_tls_is_enforced_by_the_cluster_parameter_group(dev):
 
 
 def test_subnet_group_covers_the_private_subnets(dev):
-    private = sorted(reference(f"aws_subnet.{name}") for name, subnet in dev.resources("aws_subnet").items()
-                     if subnet["tags"]["Tier"] == "private")
+    private = sorted(
+        reference(f"aws_subnet.{name}")
+        for name, subnet in dev.resources("aws_subnet").items()
+        if subnet["tags"]["Tier"] == "private"
+    )
     assert sorted(dev.only("aws_db_subnet_group")["subnet_ids"]) == private
     group = reference(dev.address("aws_db_subnet_group", "subnet-group"), "name")
     assert dev.only("aws_rds_cluster")["db_subnet_group_name"] == group
@@ -89,8 +98,14 @@ def test_readers_round_robin_over_the_zones(key_directory):
 def test_dev_is_easy_to_tear_down_and_prod_is_protected(dev, prod):
     dev.has("aws_rds_cluster", {"deletion_protection": False, "skip_final_snapshot": True})
     assert "final_snapshot_identifier" not in dev.only("aws_rds_cluster")
-    prod.has("aws_rds_cluster", {"deletion_protection": True, "skip_final_snapshot": False,
-                                 "final_snapshot_identifier": "aurora-web-db-cluster-final"})
+    prod.has(
+        "aws_rds_cluster",
+        {
+            "deletion_protection": True,
+            "skip_final_snapshot": False,
+            "final_snapshot_identifier": "aurora-web-db-cluster-final",
+        },
+    )
 
 
 def test_construct_defaults_are_the_secure_ones():
@@ -98,20 +113,23 @@ def test_construct_defaults_are_the_secure_ones():
     assert config.deletion_protection is True and config.skip_final_snapshot is False
 
 
-@pytest.mark.parametrize("settings, key", [
-    ({"identifier": "1cluster"}, "identifier"),
-    ({"identifier": "my--cluster"}, "identifier"),
-    ({"identifier": "cluster-"}, "identifier"),
-    ({"identifier": "c" * 64}, "identifier"),
-    ({"engine_version": "5.7.12"}, "engine_version"),
-    ({"instance_class": "t3.medium"}, "instance_class"),
-    ({"reader_count": 16}, "reader_count"),
-    ({"reader_count": -1}, "reader_count"),
-    ({"backup_retention_days": 0}, "backup_retention_days"),
-    ({"backup_retention_days": 36}, "backup_retention_days"),
-    ({"database_name": "1sample"}, "database_name"),
-    ({"master_username": "rdsadmin"}, "master_username"),
-])
+@pytest.mark.parametrize(
+    "settings, key",
+    [
+        ({"identifier": "1cluster"}, "identifier"),
+        ({"identifier": "my--cluster"}, "identifier"),
+        ({"identifier": "cluster-"}, "identifier"),
+        ({"identifier": "c" * 64}, "identifier"),
+        ({"engine_version": "5.7.12"}, "engine_version"),
+        ({"instance_class": "t3.medium"}, "instance_class"),
+        ({"reader_count": 16}, "reader_count"),
+        ({"reader_count": -1}, "reader_count"),
+        ({"backup_retention_days": 0}, "backup_retention_days"),
+        ({"backup_retention_days": 36}, "backup_retention_days"),
+        ({"database_name": "1sample"}, "database_name"),
+        ({"master_username": "rdsadmin"}, "master_username"),
+    ],
+)
 def test_bad_database_settings_are_refused(settings, key):
     with pytest.raises(ConfigError) as raised:
         AuroraClusterConfig(**settings)
@@ -124,8 +142,10 @@ def test_backtrack_and_enhanced_monitoring_in_both_profiles(dev, prod):
         role = reference(stack.address("aws_iam_role", "monitoring-role"), "arn")
         for instance in stack.resources("aws_rds_cluster_instance").values():
             assert instance["monitoring_interval"] == 60 and instance["monitoring_role_arn"] == role
-        stack.has("aws_iam_role_policy_attachment", {
-            "policy_arn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"})
+        stack.has(
+            "aws_iam_role_policy_attachment",
+            {"policy_arn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+        )
 
 
 def test_prod_runs_performance_insights_on_a_class_that_supports_it(dev, prod):

@@ -6,12 +6,21 @@ import subprocess
 
 import pytest
 from cdktf import Testing as CdktfTesting
-
 from dependency_graph import depends_on, edges_from_json, edges_from_terraform_graph
 from synthesized import require_program
 
-OUTPUTS = ["web_public_dns", "web_public_ip", "web_url", "ssh_command", "key_pair_name", "writer_endpoint",
-           "reader_endpoint", "database_port", "database_name", "master_secret_arn"]
+OUTPUTS = [
+    "web_public_dns",
+    "web_public_ip",
+    "web_url",
+    "ssh_command",
+    "key_pair_name",
+    "writer_endpoint",
+    "reader_endpoint",
+    "database_port",
+    "database_name",
+    "master_secret_arn",
+]
 
 
 def test_all_outputs_are_declared_and_point_at_the_right_resources(dev):
@@ -29,18 +38,23 @@ def test_all_outputs_are_declared_and_point_at_the_right_resources(dev):
 
 
 def test_ssh_command_uses_session_manager_without_ssh_and_the_key_with_it(dev, prod):
-    assert dev.json["output"]["ssh_command"]["value"].startswith("aws ssm start-session --region us-east-1 --target ${aws_instance.")
+    assert dev.json["output"]["ssh_command"]["value"].startswith(
+        "aws ssm start-session --region us-east-1 --target ${aws_instance."
+    )
     assert prod.json["output"]["ssh_command"]["value"].startswith("ssh -i ")
     # prod's server has no public address: SSH goes to its private name (VPN or peered network).
-    assert prod.json["output"]["ssh_command"]["value"].endswith("aurora-web-key.pem ec2-user@${" + prod.address("aws_instance", "instance") + ".private_dns}")
+    assert prod.json["output"]["ssh_command"]["value"].endswith(
+        "aurora-web-key.pem ec2-user@${" + prod.address("aws_instance", "instance") + ".private_dns}"
+    )
 
 
 def test_provider_carries_the_region_and_default_tags(key_directory):
     from synthesized import Synthesized, make_config
 
     stack = Synthesized(make_config(key_directory, {"region": "eu-west-1", "tags": {"team": "web"}}))
-    assert CdktfTesting.to_have_provider_with_properties(stack.text, "aws", {
-        "region": "eu-west-1", "default_tags": [{"tags": {"team": "web", "Project": "aurora-web"}}]})
+    assert CdktfTesting.to_have_provider_with_properties(
+        stack.text, "aws", {"region": "eu-west-1", "default_tags": [{"tags": {"team": "web", "Project": "aurora-web"}}]}
+    )
 
 
 def test_cluster_waits_for_the_instance_in_the_json_graph(dev):
@@ -66,8 +80,9 @@ def initialized_stack_dir(dev):
     """The whole app written to disk by CdktfTesting.full_synth, then `terraform init` from the offline mirror."""
     require_program("terraform")
     stack_dir = f"{CdktfTesting.full_synth(dev.stack)}/stacks/{dev.stack.node.id}"
-    init = subprocess.run(["terraform", "init", "-input=false", "-no-color"], cwd=stack_dir,
-                          capture_output=True, text=True, check=False)
+    init = subprocess.run(
+        ["terraform", "init", "-input=false", "-no-color"], cwd=stack_dir, capture_output=True, text=True, check=False
+    )
     assert init.returncode == 0, f"terraform init failed:\n{init.stdout}\n{init.stderr}"
     return stack_dir
 
@@ -82,8 +97,13 @@ def test_terraform_graph_puts_the_instance_before_the_cluster(dev, initialized_s
 
 @pytest.mark.integration
 def test_terraform_validate_passes_offline(initialized_stack_dir):
-    validate = subprocess.run(["terraform", "validate", "-json", "-no-color"], cwd=initialized_stack_dir,
-                              capture_output=True, text=True, check=False)
+    validate = subprocess.run(
+        ["terraform", "validate", "-json", "-no-color"],
+        cwd=initialized_stack_dir,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     result = json.loads(validate.stdout)
     assert result["valid"], json.dumps(result["diagnostics"], indent=1)
     assert result["warning_count"] == 0, json.dumps(result["diagnostics"], indent=1)

@@ -9,8 +9,13 @@ def test_prod_backs_up_the_cluster_daily_into_an_encrypted_vault(prod):
     assert plan["rule"][0]["target_vault_name"] == reference(vault, "name")
     assert plan["rule"][0]["schedule"] == "cron(0 5 * * ? *)"
     assert plan["rule"][0]["lifecycle"]["delete_after"] == 35
-    prod.has("aws_backup_selection", {"resources": [reference(prod.address("aws_rds_cluster", "cluster"), "arn")],
-                                      "plan_id": reference(prod.address("aws_backup_plan", "plan"))})
+    prod.has(
+        "aws_backup_selection",
+        {
+            "resources": [reference(prod.address("aws_rds_cluster", "cluster"), "arn")],
+            "plan_id": reference(prod.address("aws_backup_plan", "plan")),
+        },
+    )
 
 
 def test_backup_role_uses_the_backup_service_policies(prod):

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.settings_file import load_stack_config
+from aurora_web.settings.loader import load_stack_config
 from constructs_lib.validation import ConfigError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -43,8 +43,11 @@ def message_for(tmp_path: Path, text: str | None) -> str:
     if text == "<directory>":
         path.mkdir()
     elif text is not None:
-        path.write_text(text.replace('"missing.pub"', f'"{tmp_path / "missing.pub"}"')
-                        .replace('"not-a-key.pub"', f'"{tmp_path / "not-a-key.pub"}"'))
+        path.write_text(
+            text.replace('"missing.pub"', f'"{tmp_path / "missing.pub"}"').replace(
+                '"not-a-key.pub"', f'"{tmp_path / "not-a-key.pub"}"'
+            )
+        )
     with pytest.raises(ConfigError) as raised:
         load_stack_config(str(path))
     (problem,) = raised.value.problems
@@ -52,8 +55,11 @@ def message_for(tmp_path: Path, text: str | None) -> str:
 
 
 def table_row(label: str, text: str | None, message: str) -> str:
-    shown = "(no file at that path)" if text is None else ("(a directory)" if text == "<directory>" else
-                                                           "`" + text.replace("\n", "` `") + "`")
+    shown = (
+        "(no file at that path)"
+        if text is None
+        else ("(a directory)" if text == "<directory>" else "`" + text.replace("\n", "` `") + "`")
+    )
     return f"| {label} | {shown} | `{message}` |"
 
 

@@ -8,7 +8,6 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
 from synthesized import Synthesized
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +28,14 @@ def scan(checkov: str, stack: Synthesized, directory: Path, *config: str) -> dic
     """Run checkov on one stack's JSON, from a directory without a .checkov.yaml unless one is named."""
     target = directory / "cdk.tf.json"
     target.write_text(stack.text)
-    result = subprocess.run([checkov, "-f", str(target), "--framework", "terraform_json", "-o", "json", *config],
-                            cwd=directory, capture_output=True, text=True, check=False,
-                            env={**os.environ, "BC_SKIP_MAPPING": "TRUE"})
+    result = subprocess.run(
+        [checkov, "-f", str(target), "--framework", "terraform_json", "-o", "json", *config],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "BC_SKIP_MAPPING": "TRUE"},
+    )
     assert result.stdout.strip(), f"checkov printed nothing:\n{result.stderr[-3000:]}"
     report = json.loads(result.stdout)
     return report[0] if isinstance(report, list) else report
@@ -64,7 +68,8 @@ def test_dev_profile_fails_exactly_the_reasoned_skip_list(checkov, dev, tmp_path
     print("dev without skips:", report["summary"])
     assert set(failed_ids(report)) == set(reasons), (
         f"unlisted failures: {sorted(set(failed_ids(report)) - set(reasons))}; "
-        f"stale skips: {sorted(set(reasons) - set(failed_ids(report)))}")
+        f"stale skips: {sorted(set(reasons) - set(failed_ids(report)))}"
+    )
 
 
 def test_dev_profile_passes_with_the_skip_list(checkov, dev, tmp_path):

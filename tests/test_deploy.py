@@ -20,8 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from deploy_checks import (apply_order_problems, drift_problems, leftover_problems, parse_events,
-                           private_key_body_lines, report, secret_problems)
+from deploy_checks import (
+    apply_order_problems,
+    drift_problems,
+    leftover_problems,
+    parse_events,
+    private_key_body_lines,
+    report,
+    secret_problems,
+)
 from emulator import MotoServer, describe_cluster, inventory, observe, without_aws_settings
 from synthesized import require_program
 
@@ -63,15 +70,22 @@ class StackSpec:
 
 SPECS = {
     "dev": StackSpec(merged({"name_prefix": "deploy-dev"}, EMULATOR_SETTINGS), http_from=("0.0.0.0/0",)),
-    "prod": StackSpec(merged({"profile": "prod", "name_prefix": "deploy-prod", "web": {"ssh_cidr": SSH_CIDR}},
-                             EMULATOR_SETTINGS, PROD_EMULATOR_SETTINGS),
-                      http_from=("10.0.0.0/16",), ssh_from=SSH_CIDR),
+    "prod": StackSpec(
+        merged(
+            {"profile": "prod", "name_prefix": "deploy-prod", "web": {"ssh_cidr": SSH_CIDR}},
+            EMULATOR_SETTINGS,
+            PROD_EMULATOR_SETTINGS,
+        ),
+        http_from=("10.0.0.0/16",),
+        ssh_from=SSH_CIDR,
+    ),
     "cli": StackSpec(merged({"name_prefix": "deploy-cli"}, EMULATOR_SETTINGS), http_from=("0.0.0.0/0",)),
 }
 
 
 def to_toml(document: dict) -> str:
     """Enough TOML for a settings document: scalars and string lists, then one table per section."""
+
     def value(item) -> str:
         if isinstance(item, bool):
             return "true" if item else "false"
@@ -99,8 +113,16 @@ class Step:
 
 def run_command(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int, str, str]:
     """Run to completion; past `timeout`, interrupt like Ctrl-C (Terraform writes its state), then fail."""
-    process = subprocess.Popen(args, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     try:
         out, err = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -121,8 +143,10 @@ def terraform_text(out: str, err: str, tail: int = 60) -> str:
         diagnostic = event.get("diagnostic")
         if diagnostic:
             where = f" [{diagnostic['address']}]" if diagnostic.get("address") else ""
-            diagnostics.append(f"{diagnostic.get('severity', '?')}: {diagnostic.get('summary', '')}{where}\n"
-                               f"  {diagnostic.get('detail', '')}".rstrip())
+            diagnostics.append(
+                f"{diagnostic.get('severity', '?')}: {diagnostic.get('summary', '')}{where}\n"
+                f"  {diagnostic.get('detail', '')}".rstrip()
+            )
     if diagnostics:
         body = "\n".join(diagnostics)
     else:
@@ -152,15 +176,19 @@ class StackRun:
     final_snapshots: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from constructs_lib.settings_file import app_config_from_document
+        from aurora_web.settings.loader import app_config_from_document
 
         self.planned = threading.Event()
 
         self.config = next(iter(app_config_from_document(self.spec.document).values()))
         self.prefix = self.config.name_prefix
         self.stack_dir = self.directory / "cdktf.out" / "stacks" / self.prefix
-        self.env = {**without_aws_settings(os.environ), **self.emulator.env(), "CHECKPOINT_DISABLE": "1",
-                    "TF_IN_AUTOMATION": "1"}
+        self.env = {
+            **without_aws_settings(os.environ),
+            **self.emulator.env(),
+            "CHECKPOINT_DISABLE": "1",
+            "TF_IN_AUTOMATION": "1",
+        }
         self.env.pop("CDKTF_OUTDIR", None)
 
     # -- bookkeeping ------------------------------------------------------------------------------------------
@@ -170,7 +198,7 @@ class StackRun:
             text, ok = action() or "", True
         except (StepFailed, LookupError) as failure:
             text, ok = str(failure), False
-        except Exception:  # noqa: BLE001 - any surprise becomes this step's visible failure
+        except Exception:
             text, ok = traceback.format_exc(), False
         self.steps[name] = Step(ok, time.monotonic() - started, text)
         return ok
@@ -180,14 +208,20 @@ class StackRun:
         for name in names:
             step = self.steps.get(name)
             if step is None:
-                pytest.fail(f"[{self.key}] step '{name}' never ran because an earlier one failed:\n{self.timeline()}\n"
-                            + "\n".join(f"--- {n} ---\n{s.text}" for n, s in self.steps.items() if not s.ok))
+                pytest.fail(
+                    f"[{self.key}] step '{name}' never ran because an earlier one failed:\n{self.timeline()}\n"
+                    + "\n".join(f"--- {n} ---\n{s.text}" for n, s in self.steps.items() if not s.ok)
+                )
             if not step.ok:
-                pytest.fail(f"[{self.key}] step '{name}' failed after {step.seconds:.0f}s:\n{step.text}\n\n"
-                            f"{self.emulator.describe()}")
+                pytest.fail(
+                    f"[{self.key}] step '{name}' failed after {step.seconds:.0f}s:\n{step.text}\n\n"
+                    f"{self.emulator.describe()}"
+                )
 
     def timeline(self) -> str:
-        return ", ".join(f"{name} {'ok' if step.ok else 'FAILED'} {step.seconds:.0f}s" for name, step in self.steps.items())
+        return ", ".join(
+            f"{name} {'ok' if step.ok else 'FAILED'} {step.seconds:.0f}s" for name, step in self.steps.items()
+        )
 
     # -- commands ------------------------------------------------------------------------------------------------
     def terraform(self, *args: str, timeout: str, ok_codes: tuple[int, ...] = (0,)) -> tuple[int, str]:
@@ -199,8 +233,12 @@ class StackRun:
     def synthesize(self, document: dict) -> str:
         config_path = self.directory / "aurora-web.toml"
         config_path.write_text(to_toml(document))
-        code, out, err = run_command([sys.executable, str(PROJECT_ROOT / "main.py")], self.directory,
-                                     {**self.env, "AURORA_WEB_CONFIG": str(config_path)}, TIMEOUTS["synth"])
+        code, out, err = run_command(
+            [sys.executable, str(PROJECT_ROOT / "main.py")],
+            self.directory,
+            {**self.env, "AURORA_WEB_CONFIG": str(config_path)},
+            TIMEOUTS["synth"],
+        )
         if code != 0:
             raise StepFailed(f"python main.py exited {code}:\n{out}\n{err}")
         self.declared_outputs = sorted(json.loads((self.stack_dir / "cdk.tf.json").read_text()).get("output", {}))
@@ -212,10 +250,16 @@ class StackRun:
             start_after.wait(timeout=START_DELAY_LIMIT)
         self.directory.mkdir(parents=True, exist_ok=True)
         try:
-            planned = (self.step("synth", lambda: self.synthesize(self.spec.document))
-                       and self.step("init", lambda: self.terraform("init", "-input=false", "-no-color", timeout="init")[1])
-                       and self.step("plan", lambda: self.terraform("plan", "-input=false", "-no-color",
-                                                                    "-out=deploy.tfplan", timeout="plan")[1]))
+            planned = (
+                self.step("synth", lambda: self.synthesize(self.spec.document))
+                and self.step("init", lambda: self.terraform("init", "-input=false", "-no-color", timeout="init")[1])
+                and self.step(
+                    "plan",
+                    lambda: self.terraform("plan", "-input=false", "-no-color", "-out=deploy.tfplan", timeout="plan")[
+                        1
+                    ],
+                )
+            )
             self.planned.set()
             if not (planned and self.step("apply", self.apply)):
                 return self
@@ -228,14 +272,22 @@ class StackRun:
         finally:
             self.planned.set()
             if self.steps.get("init") and self.steps["init"].ok:
-                self.step("destroy", lambda: self.terraform("destroy", "-auto-approve", "-input=false", "-no-color",
-                                                            timeout="destroy")[1])
+                self.step(
+                    "destroy",
+                    lambda: self.terraform("destroy", "-auto-approve", "-input=false", "-no-color", timeout="destroy")[
+                        1
+                    ],
+                )
             self.step("leftovers", self.take_inventory)
         return self
 
     def apply(self) -> str:
-        code, out, err = run_command(["terraform", "apply", "-json", "-input=false", "-auto-approve", "deploy.tfplan"],
-                                     self.stack_dir, self.env, TIMEOUTS["apply"])
+        code, out, err = run_command(
+            ["terraform", "apply", "-json", "-input=false", "-auto-approve", "deploy.tfplan"],
+            self.stack_dir,
+            self.env,
+            TIMEOUTS["apply"],
+        )
         self.events = parse_events(out)
         if code != 0:
             raise StepFailed(f"terraform apply exited {code}:\n{terraform_text(out, err)}")
@@ -256,16 +308,27 @@ class StackRun:
             raise StepFailed(f"no state file terraform.{self.prefix}.tfstate* in {self.directory}")
         self.state_text = "\n".join(path.read_text() for path in states)
         pem = (self.directory / self.config.key_pair.generated_private_key_path).read_text()
-        self.secrets = {f"line {number} of the generated private key": line
-                        for number, line in enumerate(private_key_body_lines(pem), 1)}
+        self.secrets = {
+            f"line {number} of the generated private key": line
+            for number, line in enumerate(private_key_body_lines(pem), 1)
+        }
         secret_arn = self.facts["cluster"]["MasterUserSecret"]["SecretArn"]
-        secret = json.loads(self.emulator.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"])
+        secret = json.loads(
+            self.emulator.client("secretsmanager").get_secret_value(SecretId=secret_arn)["SecretString"]
+        )
         self.secrets["the database master password"] = secret.get("password", "")
         return f"state files: {[path.name for path in states]}"
 
     def second_plan(self) -> str:
-        code, out = self.terraform("plan", "-detailed-exitcode", "-input=false", "-no-color", "-out=drift.tfplan",
-                                   timeout="plan", ok_codes=(0, 2))
+        code, out = self.terraform(
+            "plan",
+            "-detailed-exitcode",
+            "-input=false",
+            "-no-color",
+            "-out=drift.tfplan",
+            timeout="plan",
+            ok_codes=(0, 2),
+        )
         self.drift_exit_code = code
         _, shown = self.terraform("show", "-json", "drift.tfplan", timeout="read")
         self.drift_plan = json.loads(shown)
@@ -276,15 +339,22 @@ class StackRun:
         synth, then apply that one change to the cluster (-target keeps a teardown from applying anything else)."""
         self.synthesize(merged(self.spec.document, {"database": {"deletion_protection": False}}))
         clusters = json.loads((self.stack_dir / "cdk.tf.json").read_text())["resource"]["aws_rds_cluster"]
-        _, out = self.terraform("apply", "-auto-approve", "-input=false", "-no-color",
-                                *[f"-target=aws_rds_cluster.{name}" for name in clusters], timeout="apply")
+        _, out = self.terraform(
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-no-color",
+            *[f"-target=aws_rds_cluster.{name}" for name in clusters],
+            timeout="apply",
+        )
         cluster = describe_cluster(self.emulator, self.config.database.identifier)
         self.protection_after_unprotect = None if cluster is None else cluster["DeletionProtection"]
         return out
 
     def take_inventory(self) -> str:
-        self.leftovers, self.final_snapshots = inventory(self.emulator, self.config,
-                                                         self.facts.get("cluster", {}).get("MasterUserSecret", {}))
+        self.leftovers, self.final_snapshots = inventory(
+            self.emulator, self.config, self.facts.get("cluster", {}).get("MasterUserSecret", {})
+        )
         return json.dumps(self.leftovers)
 
 
@@ -295,13 +365,20 @@ class CliRun(StackRun):
     cluster_after_destroy: dict | None = None
 
     def cdktf(self, *args: str) -> str:
-        from constructs_lib.node_runtime import wheel_node_bin_dir
+        from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
 
         cli = PROJECT_ROOT / "node_modules" / ".bin" / "cdktf"
-        env = {**self.env, "PATH": f"{wheel_node_bin_dir()}{os.pathsep}{self.env['PATH']}",
-               "PIPENV_PIPFILE": str(PROJECT_ROOT / "Pipfile"), "PIPENV_VENV_IN_PROJECT": "1", "PIPENV_VERBOSITY": "-1",
-               "PYPI_INDEX_URL": "unused-by-pipenv-run", "CI": "1", "FORCE_COLOR": "0",
-               "AURORA_WEB_CONFIG": str(self.directory / "aurora-web.toml")}
+        env = {
+            **self.env,
+            "PATH": f"{wheel_node_bin_dir()}{os.pathsep}{self.env['PATH']}",
+            "PIPENV_PIPFILE": str(PROJECT_ROOT / "Pipfile"),
+            "PIPENV_VENV_IN_PROJECT": "1",
+            "PIPENV_VERBOSITY": "-1",
+            "PYPI_INDEX_URL": "unused-by-pipenv-run",
+            "CI": "1",
+            "FORCE_COLOR": "0",
+            "AURORA_WEB_CONFIG": str(self.directory / "aurora-web.toml"),
+        }
         code, out, err = run_command([str(cli), *args], self.directory, env, TIMEOUTS["cdktf"])
         if code != 0:
             raise StepFailed(f"cdktf {' '.join(args)} exited {code}:\n{out[-6000:]}\n{err[-3000:]}")
@@ -319,10 +396,14 @@ class CliRun(StackRun):
         try:
             # --skip-provider-lock: after `terraform init` the CLI would run `terraform providers lock`, which
             # needs the public registry even with a local provider mirror.
-            if self.step("cdktf deploy", lambda: self.cdktf("deploy", self.prefix, "--auto-approve", "--skip-provider-lock")):
+            if self.step(
+                "cdktf deploy", lambda: self.cdktf("deploy", self.prefix, "--auto-approve", "--skip-provider-lock")
+            ):
                 self.cluster_after_deploy = describe_cluster(self.emulator, cluster_id)
         finally:
-            self.step("cdktf destroy", lambda: self.cdktf("destroy", self.prefix, "--auto-approve", "--skip-provider-lock"))
+            self.step(
+                "cdktf destroy", lambda: self.cdktf("destroy", self.prefix, "--auto-approve", "--skip-provider-lock")
+            )
             self.cluster_after_destroy = describe_cluster(self.emulator, cluster_id)
             self.step("leftovers", self.take_inventory)
         return self
@@ -330,9 +411,13 @@ class CliRun(StackRun):
 
 # --- running every selected stack at once --------------------------------------------------------------------------
 
+
 def selected_stacks(session: pytest.Session) -> list[str]:
-    keys = {item.callspec.params["stack"] for item in session.items
-            if item.module.__name__ == __name__ and hasattr(item, "callspec") and "stack" in item.callspec.params}
+    keys = {
+        item.callspec.params["stack"]
+        for item in session.items
+        if item.module.__name__ == __name__ and hasattr(item, "callspec") and "stack" in item.callspec.params
+    }
     return sorted(keys, key=list(SPECS).index)
 
 
@@ -355,8 +440,12 @@ def runs(request, emulator, tmp_path_factory) -> dict[str, Future]:
         first = first or run
     yield futures
     pool.shutdown(wait=True)
-    timings = {key: future.result().timeline() for key, future in futures.items() if future.done() and not future.exception()}
-    (Path(emulator.log_path).parent / "timings.txt").write_text("\n".join(f"{k}: {v}" for k, v in timings.items()) + "\n")
+    timings = {
+        key: future.result().timeline() for key, future in futures.items() if future.done() and not future.exception()
+    }
+    (Path(emulator.log_path).parent / "timings.txt").write_text(
+        "\n".join(f"{k}: {v}" for k, v in timings.items()) + "\n"
+    )
 
 
 def finished(runs: dict[str, Future], stack: str) -> StackRun:
@@ -380,19 +469,31 @@ def test_network_is_as_designed(runs, stack):
     run.require("inspect")
     facts, network = run.facts, run.config.network
     assert facts["vpc"]["CidrBlock"] == network.vpc_cidr
-    assert all(facts["vpc_dns"][name][name[0].upper() + name[1:]]["Value"] for name in ("enableDnsSupport", "enableDnsHostnames"))
-    tiers = {tier: [subnet for subnet in facts["subnets"] if {"Key": "Tier", "Value": tier} in subnet.get("Tags", [])]
-             for tier in ("public", "private")}
+    assert all(
+        facts["vpc_dns"][name][name[0].upper() + name[1:]]["Value"]
+        for name in ("enableDnsSupport", "enableDnsHostnames")
+    )
+    tiers = {
+        tier: [subnet for subnet in facts["subnets"] if {"Key": "Tier", "Value": tier} in subnet.get("Tags", [])]
+        for tier in ("public", "private")
+    }
     for tier, subnets in tiers.items():
         zones = {subnet["AvailabilityZone"] for subnet in subnets}
         assert len(subnets) == network.az_count and len(zones) == network.az_count, f"{tier} subnets: {subnets}"
     gateways = facts["internet_gateways"]
     assert len(gateways) == 1, gateways
     public_ids = {subnet["SubnetId"] for subnet in tiers["public"]}
-    public_tables = [table for table in facts["route_tables"]
-                     if public_ids & {association.get("SubnetId") for association in table["Associations"]}]
-    default_routes = [route for table in public_tables for route in table["Routes"]
-                      if route.get("DestinationCidrBlock") == "0.0.0.0/0"]
+    public_tables = [
+        table
+        for table in facts["route_tables"]
+        if public_ids & {association.get("SubnetId") for association in table["Associations"]}
+    ]
+    default_routes = [
+        route
+        for table in public_tables
+        for route in table["Routes"]
+        if route.get("DestinationCidrBlock") == "0.0.0.0/0"
+    ]
     assert len(public_tables) == 1 and len(default_routes) == 1, public_tables
     assert default_routes[0].get("GatewayId") == gateways[0]["InternetGatewayId"], default_routes
     assert len(facts["nat_gateways"]) == (1 if network.nat_gateway else 0), facts["nat_gateways"]
@@ -411,7 +512,10 @@ def test_instance_is_as_designed(runs, stack):
     groups = facts["security_groups"]
     attached = {group["GroupId"] for interface in instance["NetworkInterfaces"] for group in interface["Groups"]}
     attached |= {group["GroupId"] for group in instance.get("SecurityGroups", [])}
-    expected = {groups[f"{config.web_server.name}-web"]["GroupId"], groups[f"ec2-rds-{config.connection.suffix}"]["GroupId"]}
+    expected = {
+        groups[f"{config.web_server.name}-web"]["GroupId"],
+        groups[f"ec2-rds-{config.connection.suffix}"]["GroupId"],
+    }
     assert attached == expected, f"attached {attached}, expected the web and ec2-rds groups {expected}"
     assert "IamInstanceProfile" in instance
     tier = {subnet["SubnetId"]: subnet for subnet in facts["subnets"]}[instance["SubnetId"]]
@@ -429,8 +533,9 @@ def test_instance_runs_the_same_web_app_user_data(runs, stack):
     run = finished(runs, stack)
     run.require("inspect")
     config = run.config
-    expected = render_user_data(region=config.region, cluster_identifier=config.database.identifier,
-                                database_name=config.database.database_name)
+    expected = render_user_data(
+        region=config.region, cluster_identifier=config.database.identifier, database_name=config.database.database_name
+    )
     assert run.facts["user_data"], "the instance has no user data"
     assert base64.b64decode(run.facts["user_data"]).decode() == expected
 
@@ -445,14 +550,18 @@ def test_cluster_is_as_designed(runs, stack):
     assert cluster["StorageEncrypted"] is True
     assert cluster["DeletionProtection"] is database.deletion_protection
     assert facts["cluster_parameters"].get("require_secure_transport") == "ON", facts["cluster_parameters"]
-    private = {subnet["SubnetId"] for subnet in facts["subnets"] if {"Key": "Tier", "Value": "private"} in subnet["Tags"]}
+    private = {
+        subnet["SubnetId"] for subnet in facts["subnets"] if {"Key": "Tier", "Value": "private"} in subnet["Tags"]
+    }
     assert {subnet["SubnetIdentifier"] for subnet in facts["db_subnet_group"]["Subnets"]} == private
     assert facts["master_secret"]["ARN"] == cluster["MasterUserSecret"]["SecretArn"]
     rds_group = facts["security_groups"][f"rds-ec2-{run.config.connection.suffix}"]["GroupId"]
     assert [group["VpcSecurityGroupId"] for group in cluster["VpcSecurityGroups"]] == [rds_group]
     members = {member["DBInstanceIdentifier"]: member["IsClusterWriter"] for member in cluster["DBClusterMembers"]}
-    assert members == {f"{database.identifier}-writer": True,
-                       **{f"{database.identifier}-reader-{n}": False for n in range(1, database.reader_count + 1)}}
+    assert members == {
+        f"{database.identifier}-writer": True,
+        **{f"{database.identifier}-reader-{n}": False for n in range(1, database.reader_count + 1)},
+    }
     zones = [instance["AvailabilityZone"] for instance in facts["db_instances"]]
     assert len(zones) == 1 + database.reader_count and len(set(zones[:2])) == min(2, len(zones)), zones
 
@@ -462,8 +571,11 @@ def test_security_group_rules_are_as_designed(runs, stack):
     run = finished(runs, stack)
     run.require("inspect")
     groups = {name: group["GroupId"] for name, group in run.facts["security_groups"].items()}
-    web, ec2, rds = (groups[f"{run.config.web_server.name}-web"], groups[f"ec2-rds-{run.config.connection.suffix}"],
-                     groups[f"rds-ec2-{run.config.connection.suffix}"])
+    web, ec2, rds = (
+        groups[f"{run.config.web_server.name}-web"],
+        groups[f"ec2-rds-{run.config.connection.suffix}"],
+        groups[f"rds-ec2-{run.config.connection.suffix}"],
+    )
     rules: dict[str, set] = {group_id: set() for group_id in groups.values()}
     for rule in run.facts["security_group_rules"]:
         peer = rule.get("CidrIpv4") or rule.get("ReferencedGroupInfo", {}).get("GroupId")
@@ -475,7 +587,11 @@ def test_security_group_rules_are_as_designed(runs, stack):
     assert rules[ec2] == {("out", "tcp", 3306, rds)}, "ec2-rds: only MySQL out, to rds-ec2"
     assert rules[rds] == {("in", "tcp", 3306, ec2)}, "rds-ec2: only MySQL in, from ec2-rds"
     assert rules[groups["default"]] == set(), "the VPC's default group must have no rules"
-    assert all(rule["ToPort"] == rule["FromPort"] for rule in run.facts["security_group_rules"] if rule["GroupId"] != groups["default"])
+    assert all(
+        rule["ToPort"] == rule["FromPort"]
+        for rule in run.facts["security_group_rules"]
+        if rule["GroupId"] != groups["default"]
+    )
 
 
 @BOTH

@@ -1,20 +1,19 @@
-"""scripts/diagram.py: the key resources sit in the right places, rules become labelled arrows, and `dot` renders it."""
+"""aurora_web/tools/diagram.py (`python -m aurora_web diagram`): the key resources sit in the right places, rules
+become labelled arrows, and `dot` renders it."""
 
 from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
-
+from app_cli import run_cli
 from synthesized import require_program
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+from aurora_web.tools.diagram import build, to_dot
 
-from diagram import build, to_dot  # noqa: E402
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def addresses(synthesized, resource_type: str) -> list[str]:
@@ -71,13 +70,13 @@ def test_script_writes_dot_and_png_that_graphviz_renders(dev, tmp_path):
     stack_json.parent.mkdir()
     stack_json.write_text(json.dumps(dev.json))
     out = tmp_path / "docs" / "architecture"
-    result = subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "diagram.py"), "--json", str(stack_json),
-                             "--stack", "aurora-web", "--out", str(out)], capture_output=True, text=True, check=False)
+    result = run_cli("diagram", "--json", str(stack_json), "--stack", "aurora-web", "--out", str(out))
     assert result.returncode == 0, result.stderr
     png = out.with_suffix(".png").read_bytes()
     assert png.startswith(b"\x89PNG\r\n\x1a\n") and len(png) > 10_000
-    check = subprocess.run(["dot", "-Tsvg"], input=out.with_suffix(".dot").read_text(), capture_output=True, text=True,
-                           check=False)
+    check = subprocess.run(
+        ["dot", "-Tsvg"], input=out.with_suffix(".dot").read_text(), capture_output=True, text=True, check=False
+    )
     assert check.returncode == 0 and check.stderr == "", check.stderr  # no syntax warnings either
     assert "<svg" in check.stdout
     assert 'graph [label="aurora-web (us-east-1)"' in out.with_suffix(".dot").read_text()

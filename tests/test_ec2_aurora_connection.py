@@ -4,8 +4,10 @@ from synthesized import reference
 
 
 def groups(stack):
-    return (stack.address("aws_security_group", "ec2-security-group"),
-            stack.address("aws_security_group", "database-security-group"))
+    return (
+        stack.address("aws_security_group", "ec2-security-group"),
+        stack.address("aws_security_group", "database-security-group"),
+    )
 
 
 def test_groups_are_named_like_the_console_and_described(dev):
@@ -21,22 +23,38 @@ def test_ec2_group_is_on_the_instance_and_database_group_on_the_cluster(dev):
 
 def test_ec2_group_may_only_reach_the_database_group_on_3306(dev):
     ec2_group, database_group = groups(dev)
-    egress = [rule for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
-              if rule["security_group_id"] == reference(ec2_group)]
-    assert egress == [{**egress[0], "ip_protocol": "tcp", "from_port": 3306, "to_port": 3306,
-                       "referenced_security_group_id": reference(database_group)}]
+    egress = [
+        rule
+        for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
+        if rule["security_group_id"] == reference(ec2_group)
+    ]
+    assert egress == [
+        {
+            **egress[0],
+            "ip_protocol": "tcp",
+            "from_port": 3306,
+            "to_port": 3306,
+            "referenced_security_group_id": reference(database_group),
+        }
+    ]
     assert "cidr_ipv4" not in egress[0]
 
 
 def test_database_group_admits_only_the_ec2_group_on_3306(dev):
     ec2_group, database_group = groups(dev)
-    ingress = [rule for rule in dev.resources("aws_vpc_security_group_ingress_rule").values()
-               if rule["security_group_id"] == reference(database_group)]
+    ingress = [
+        rule
+        for rule in dev.resources("aws_vpc_security_group_ingress_rule").values()
+        if rule["security_group_id"] == reference(database_group)
+    ]
     assert len(ingress) == 1
     assert ingress[0]["referenced_security_group_id"] == reference(ec2_group)
     assert (ingress[0]["from_port"], ingress[0]["to_port"], ingress[0]["ip_protocol"]) == (3306, 3306, "tcp")
-    egress = [rule for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
-              if rule["security_group_id"] == reference(database_group)]
+    egress = [
+        rule
+        for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
+        if rule["security_group_id"] == reference(database_group)
+    ]
     assert egress == [], "the database group needs no egress rule"
 
 

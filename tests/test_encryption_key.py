@@ -17,8 +17,13 @@ def test_prod_has_one_rotating_key_with_an_alias(prod):
 def test_key_policy_delegates_to_iam_and_admits_only_this_accounts_log_groups(prod):
     policy = json.loads(prod.only("aws_kms_key")["policy"])
     principals = [statement["Principal"] for statement in policy["Statement"]]
-    assert {"AWS": "arn:${data.aws_partition." + next(iter(prod.data("aws_partition"))) + ".partition}:iam::${data.aws_caller_identity."
-            + next(iter(prod.data("aws_caller_identity"))) + ".account_id}:root"} in principals
+    assert {
+        "AWS": "arn:${data.aws_partition."
+        + next(iter(prod.data("aws_partition")))
+        + ".partition}:iam::${data.aws_caller_identity."
+        + next(iter(prod.data("aws_caller_identity")))
+        + ".account_id}:root"
+    } in principals
     logs = next(statement for statement in policy["Statement"] if "Service" in statement["Principal"])
     assert "kms:EncryptionContext:aws:logs:arn" in logs["Condition"]["ArnLike"]
 

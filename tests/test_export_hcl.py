@@ -1,39 +1,50 @@
-"""scripts/export_hcl.py + hcl_from_json.py: HCL that Terraform accepts and that reads back as the synthesized JSON."""
+"""aurora_web/tools/export_hcl.py + hcl_from_json.py (`python -m aurora_web hcl`): HCL that Terraform accepts and
+that reads back as the synthesized JSON."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from app_cli import run_cli
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-
-from hcl_from_json import (  # noqa: E402
-    Schema, UnsupportedJson, first_difference, normalized, render_body, render_document, render_string, template_parts,
+from aurora_web.tools.hcl_from_json import (
+    Schema,
+    UnsupportedJson,
+    first_difference,
+    normalized,
+    render_body,
+    render_document,
+    render_string,
+    template_parts,
 )
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
 STACK = "aurora-web"
-BLOCK_SCHEMA = {"attributes": {"tags": {}, "name": {}},
-                "block_types": {"root_block_device": {"nesting_mode": "list", "block": {"attributes": {"encrypted": {}}}}}}
+BLOCK_SCHEMA = {
+    "attributes": {"tags": {}, "name": {}},
+    "block_types": {"root_block_device": {"nesting_mode": "list", "block": {"attributes": {"encrypted": {}}}}},
+}
 
 
 # ---- pure rendering ----------------------------------------------------------------------------------------
 
+
 def test_quotes_are_escaped_in_literal_text_but_not_inside_interpolations():
     policy = '{"Resource": "arn:${data.aws_partition.p.partition}:s3:::x", "Id": "${split(":", var.arn)[1]}"}'
     assert render_string(policy) == (
-        '"{\\"Resource\\": \\"arn:${data.aws_partition.p.partition}:s3:::x\\", \\"Id\\": \\"${split(":", var.arn)[1]}\\"}"')
+        '"{\\"Resource\\": \\"arn:${data.aws_partition.p.partition}:s3:::x\\", \\"Id\\": \\"${split(":", var.arn)[1]}\\"}"'
+    )
 
 
 def test_a_lone_interpolation_becomes_a_bare_expression_and_escapes_stay_literal():
     assert render_string("${aws_vpc.main.id}") == "aws_vpc.main.id"
     assert render_string("a $${not} b %%{nor} c\\d") == '"a $${not} b %%{nor} c\\\\d"'
-    assert template_parts("x${a({b = \"}\"})}y") == [(False, "x"), (True, '${a({b = "}"})}'), (False, "y")]
+    assert template_parts('x${a({b = "}"})}y') == [(False, "x"), (True, '${a({b = "}"})}'), (False, "y")]
 
 
 def test_multi_line_text_ending_in_a_newline_becomes_a_heredoc():
@@ -42,9 +53,17 @@ def test_multi_line_text_ending_in_a_newline_becomes_a_heredoc():
 
 
 def test_the_schema_decides_block_or_map():
-    lines = render_body({"tags": {"Name": "web"}, "root_block_device": {"encrypted": True},
-                         "depends_on": ["aws_vpc.main"], "lifecycle": {"ignore_changes": ["ami"]}},
-                        BLOCK_SCHEMA, 1, "resource.aws_instance.web")
+    lines = render_body(
+        {
+            "tags": {"Name": "web"},
+            "root_block_device": {"encrypted": True},
+            "depends_on": ["aws_vpc.main"],
+            "lifecycle": {"ignore_changes": ["ami"]},
+        },
+        BLOCK_SCHEMA,
+        1,
+        "resource.aws_instance.web",
+    )
     text = "\n".join(lines)
     assert '  tags = {\n    Name = "web"\n  }' in text
     assert "  root_block_device {\n    encrypted = true\n  }" in text
@@ -61,22 +80,28 @@ def test_dynamic_blocks_and_unknown_types_are_refused_rather_than_guessed():
 
 
 def test_the_round_trip_comparison_finds_a_changed_value():
-    document = {"resource": {"aws_vpc": {"main": {"//": {"metadata": {}}, "cidr_block": "10.0.0.0/16",
-                                                  "depends_on": ["aws_x.y"]}}}}
+    document = {
+        "resource": {
+            "aws_vpc": {"main": {"//": {"metadata": {}}, "cidr_block": "10.0.0.0/16", "depends_on": ["aws_x.y"]}}
+        }
+    }
     parsed = {"resource": {"aws_vpc": {"main": [{"cidr_block": "10.0.0.0/16", "depends_on": ["${aws_x.y}"]}]}}}
     assert first_difference(normalized(document), normalized(parsed)) is None
     parsed["resource"]["aws_vpc"]["main"][0]["cidr_block"] = "10.1.0.0/16"
     assert first_difference(normalized(document), normalized(parsed)) == (
-        ".resource.aws_vpc.main.cidr_block: JSON '10.0.0.0/16' != HCL '10.1.0.0/16'")
+        ".resource.aws_vpc.main.cidr_block: JSON '10.0.0.0/16' != HCL '10.1.0.0/16'"
+    )
 
 
 # ---- the script on a real synthesized stack ----------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
     """A project directory with cdktf.out holding the default stack (synthesized in-process)."""
     from synthesized import make_config
-    from constructs_lib.synth import synthesize
+
+    from aurora_web.synth import synthesize
 
     directory = tmp_path_factory.mktemp("export-project")
     synthesize({STACK: make_config(str(tmp_path_factory.mktemp("export-keys")))}, outdir=str(directory / "cdktf.out"))
@@ -85,8 +110,7 @@ def project(tmp_path_factory) -> Path:
 
 def run_script(name: str, cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key != "TF_DATA_DIR"}
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / name), *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False, timeout=600)
+    return run_cli(name, *args, cwd=cwd, env=env, timeout=600)
 
 
 @pytest.fixture(scope="module")
@@ -95,8 +119,10 @@ def exported(project) -> Path:
 
     require_program("terraform")
     if not (PROJECT_ROOT / "node_modules" / "@cdktf" / "hcl2json").is_dir():
-        pytest.skip("prerequisite missing: node_modules/@cdktf/hcl2json (comes with the cdktf CLI; run scripts/setup.sh)")
-    result = run_script("export_hcl.py", project)
+        pytest.skip(
+            "prerequisite missing: node_modules/@cdktf/hcl2json (comes with the cdktf CLI; run scripts/setup.sh)"
+        )
+    result = run_script("hcl", project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "aurora-web: handoff/aurora-web/hcl/cdk.tf" in result.stdout
     return project / "handoff" / STACK / "hcl"
@@ -121,8 +147,14 @@ def test_terraform_accepts_the_hcl_on_its_own(exported, tmp_path):
         result = subprocess.run(["terraform", *command], cwd=copy, env=env, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout)["valid"] is True
-    fmt = subprocess.run(["terraform", "fmt", "-check", "-diff", "cdk.tf"], cwd=copy, env=env, capture_output=True,
-                         text=True, check=False)
+    fmt = subprocess.run(
+        ["terraform", "fmt", "-check", "-diff", "cdk.tf"],
+        cwd=copy,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert fmt.returncode == 0, fmt.stdout  # already in canonical layout
 
 
@@ -134,8 +166,12 @@ def test_hcl_reads_back_as_the_synthesized_json_policies_included(project, expor
     parsed = parse_hcl(exported / "cdk.tf")
     assert first_difference(normalized(document), normalized(parsed)) is None
     # JSON policies holding references: the case `cdktf synth --hcl` gets wrong (hashicorp/terraform-cdk#3911)
-    policies = [(type_, name, body["policy"]) for type_, blocks in document["resource"].items()
-                for name, body in blocks.items() if "${" in body.get("policy", "") and '"' in body.get("policy", "")]
+    policies = [
+        (type_, name, body["policy"])
+        for type_, blocks in document["resource"].items()
+        for name, body in blocks.items()
+        if "${" in body.get("policy", "") and '"' in body.get("policy", "")
+    ]
     assert policies, "the default stack no longer has a JSON policy with a reference; pick another tricky string"
     for type_, name, policy in policies:
         assert parsed["resource"][type_][name][0]["policy"] == policy
@@ -149,15 +185,20 @@ def test_parse_check_catches_hcl_that_differs_from_the_json(exported, tmp_path):
     from export_hcl import parse_hcl
 
     tampered = tmp_path / "cdk.tf"
-    tampered.write_text((exported / "cdk.tf").read_text().replace('cidr_block           = "10.0.0.0/16"',
-                                                                    'cidr_block           = "10.9.0.0/16"'))
-    project_json = json.loads((exported.parent.parent.parent / "cdktf.out" / "stacks" / STACK / "cdk.tf.json").read_text())
+    tampered.write_text(
+        (exported / "cdk.tf")
+        .read_text()
+        .replace('cidr_block           = "10.0.0.0/16"', 'cidr_block           = "10.9.0.0/16"')
+    )
+    project_json = json.loads(
+        (exported.parent.parent.parent / "cdktf.out" / "stacks" / STACK / "cdk.tf.json").read_text()
+    )
     difference = first_difference(normalized(project_json), normalized(parse_hcl(tampered)))
     assert difference is not None and "cidr_block" in difference and "10.9.0.0/16" in difference
 
 
 def test_missing_cdktf_out_is_reported_without_a_traceback(tmp_path):
-    result = run_script("export_hcl.py", tmp_path)
+    result = run_script("hcl", tmp_path)
     assert result.returncode == 1
     assert "cdktf.out/manifest.json not found: run `make synth` first" in result.stderr
     assert "Traceback" not in result.stderr and not (tmp_path / "handoff").exists()

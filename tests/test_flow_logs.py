@@ -3,23 +3,31 @@
 import json
 
 import pytest
+from synthesized import reference
 
 from constructs_lib.flow_logs import FlowLogsConfig
 from constructs_lib.validation import ConfigError
-from synthesized import reference
 
 
 def test_prod_logs_all_vpc_traffic_to_a_year_long_group(prod):
     group = prod.address("aws_cloudwatch_log_group", "flow-logs")
-    prod.has("aws_flow_log", {"vpc_id": reference(prod.address("aws_vpc", "vpc")), "traffic_type": "ALL",
-                              "log_destination": reference(group, "arn"), "log_destination_type": "cloud-watch-logs"})
+    prod.has(
+        "aws_flow_log",
+        {
+            "vpc_id": reference(prod.address("aws_vpc", "vpc")),
+            "traffic_type": "ALL",
+            "log_destination": reference(group, "arn"),
+            "log_destination_type": "cloud-watch-logs",
+        },
+    )
     prod.has("aws_cloudwatch_log_group", {"retention_in_days": 365})
 
 
 def test_flow_log_role_can_write_to_its_group_only(prod):
     group_arn = reference(prod.address("aws_cloudwatch_log_group", "flow-logs"), "arn")
-    policy = json.loads(next(policy for name, policy in prod.resources("aws_iam_role_policy").items()
-                             if "flow-logs" in name)["policy"])
+    policy = json.loads(
+        next(policy for name, policy in prod.resources("aws_iam_role_policy").items() if "flow-logs" in name)["policy"]
+    )
     (statement,) = policy["Statement"]
     assert statement["Resource"] == [group_arn, group_arn + ":*"]
     assert all(action.startswith("logs:") for action in statement["Action"])

@@ -1,26 +1,27 @@
-"""scripts/handoff.py: a complete, validated bundle per stack with no machine paths or secrets; a leaky one is refused."""
+"""aurora_web/tools/handoff.py (`python -m aurora_web handoff`): a complete, validated bundle per stack with no
+machine paths or secrets; a leaky one is refused."""
 
 from __future__ import annotations
 
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from app_cli import run_cli
+
+from aurora_web.tools.handoff import leaks, render_readme
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
-
-from handoff import leaks, render_readme  # noqa: E402
 
 STACK = "aurora-web"
 
 
 def synthesize_project(directory: Path, key_directory: str, document: dict | None = None) -> Path:
     from synthesized import make_config
-    from constructs_lib.synth import synthesize
+
+    from aurora_web.synth import synthesize
 
     synthesize({STACK: make_config(key_directory, document)}, outdir=str(directory / "cdktf.out"))
     return directory
@@ -28,22 +29,32 @@ def synthesize_project(directory: Path, key_directory: str, document: dict | Non
 
 def run_handoff(cwd: Path) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if key not in ("TF_DATA_DIR", "AURORA_WEB_CONFIG")}
-    return subprocess.run([sys.executable, str(PROJECT_ROOT / "scripts" / "handoff.py")], cwd=cwd, env=env,
-                          capture_output=True, text=True, check=False, timeout=900)
+    return run_cli("handoff", cwd=cwd, env=env, timeout=900)
 
 
 # ---- pure parts --------------------------------------------------------------------------------------------
 
+
 def test_readme_lists_inputs_outputs_backend_and_commands():
     document = {
-        "terraform": {"required_providers": {"aws": {"source": "aws", "version": "5.100.0"}},
-                      "backend": {"s3": {"bucket": "tf-state", "key": "web/terraform.tfstate", "region": "eu-west-1",
-                                         "use_lockfile": True}}},
+        "terraform": {
+            "required_providers": {"aws": {"source": "aws", "version": "5.100.0"}},
+            "backend": {
+                "s3": {
+                    "bucket": "tf-state",
+                    "key": "web/terraform.tfstate",
+                    "region": "eu-west-1",
+                    "use_lockfile": True,
+                }
+            },
+        },
         "provider": {"aws": [{"region": "eu-west-1", "default_tags": [{"tags": {"Project": "web"}}]}]},
         "variable": {"admin_cidr": {"description": "Who may SSH", "default": "203.0.113.7/32"}},
         "resource": {"aws_rds_cluster": {"db": {"deletion_protection": True}}, "aws_instance": {"a": {}, "b": {}}},
-        "output": {"web_url": {"value": "x", "description": "URL of the web app"},
-                   "token": {"value": "y", "description": "A | pipe", "sensitive": True}},
+        "output": {
+            "web_url": {"value": "x", "description": "URL of the web app"},
+            "token": {"value": "y", "description": "A | pipe", "sensitive": True},
+        },
     }
     text = render_readme("web-prod", document, settings="`examples/prod.toml`", revision="abc123")
     assert text.startswith("# Terraform handoff: `web-prod`\n")
@@ -51,10 +62,16 @@ def test_readme_lists_inputs_outputs_backend_and_commands():
     assert "| `aws_instance` | 2 |" in text
     assert "| `admin_cidr` | Who may SSH | `203.0.113.7/32` |" in text
     assert "| `web_url` | URL of the web app | no |" in text and "| `token` | A \\| pipe | yes |" in text
-    assert "`s3` backend: `bucket` = `tf-state`, `key` = `web/terraform.tfstate`, `region` = `eu-west-1`, " \
-           "`use_lockfile` = `True`." in text
-    for command in ("terraform init -lockfile=readonly", "terraform plan -out=tfplan", "terraform apply tfplan",
-                    "terraform plan -destroy"):
+    assert (
+        "`s3` backend: `bucket` = `tf-state`, `key` = `web/terraform.tfstate`, `region` = `eu-west-1`, "
+        "`use_lockfile` = `True`." in text
+    )
+    for command in (
+        "terraform init -lockfile=readonly",
+        "terraform plan -out=tfplan",
+        "terraform apply tfplan",
+        "terraform plan -destroy",
+    ):
         assert command in text
     assert "deletion protection" in text
 
@@ -71,14 +88,19 @@ def test_leak_scan_names_file_and_string(tmp_path):
 
 # ---- the script on real synthesized stacks ------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def bundle(tmp_path_factory) -> tuple[Path, Path]:
     from synthesized import require_program
 
     require_program("terraform")
     if not (PROJECT_ROOT / "node_modules" / "@cdktf" / "hcl2json").is_dir():
-        pytest.skip("prerequisite missing: node_modules/@cdktf/hcl2json (comes with the cdktf CLI; run scripts/setup.sh)")
-    project = synthesize_project(tmp_path_factory.mktemp("handoff-project"), str(tmp_path_factory.mktemp("handoff-keys")))
+        pytest.skip(
+            "prerequisite missing: node_modules/@cdktf/hcl2json (comes with the cdktf CLI; run scripts/setup.sh)"
+        )
+    project = synthesize_project(
+        tmp_path_factory.mktemp("handoff-project"), str(tmp_path_factory.mktemp("handoff-keys"))
+    )
     result = run_handoff(project)
     assert result.returncode == 0, result.stdout + result.stderr
     return project, project / "handoff" / STACK
@@ -88,7 +110,13 @@ def bundle(tmp_path_factory) -> tuple[Path, Path]:
 def test_bundle_layout(bundle):
     project, root = bundle
     files = sorted(str(path.relative_to(root)) for path in root.rglob("*") if path.is_file())
-    assert files == ["README.md", "hcl/.terraform.lock.hcl", "hcl/cdk.tf", "json/.terraform.lock.hcl", "json/cdk.tf.json"]
+    assert files == [
+        "README.md",
+        "hcl/.terraform.lock.hcl",
+        "hcl/cdk.tf",
+        "json/.terraform.lock.hcl",
+        "json/cdk.tf.json",
+    ]
     assert sorted(path.name for path in (project / "handoff").iterdir()) == [STACK], "staging left behind"
     synthesized = project / "cdktf.out" / "stacks" / STACK / "cdk.tf.json"
     assert (root / "json" / "cdk.tf.json").read_bytes() == synthesized.read_bytes()
@@ -98,8 +126,16 @@ def test_bundle_layout(bundle):
 @pytest.mark.integration
 def test_bundle_holds_no_machine_path_and_no_secret(bundle, tmp_path_factory):
     project, root = bundle
-    forbidden = {str(project), str(project.resolve()), str(PROJECT_ROOT), str(Path.home()),
-                 str(tmp_path_factory.getbasetemp()), "/tmp/", "PRIVATE KEY", "BEGIN OPENSSH"}
+    forbidden = {
+        str(project),
+        str(project.resolve()),
+        str(PROJECT_ROOT),
+        str(Path.home()),
+        str(tmp_path_factory.getbasetemp()),
+        "/tmp/",
+        "PRIVATE KEY",
+        "BEGIN OPENSSH",
+    }
     for path in root.rglob("*"):
         if path.is_file():
             text = path.read_text()

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from synthesized import Synthesized, make_config
 
 from constructs_lib.key_pair import KeyPairConfig
 from constructs_lib.validation import ConfigError
-from synthesized import Synthesized, make_config
 
 
 def test_generated_private_key_is_0600_and_only_its_public_half_is_registered(dev, key_directory):
@@ -18,7 +18,11 @@ def test_generated_private_key_is_0600_and_only_its_public_half_is_registered(de
     assert stat.S_IMODE(os.stat(private_key_path).st_mode) == 0o600
     private_key = serialization.load_ssh_private_key(private_key_path.read_bytes(), password=None)
     assert isinstance(private_key, ed25519.Ed25519PrivateKey)
-    public_line = private_key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    public_line = (
+        private_key.public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode()
+    )
     dev.has("aws_key_pair", {"key_name": "aurora-web-key", "public_key": public_line})
     assert "PRIVATE KEY" not in dev.text
     private_body = private_key_path.read_text().splitlines()[1]
@@ -33,8 +37,12 @@ def test_generated_key_is_reused_on_later_synths(dev, key_directory):
 
 
 def test_users_public_key_file_is_registered_and_nothing_is_generated(tmp_path):
-    public_key = ed25519.Ed25519PrivateKey.generate().public_key().public_bytes(
-        serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    public_key = (
+        ed25519.Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+        .decode()
+    )
     key_file = tmp_path / "mine.pub"
     key_file.write_text(public_key + " me@laptop\n")
     stack = Synthesized(make_config(str(tmp_path / "generated"), {"web": {"public_key_path": str(key_file)}}))
@@ -42,11 +50,14 @@ def test_users_public_key_file_is_registered_and_nothing_is_generated(tmp_path):
     assert not (tmp_path / "generated").exists()
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "file not found"),
-    ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n", "is a private key"),
-    ("hello world\n", "is not an OpenSSH public key"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "file not found"),
+        ("-----BEGIN OPENSSH PRIVATE KEY-----\nabc\n-----END OPENSSH PRIVATE KEY-----\n", "is a private key"),
+        ("hello world\n", "is not an OpenSSH public key"),
+    ],
+)
 def test_bad_public_key_files_are_refused(tmp_path, content, message):
     key_file = tmp_path / "key.pub"
     if content is not None:

@@ -16,10 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import lean_assembly, lean_assembly_cache, provider_import
-from constructs_lib.lean_assembly_build import (MODIFIED_FINGERPRINT, ShapeError, build, filter_assembly,
-                                                parse_index_exports, write_deterministic_tarball)
-from constructs_lib.node_runtime import wheel_node_bin_dir
+from aurora_web.fast_import import lean_assembly, lean_assembly_cache, provider_import
+from aurora_web.fast_import.lean_assembly_build import (
+    MODIFIED_FINGERPRINT,
+    ShapeError,
+    build,
+    filter_assembly,
+    parse_index_exports,
+    write_deterministic_tarball,
+)
+from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 NAME, VERSION = "@fake/prov", "1.2.3"
 INDEX_JS = """"use strict";
@@ -36,21 +44,43 @@ exports.beta = require("./beta");
 
 
 def fake_assembly(cross_reference: bool = False) -> dict:
-    config = {"fqn": f"{NAME}.alphaOne.AlphaOneConfig", "kind": "interface", "name": "AlphaOneConfig",
-              "namespace": "alphaOne", "assembly": NAME, "docs": {"summary": "config"}}
+    config = {
+        "fqn": f"{NAME}.alphaOne.AlphaOneConfig",
+        "kind": "interface",
+        "name": "AlphaOneConfig",
+        "namespace": "alphaOne",
+        "assembly": NAME,
+        "docs": {"summary": "config"},
+    }
     if cross_reference:
         config["properties"] = [{"name": "b", "type": {"fqn": f"{NAME}.beta.Beta"}}]
     return {
-        "name": NAME, "version": VERSION, "jsiiVersion": "5.7.17 (build 9efec18)", "fingerprint": "abc",
-        "schema": "jsii/0.10.0", "readme": {"markdown": "# fake"},
-        "submodules": {f"{NAME}.alphaOne": {"symbolId": "src/alpha-one/index:"},
-                       f"{NAME}.beta": {"symbolId": "src/beta/index:"}},
+        "name": NAME,
+        "version": VERSION,
+        "jsiiVersion": "5.7.17 (build 9efec18)",
+        "fingerprint": "abc",
+        "schema": "jsii/0.10.0",
+        "readme": {"markdown": "# fake"},
+        "submodules": {
+            f"{NAME}.alphaOne": {"symbolId": "src/alpha-one/index:"},
+            f"{NAME}.beta": {"symbolId": "src/beta/index:"},
+        },
         "types": {
-            f"{NAME}.alphaOne.AlphaOne": {"fqn": f"{NAME}.alphaOne.AlphaOne", "kind": "class", "name": "AlphaOne",
-                                          "namespace": "alphaOne", "assembly": NAME},
+            f"{NAME}.alphaOne.AlphaOne": {
+                "fqn": f"{NAME}.alphaOne.AlphaOne",
+                "kind": "class",
+                "name": "AlphaOne",
+                "namespace": "alphaOne",
+                "assembly": NAME,
+            },
             f"{NAME}.alphaOne.AlphaOneConfig": config,
-            f"{NAME}.beta.Beta": {"fqn": f"{NAME}.beta.Beta", "kind": "class", "name": "Beta", "namespace": "beta",
-                                  "assembly": NAME},
+            f"{NAME}.beta.Beta": {
+                "fqn": f"{NAME}.beta.Beta",
+                "kind": "class",
+                "name": "Beta",
+                "namespace": "beta",
+                "assembly": NAME,
+            },
         },
     }
 
@@ -74,11 +104,12 @@ def make_fake_provider(root: Path, assembly: dict | None = None, index_js: str =
         (package / submodule / "__init__.py").write_text(marker)
     (package / "_jsii").mkdir()
     (package / "_jsii" / "__init__.py").write_text(
-        f'__jsii_assembly__ = jsii.JSIIAssembly.load(\n    "{NAME}", "{VERSION}", __name__[0:-6], "prov@{VERSION}.jsii.tgz"\n)\n')
+        f'__jsii_assembly__ = jsii.JSIIAssembly.load(\n    "{NAME}", "{VERSION}", __name__[0:-6], "prov@{VERSION}.jsii.tgz"\n)\n'
+    )
     files = {
         ".jsii": json.dumps(assembly or fake_assembly()).encode(),
         "LICENSE": b"license text\n",
-        "lib/alpha-one/index.js": b'globalThis.alphaLoads = (globalThis.alphaLoads || 0) + 1;\nexports.AlphaOne = 42;\n',
+        "lib/alpha-one/index.js": b"globalThis.alphaLoads = (globalThis.alphaLoads || 0) + 1;\nexports.AlphaOne = 42;\n",
         "lib/beta/index.js": b"exports.Beta = 7;\n",
         "lib/index.js": index_js.encode(),
         "package.json": json.dumps({"name": NAME, "version": VERSION, "main": "lib/index.js"}).encode(),
@@ -105,18 +136,26 @@ def test_build_keeps_only_the_chosen_submodules(fake, tmp_path):
     description = build(source_of(fake), fake, ["alpha_one"], tmp_path / "lean.tgz")
     assert description["submodules"] == {"alpha_one": "alphaOne"}
     files = members(tmp_path / "lean.tgz")
-    assert sorted(files) == ["package/.jsii", "package/LICENSE", "package/lib/alpha-one/index.js",
-                             "package/lib/index.js", "package/package.json"]
+    assert sorted(files) == [
+        "package/.jsii",
+        "package/LICENSE",
+        "package/lib/alpha-one/index.js",
+        "package/lib/index.js",
+        "package/package.json",
+    ]
     source = members(source_of(fake))
     assert files["package/lib/alpha-one/index.js"] == source["package/lib/alpha-one/index.js"]
     assert files["package/package.json"] == source["package/package.json"]
     lean = json.loads(files["package/.jsii"])
     assert sorted(lean["types"]) == [f"{NAME}.alphaOne.AlphaOne", f"{NAME}.alphaOne.AlphaOneConfig"]
-    assert lean["types"][f"{NAME}.alphaOne.AlphaOneConfig"] == fake_assembly()["types"][f"{NAME}.alphaOne.AlphaOneConfig"]
+    assert (
+        lean["types"][f"{NAME}.alphaOne.AlphaOneConfig"] == fake_assembly()["types"][f"{NAME}.alphaOne.AlphaOneConfig"]
+    )
     assert list(lean["submodules"]) == [f"{NAME}.alphaOne"]
     assert lean["fingerprint"] == MODIFIED_FINGERPRINT
-    assert {key: value for key, value in lean.items() if key not in ("types", "submodules", "fingerprint")} == \
-        {key: value for key, value in fake_assembly().items() if key not in ("types", "submodules", "fingerprint")}
+    assert {key: value for key, value in lean.items() if key not in ("types", "submodules", "fingerprint")} == {
+        key: value for key, value in fake_assembly().items() if key not in ("types", "submodules", "fingerprint")
+    }
 
 
 def test_build_is_deterministic(fake, tmp_path):
@@ -129,12 +168,22 @@ def test_the_lean_entry_point_loads_a_submodule_on_first_use_only(fake, tmp_path
     build(source_of(fake), fake, ["alpha_one"], tmp_path / "lean.tgz")
     with tarfile.open(tmp_path / "lean.tgz", "r:gz") as archive:
         archive.extractall(tmp_path / "extracted", filter="data")
-    script = ("const m = require(process.argv[1]); const before = globalThis.alphaLoads || 0;"
-              "console.log(JSON.stringify([before, m.alphaOne.AlphaOne, m.alphaOne.AlphaOne, globalThis.alphaLoads,"
-              " Object.keys(m)]));")
-    result = subprocess.run([str(wheel_node_bin_dir() / "node"), "-e", script,
-                             str(tmp_path / "extracted" / "package" / "lib" / "index.js")],
-                            capture_output=True, text=True, check=True)
+    script = (
+        "const m = require(process.argv[1]); const before = globalThis.alphaLoads || 0;"
+        "console.log(JSON.stringify([before, m.alphaOne.AlphaOne, m.alphaOne.AlphaOne, globalThis.alphaLoads,"
+        " Object.keys(m)]));"
+    )
+    result = subprocess.run(
+        [
+            str(wheel_node_bin_dir() / "node"),
+            "-e",
+            script,
+            str(tmp_path / "extracted" / "package" / "lib" / "index.js"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert json.loads(result.stdout) == [0, 42, 42, 1, ["alphaOne"]]
 
 
@@ -142,8 +191,14 @@ def test_index_exports_of_the_provider_shape_are_read():
     assert parse_index_exports(INDEX_JS) == {"alphaOne": "alpha-one", "beta": "beta"}
 
 
-@pytest.mark.parametrize("statement", ['exports.gamma = lazy("./gamma");', "require('./side-effect');",
-                                       'Object.defineProperty(exports, "x", { get: () => 1 });'])
+@pytest.mark.parametrize(
+    "statement",
+    [
+        'exports.gamma = lazy("./gamma");',
+        "require('./side-effect');",
+        'Object.defineProperty(exports, "x", { get: () => 1 });',
+    ],
+)
 def test_an_index_with_other_statements_is_refused(statement):
     with pytest.raises(ShapeError, match="unexpected statement"):
         parse_index_exports(INDEX_JS + statement + "\n")
@@ -167,8 +222,9 @@ def test_an_unknown_submodule_is_refused(fake, tmp_path):
 
 
 def test_a_compressed_or_redirected_assembly_is_refused(tmp_path):
-    package = make_fake_provider(tmp_path, assembly={"schema": "jsii/file-redirect", "compression": "gzip",
-                                                      "filename": ".jsii.gz"})
+    package = make_fake_provider(
+        tmp_path, assembly={"schema": "jsii/file-redirect", "compression": "gzip", "filename": ".jsii.gz"}
+    )
     with pytest.raises(ShapeError, match="not a plain assembly"):
         build(source_of(package), package, ["alpha_one"], tmp_path / "lean.tgz")
 
@@ -180,7 +236,9 @@ def test_the_deterministic_tarball_has_fixed_metadata(tmp_path):
     with tarfile.open(tmp_path / "t.tgz", "r:gz") as archive:
         infos = archive.getmembers()
     assert [(info.name, info.mtime, info.mode, info.uid, info.uname) for info in infos] == [
-        ("package/a", 499162500, 0o644, 0, ""), ("package/b", 499162500, 0o644, 0, "")]
+        ("package/a", 499162500, 0o644, 0, ""),
+        ("package/b", 499162500, 0o644, 0, ""),
+    ]
 
 
 def test_the_provider_assembly_is_read_from_its_jsii_module(fake):
@@ -206,16 +264,32 @@ def test_the_real_provider_is_found():
 
 def test_submodules_are_read_from_import_statements(tmp_path):
     (tmp_path / "sub").mkdir()
-    (tmp_path / "a.py").write_text("from pkg.vpc import Vpc\nimport pkg.subnet as s\nfrom pkg import route, _jsii\n"
-                                   "# from pkg.in_a_comment import X\ntext = 'from pkg.in_a_string import Y'\n")
-    (tmp_path / "sub" / "b.py").write_text("from pkg.vpc import VpcConfig\nfrom pkgother.x import Z\nfrom .pkg import w\n")
+    (tmp_path / "a.py").write_text(
+        "from pkg.vpc import Vpc\nimport pkg.subnet as s\nfrom pkg import route, _jsii\n"
+        "# from pkg.in_a_comment import X\ntext = 'from pkg.in_a_string import Y'\n"
+    )
+    (tmp_path / "sub" / "b.py").write_text(
+        "from pkg.vpc import VpcConfig\nfrom pkgother.x import Z\nfrom .pkg import w\n"
+    )
     (tmp_path / "c.py").write_text("import os\n")
     assert lean_assembly.used_provider_submodules("pkg", tmp_path) == ("route", "subnet", "vpc")
 
 
+def test_the_scan_skips_environments_and_output_and_follows_linked_packages(tmp_path):
+    for skipped in (".venv/lib", "node_modules/x", "cdktf.out/stacks", "sub/__pycache__"):
+        (tmp_path / skipped).mkdir(parents=True)
+        (tmp_path / skipped / "m.py").write_text("from pkg.skipped import X\n")
+    linked = tmp_path.parent / f"{tmp_path.name}-linked"
+    linked.mkdir()
+    (linked / "m.py").write_text("from pkg.linked import Y\n")
+    (tmp_path / "package").symlink_to(linked)
+    (tmp_path / "again").symlink_to(linked)  # the same directory twice is read once
+    assert lean_assembly.used_provider_submodules("pkg", tmp_path) == ("linked",)
+
+
 def test_the_constructs_use_existing_provider_submodules():
     package_dir = Path(importlib.util.find_spec(provider_import.PROVIDER_PACKAGE).origin).parent
-    submodules = lean_assembly.used_provider_submodules(provider_import.PROVIDER_PACKAGE)
+    submodules = lean_assembly.used_provider_submodules(provider_import.PROVIDER_PACKAGE, PROJECT_ROOT)
     assert {"provider", "vpc", "instance", "rds_cluster"} <= set(submodules)
     assert all((package_dir / name / "__init__.py").is_file() for name in submodules)
 
@@ -280,15 +354,20 @@ def test_the_default_cache_directory_follows_xdg(tmp_path, monkeypatch):
 def test_the_switch_keeps_the_full_assembly(monkeypatch):
     monkeypatch.setenv(lean_assembly.OFF_ENV_VAR, "0")
     monkeypatch.setattr(lean_assembly, "used_provider_submodules", lambda *args: pytest.fail("must not run"))
-    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, Path("unused")) is None
+    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, Path("unused"), Path("unused")) is None
 
 
 def test_an_unavailable_lean_assembly_is_said_once(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(lean_assembly.LeanAssemblyNotice, "said", False)
     monkeypatch.setattr(lean_assembly, "used_provider_submodules", lambda *args: ())
-    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, tmp_path) is None
-    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, tmp_path) is None
-    assert capsys.readouterr().err.count("lean provider assembly not used (constructs_lib imports no provider") == 1
+    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, tmp_path, tmp_path) is None
+    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, tmp_path, tmp_path) is None
+    assert (
+        capsys.readouterr().err.count(
+            f"lean provider assembly not used (no Python file under {tmp_path} imports a provider submodule"
+        )
+        == 1
+    )
 
 
 def test_a_tarball_the_kernel_rejects_is_removed_and_reported(fake, cache, monkeypatch):
@@ -306,7 +385,7 @@ def test_a_tarball_the_kernel_rejects_is_removed_and_reported(fake, cache, monke
 
     monkeypatch.setattr(jsii, "load", kernel_rejects)
     with pytest.raises(RuntimeError, match="could not load the lean provider assembly.*removed from the cache"):
-        lean_assembly.preload("fake_prov", fake)
+        lean_assembly.preload("fake_prov", fake, fake)
     assert not broken.exists()
 
 
@@ -320,5 +399,6 @@ def test_cache_entries_beyond_the_newest_few_are_pruned(cache):
     newest = cache / f"entry{lean_assembly_cache.KEPT_CACHE_ENTRIES + 1}.json"
     lean_assembly_cache._prune(cache, keep={newest})
     assert sorted(path.name for path in cache.glob("*.json")) == [
-        f"entry{index}.json" for index in range(2, lean_assembly_cache.KEPT_CACHE_ENTRIES + 2)]
+        f"entry{index}.json" for index in range(2, lean_assembly_cache.KEPT_CACHE_ENTRIES + 2)
+    ]
     assert len(list(cache.glob("*.tgz"))) == lean_assembly_cache.KEPT_CACHE_ENTRIES

@@ -9,17 +9,18 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from synthesized import require_program
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("constructs_lib", "aurora_web", "employee_directory")
 
 
 def project_copy(directory: Path) -> Path:
-    """A user's checkout: the entry point, the constructs and cdktf.json; the environment stays the project's."""
+    """A user's checkout: the entry point, the packages and cdktf.json; the environment stays the project's."""
     for name in ("main.py", "cdktf.json"):
         shutil.copy(PROJECT_ROOT / name, directory / name)
-    (directory / "constructs_lib").symlink_to(PROJECT_ROOT / "constructs_lib")
+    for package in PACKAGES:
+        (directory / package).symlink_to(PROJECT_ROOT / package)
     return directory
 
 
@@ -30,15 +31,19 @@ def run_main(directory: Path, config: Path | None = None) -> subprocess.Complete
         env["AURORA_WEB_CONFIG"] = str(config)
     else:
         env.pop("AURORA_WEB_CONFIG", None)
-    return subprocess.run([sys.executable, "main.py"], cwd=directory, env=env, capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [sys.executable, "main.py"], cwd=directory, env=env, capture_output=True, text=True, check=False
+    )
 
 
 def snapshot(directory: Path) -> dict[str, str]:
     """Every file under the directory with its content hash (and mode), to prove nothing changed."""
     files = {}
     for path in sorted(directory.rglob("*")):
-        if path.is_file() and "constructs_lib" not in path.parts:
-            files[str(path.relative_to(directory))] = hashlib.sha256(path.read_bytes()).hexdigest() + oct(path.stat().st_mode)
+        if path.is_file() and not set(PACKAGES) & set(path.parts):
+            files[str(path.relative_to(directory))] = hashlib.sha256(path.read_bytes()).hexdigest() + oct(
+                path.stat().st_mode
+            )
     return files
 
 
@@ -60,8 +65,15 @@ def test_python_main_writes_the_stack(synthesized_project):
 
 def test_synthesized_json_holds_no_absolute_path_of_this_machine(synthesized_project):
     text = (synthesized_project / "cdktf.out" / "stacks" / "aurora-web" / "cdk.tf.json").read_text()
-    for machine_path in {str(synthesized_project), str(synthesized_project.resolve()), str(PROJECT_ROOT),
-                         str(Path.home()), "/tmp/", "/root/", "/home/"}:
+    for machine_path in {
+        str(synthesized_project),
+        str(synthesized_project.resolve()),
+        str(PROJECT_ROOT),
+        str(Path.home()),
+        "/tmp/",
+        "/root/",
+        "/home/",
+    }:
         assert machine_path not in text, f"{machine_path} found in the JSON"
     backend = json.loads(text)["terraform"]["backend"]["local"]["path"]
     assert not os.path.isabs(backend)
@@ -105,11 +117,17 @@ def cdktf_cli() -> Path:
 
 
 def run_cdktf_synth(cli: Path, directory: Path, config: Path | None = None) -> subprocess.CompletedProcess:
-    from constructs_lib.node_runtime import wheel_node_bin_dir
+    from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
 
-    env = {**os.environ, "PATH": f"{wheel_node_bin_dir()}{os.pathsep}{os.environ['PATH']}",
-           "PIPENV_PIPFILE": str(PROJECT_ROOT / "Pipfile"), "PIPENV_VENV_IN_PROJECT": "1", "PIPENV_VERBOSITY": "-1",
-           "PYPI_INDEX_URL": "unused-by-pipenv-run", "CI": "1"}
+    env = {
+        **os.environ,
+        "PATH": f"{wheel_node_bin_dir()}{os.pathsep}{os.environ['PATH']}",
+        "PIPENV_PIPFILE": str(PROJECT_ROOT / "Pipfile"),
+        "PIPENV_VENV_IN_PROJECT": "1",
+        "PIPENV_VERBOSITY": "-1",
+        "PYPI_INDEX_URL": "unused-by-pipenv-run",
+        "CI": "1",
+    }
     env.pop("CDKTF_OUTDIR", None)
     if config is not None:
         env["AURORA_WEB_CONFIG"] = str(config)
@@ -145,6 +163,8 @@ def test_environments_file_synthesizes_one_stack_each(tmp_path):
     assert result.returncode == 0, result.stderr
     stacks = directory / "cdktf.out" / "stacks"
     assert sorted(path.name for path in stacks.iterdir()) == ["dev", "prod"]
-    backends = {name: json.loads((stacks / name / "cdk.tf.json").read_text())["terraform"]["backend"]["local"]["path"]
-                for name in ("dev", "prod")}
+    backends = {
+        name: json.loads((stacks / name / "cdk.tf.json").read_text())["terraform"]["backend"]["local"]["path"]
+        for name in ("dev", "prod")
+    }
     assert backends == {"dev": "../../../terraform.dev.tfstate", "prod": "../../../terraform.prod.tfstate"}

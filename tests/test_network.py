@@ -1,10 +1,10 @@
 """The network: new VPC with public/private subnets over 2+ AZs, or an existing VPC by id."""
 
 import pytest
+from synthesized import Synthesized, make_config, reference
 
 from constructs_lib.network import NetworkConfig
 from constructs_lib.validation import ConfigError
-from synthesized import Synthesized, make_config, reference
 
 
 def test_vpc_has_dns_support_and_hostnames(dev):
@@ -29,14 +29,20 @@ def test_subnet_cidrs_lie_inside_the_vpc_and_do_not_overlap(dev):
     vpc = ipaddress.IPv4Network(dev.only("aws_vpc")["cidr_block"])
     blocks = [ipaddress.IPv4Network(subnet["cidr_block"]) for subnet in dev.resources("aws_subnet").values()]
     assert all(block.subnet_of(vpc) for block in blocks)
-    assert not any(a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1:])
+    assert not any(a.overlaps(b) for i, a in enumerate(blocks) for b in blocks[i + 1 :])
 
 
 def test_public_route_table_sends_the_internet_to_the_gateway(dev):
     gateway = dev.address("aws_internet_gateway", "internet-gateway")
     public_table = dev.address("aws_route_table", "public-route-table")
-    dev.has("aws_route", {"destination_cidr_block": "0.0.0.0/0", "gateway_id": reference(gateway),
-                          "route_table_id": reference(public_table)})
+    dev.has(
+        "aws_route",
+        {
+            "destination_cidr_block": "0.0.0.0/0",
+            "gateway_id": reference(gateway),
+            "route_table_id": reference(public_table),
+        },
+    )
     private_table = dev.address("aws_route_table", "private-route-table")
     assert not any(route["route_table_id"] == reference(private_table) for route in dev.resources("aws_route").values())
 
@@ -64,11 +70,18 @@ def test_three_zones_give_three_subnets_per_tier(key_directory):
 
 
 def test_existing_vpc_is_used_by_id_and_nothing_network_is_created(key_directory):
-    stack = Synthesized(make_config(key_directory, {"network": {
-        "existing_vpc_id": "vpc-0123456789abcdef0",
-        "existing_public_subnet_ids": ["subnet-00000000000000001", "subnet-00000000000000002"],
-        "existing_private_subnet_ids": ["subnet-00000000000000003", "subnet-00000000000000004"],
-    }}))
+    stack = Synthesized(
+        make_config(
+            key_directory,
+            {
+                "network": {
+                    "existing_vpc_id": "vpc-0123456789abcdef0",
+                    "existing_public_subnet_ids": ["subnet-00000000000000001", "subnet-00000000000000002"],
+                    "existing_private_subnet_ids": ["subnet-00000000000000003", "subnet-00000000000000004"],
+                }
+            },
+        )
+    )
     for created in ("aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_default_security_group"):
         assert not stack.resources(created), f"{created} must not be created for an existing VPC"
     stack.has("aws_instance", {"subnet_id": "subnet-00000000000000001"})
@@ -78,15 +91,18 @@ def test_existing_vpc_is_used_by_id_and_nothing_network_is_created(key_directory
     assert zones == {"subnet-00000000000000003", "subnet-00000000000000004"}
 
 
-@pytest.mark.parametrize("settings, key", [
-    ({"vpc_cidr": "10.0.0.0/8"}, "vpc_cidr"),
-    ({"vpc_cidr": "10.0.0.1/16"}, "vpc_cidr"),
-    ({"az_count": 1}, "az_count"),
-    ({"az_count": 2, "public_subnet_cidrs": ("10.0.0.0/24", "10.1.0.0/24")}, "public_subnet_cidrs"),
-    ({"az_count": 2, "public_subnet_cidrs": ("10.0.0.0/24", "10.0.0.128/25")}, "public_subnet_cidrs"),
-    ({"existing_vpc_id": "vpc-12"}, "existing_vpc_id"),
-    ({"existing_public_subnet_ids": ("subnet-0123456789abcdef0",)}, "existing_public_subnet_ids"),
-])
+@pytest.mark.parametrize(
+    "settings, key",
+    [
+        ({"vpc_cidr": "10.0.0.0/8"}, "vpc_cidr"),
+        ({"vpc_cidr": "10.0.0.1/16"}, "vpc_cidr"),
+        ({"az_count": 1}, "az_count"),
+        ({"az_count": 2, "public_subnet_cidrs": ("10.0.0.0/24", "10.1.0.0/24")}, "public_subnet_cidrs"),
+        ({"az_count": 2, "public_subnet_cidrs": ("10.0.0.0/24", "10.0.0.128/25")}, "public_subnet_cidrs"),
+        ({"existing_vpc_id": "vpc-12"}, "existing_vpc_id"),
+        ({"existing_public_subnet_ids": ("subnet-0123456789abcdef0",)}, "existing_public_subnet_ids"),
+    ],
+)
 def test_bad_network_settings_are_refused_before_building(settings, key):
     with pytest.raises(ConfigError) as raised:
         NetworkConfig(**settings)

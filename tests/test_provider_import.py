@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib import lean_assembly, lean_assembly_cache, provider_import
+from aurora_web.fast_import import lean_assembly, lean_assembly_cache, provider_import
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_JSON = Path("cdktf.out") / "stacks" / "aurora-web" / "cdk.tf.json"
@@ -44,17 +44,20 @@ def test_an_unexpected_shape_is_not_stripped():
 
 
 def active_finder():
-    return next(finder for finder in sys.meta_path if isinstance(finder, provider_import._LeanProviderFinder))
+    return next(finder for finder in sys.meta_path if isinstance(finder, provider_import.LeanProviderFinder))
 
 
 def test_the_hook_and_the_lean_assembly_are_active_in_this_session():
     assert provider_import.PROVIDER_PACKAGE in sys.modules
     root = sys.modules[provider_import.PROVIDER_PACKAGE]
     assert "accessanalyzer_analyzer" not in vars(root), "the eager submodule imports ran"
-    assert active_finder().lean_submodules == set(lean_assembly.used_provider_submodules(provider_import.PROVIDER_PACKAGE))
+    assert active_finder().lean_submodules == set(
+        lean_assembly.used_provider_submodules(provider_import.PROVIDER_PACKAGE, PROJECT_ROOT)
+    )
 
 
-def test_a_submodule_outside_the_lean_assembly_is_refused_with_the_reason():
+def test_a_submodule_imported_nowhere_in_the_project_is_refused_with_the_reason():
+    """Only a computed import name can reach one: every import statement in the tree is in the lean assembly."""
     with pytest.raises(ImportError, match="not in the lean provider assembly.*AURORA_WEB_LEAN_PROVIDER_ASSEMBLY=0"):
         importlib.import_module(f"{provider_import.PROVIDER_PACKAGE}.accessanalyzer_analyzer")
 
@@ -63,17 +66,21 @@ def test_an_unexpected_shape_steps_aside_for_the_normal_import_and_says_so_once(
     monkeypatch.setattr(provider_import, "EAGER_IMPORTS_MARKER", "no such marker")
     monkeypatch.setattr(provider_import.FallbackNotice, "said", False)
     monkeypatch.setattr(lean_assembly, "preload", lambda *args: pytest.fail("the lean assembly must not be loaded"))
-    finder = provider_import._LeanProviderFinder()
+    finder = provider_import.LeanProviderFinder(PROJECT_ROOT)
     assert finder.find_spec(provider_import.PROVIDER_PACKAGE, None) is None  # None: Python's normal finders import it
     assert finder.find_spec(provider_import.PROVIDER_PACKAGE, None) is None
     assert finder.lean_submodules is None
-    assert capsys.readouterr().err.count(
-        f"{PYTHON_FALLBACK_LINE} (the provider package's __init__ has an unexpected shape)") == 1
+    assert (
+        capsys.readouterr().err.count(
+            f"{PYTHON_FALLBACK_LINE} (the provider package's __init__ has an unexpected shape)"
+        )
+        == 1
+    )
 
 
 def test_the_switch_turns_the_hook_off(monkeypatch):
     monkeypatch.setenv(provider_import.DISABLE_ENV_VAR, "1")
-    assert provider_import.install() is False
+    assert provider_import.install(PROJECT_ROOT) is False
 
 
 @pytest.fixture(scope="module")
@@ -88,14 +95,16 @@ def shared_keys(tmp_path_factory) -> Path:
 
 def start_synth(directory: Path, keys: Path, extra_env: dict) -> subprocess.Popen:
     shutil.copy(PROJECT_ROOT / "main.py", directory / "main.py")
-    (directory / "constructs_lib").symlink_to(PROJECT_ROOT / "constructs_lib")
+    for package in ("constructs_lib", "aurora_web", "employee_directory"):
+        (directory / package).symlink_to(PROJECT_ROOT / package)
     shutil.copytree(keys, directory / ".keys")
     env = {**os.environ, **extra_env}
     for name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR", provider_import.DISABLE_ENV_VAR, lean_assembly.OFF_ENV_VAR):
         if name not in extra_env:
             env.pop(name, None)
-    return subprocess.Popen([sys.executable, "main.py"], cwd=directory, env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [sys.executable, "main.py"], cwd=directory, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,10 @@
 import json
 
 import pytest
+from synthesized import Synthesized, make_config
 
 from constructs_lib.state_backend import StateBackendConfig
 from constructs_lib.validation import ConfigError
-from synthesized import Synthesized, make_config
 
 
 def test_default_is_a_relative_local_state_file_per_stack(dev):
@@ -19,17 +19,27 @@ def test_s3_backend_is_encrypted_keyed_per_stack_and_uses_the_s3_lock_file(key_d
 
     config = replace(config, state=StateBackendConfig(backend="s3", bucket="team-state", key_prefix="web"))
     stack = Synthesized(config, name="prod")
-    assert stack.json["terraform"]["backend"] == {"s3": {
-        "bucket": "team-state", "key": "web/prod.tfstate", "region": "eu-west-1", "encrypt": True, "use_lockfile": True}}
+    assert stack.json["terraform"]["backend"] == {
+        "s3": {
+            "bucket": "team-state",
+            "key": "web/prod.tfstate",
+            "region": "eu-west-1",
+            "encrypt": True,
+            "use_lockfile": True,
+        }
+    }
 
 
-@pytest.mark.parametrize("settings, key", [
-    ({"backend": "consul"}, "backend"),
-    ({"backend": "s3"}, "bucket"),
-    ({"backend": "s3", "bucket": "Bad_Bucket"}, "bucket"),
-    ({"backend": "s3", "bucket": "ok-bucket", "key_prefix": "/abs"}, "key_prefix"),
-    ({"backend": "local", "bucket": "ok-bucket"}, "bucket"),
-])
+@pytest.mark.parametrize(
+    "settings, key",
+    [
+        ({"backend": "consul"}, "backend"),
+        ({"backend": "s3"}, "bucket"),
+        ({"backend": "s3", "bucket": "Bad_Bucket"}, "bucket"),
+        ({"backend": "s3", "bucket": "ok-bucket", "key_prefix": "/abs"}, "key_prefix"),
+        ({"backend": "local", "bucket": "ok-bucket"}, "bucket"),
+    ],
+)
 def test_bad_state_settings_are_refused(settings, key):
     with pytest.raises(ConfigError) as raised:
         StateBackendConfig(**settings)
@@ -39,7 +49,9 @@ def test_bad_state_settings_are_refused(settings, key):
 def test_s3_lockfile_can_be_turned_off(key_directory):
     from dataclasses import replace
 
-    config = replace(make_config(key_directory), state=StateBackendConfig(backend="s3", bucket="b-1", use_lockfile=False))
+    config = replace(
+        make_config(key_directory), state=StateBackendConfig(backend="s3", bucket="b-1", use_lockfile=False)
+    )
     backend = Synthesized(config).json["terraform"]["backend"]["s3"]
     assert "use_lockfile" not in backend
     assert json.dumps(backend).count("lock") == 0

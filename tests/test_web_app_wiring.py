@@ -4,11 +4,11 @@ import json
 import subprocess
 
 import pytest
+from synthesized import Synthesized, make_config, reference, require_program
 
 from constructs_lib.validation import ConfigError
 from constructs_lib.web_app.user_data import render_user_data
 from constructs_lib.web_server import WebServerConfig, terraform_literal
-from synthesized import Synthesized, make_config, reference, require_program
 
 
 def connect_policy(stack) -> dict:
@@ -28,8 +28,14 @@ def test_terraform_renders_the_user_data_back_to_exactly_the_script(dev, tmp_pat
     require_program("terraform")
     script = "#!/bin/bash\necho ${HOME} %{GLOBAL} $${x} %%{y}\n"
     (tmp_path / "main.tf.json").write_text(json.dumps({"locals": {"rendered": terraform_literal(script)}}))
-    result = subprocess.run(["terraform", "console"], input="jsonencode(local.rendered)\n", cwd=tmp_path,
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        ["terraform", "console"],
+        input="jsonencode(local.rendered)\n",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr
     assert json.loads(json.loads(result.stdout.strip())) == script
 

@@ -1,10 +1,10 @@
 """The web server: AL2023 from SSM, t3.micro, public subnet, IMDSv2, encrypted root, HTTP open, SSH only if asked."""
 
 import pytest
+from synthesized import Synthesized, make_config, reference
 
 from constructs_lib.validation import ConfigError
 from constructs_lib.web_server import AMAZON_LINUX_2023_PARAMETER, WebServerConfig
-from synthesized import Synthesized, make_config, reference
 
 
 def web_group(stack):
@@ -12,7 +12,7 @@ def web_group(stack):
 
 
 def test_ami_comes_from_the_public_ssm_parameter(dev):
-    (name, parameter), = dev.data("aws_ssm_parameter").items()
+    ((name, parameter),) = dev.data("aws_ssm_parameter").items()
     assert parameter["name"] == AMAZON_LINUX_2023_PARAMETER
     instance = dev.only("aws_instance")
     assert instance["ami"] == "${data.aws_ssm_parameter." + name + ".insecure_value}"
@@ -20,14 +20,17 @@ def test_ami_comes_from_the_public_ssm_parameter(dev):
 
 
 def test_instance_is_hardened(dev):
-    dev.has("aws_instance", {
-        "instance_type": "t3.micro",
-        "associate_public_ip_address": True,
-        "metadata_options": {"http_tokens": "required", "http_endpoint": "enabled"},
-        "root_block_device": {"encrypted": True, "volume_type": "gp3", "volume_size": 8},
-        "monitoring": True,
-        "ebs_optimized": True,
-    })
+    dev.has(
+        "aws_instance",
+        {
+            "instance_type": "t3.micro",
+            "associate_public_ip_address": True,
+            "metadata_options": {"http_tokens": "required", "http_endpoint": "enabled"},
+            "root_block_device": {"encrypted": True, "volume_type": "gp3", "volume_size": 8},
+            "monitoring": True,
+            "ebs_optimized": True,
+        },
+    )
 
 
 def test_instance_sits_in_the_first_public_subnet(dev):
@@ -44,25 +47,44 @@ def test_instance_has_a_role_for_session_manager(dev):
 
 
 def test_http_is_open_to_the_world_and_ssh_is_absent_by_default(dev):
-    dev.has("aws_vpc_security_group_ingress_rule", {
-        "security_group_id": web_group(dev), "from_port": 80, "to_port": 80, "ip_protocol": "tcp", "cidr_ipv4": "0.0.0.0/0"})
-    assert not any(rule.get("from_port") == 22 for rule in dev.resources("aws_vpc_security_group_ingress_rule").values())
+    dev.has(
+        "aws_vpc_security_group_ingress_rule",
+        {
+            "security_group_id": web_group(dev),
+            "from_port": 80,
+            "to_port": 80,
+            "ip_protocol": "tcp",
+            "cidr_ipv4": "0.0.0.0/0",
+        },
+    )
+    assert not any(
+        rule.get("from_port") == 22 for rule in dev.resources("aws_vpc_security_group_ingress_rule").values()
+    )
 
 
 def test_ssh_opens_only_to_the_configured_cidr(prod):
-    prod.has("aws_vpc_security_group_ingress_rule", {
-        "security_group_id": web_group(prod), "from_port": 22, "to_port": 22, "cidr_ipv4": "203.0.113.7/32"})
-    ssh_rules = [rule for rule in prod.resources("aws_vpc_security_group_ingress_rule").values() if rule["from_port"] == 22]
+    prod.has(
+        "aws_vpc_security_group_ingress_rule",
+        {"security_group_id": web_group(prod), "from_port": 22, "to_port": 22, "cidr_ipv4": "203.0.113.7/32"},
+    )
+    ssh_rules = [
+        rule for rule in prod.resources("aws_vpc_security_group_ingress_rule").values() if rule["from_port"] == 22
+    ]
     assert len(ssh_rules) == 1
 
 
 def test_web_egress_is_https_only(dev):
-    rules = [rule for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
-             if rule["security_group_id"] == web_group(dev)]
+    rules = [
+        rule
+        for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
+        if rule["security_group_id"] == web_group(dev)
+    ]
     assert [(rule["ip_protocol"], rule["from_port"], rule["to_port"]) for rule in rules] == [("tcp", 443, 443)]
 
 
-@pytest.mark.parametrize("kind", ["aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"])
+@pytest.mark.parametrize(
+    "kind", ["aws_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"]
+)
 def test_every_group_and_rule_has_a_description(dev, prod, kind):
     for stack in (dev, prod):
         for name, item in stack.resources(kind).items():
@@ -74,12 +96,15 @@ def test_instance_type_is_configurable(key_directory):
     stack.has("aws_instance", {"instance_type": "t3.small"})
 
 
-@pytest.mark.parametrize("settings, key", [
-    ({"instance_type": "huge"}, "instance_type"),
-    ({"ssh_cidr": "0.0.0.0"}, "ssh_cidr"),
-    ({"ssh_cidr": "my office"}, "ssh_cidr"),
-    ({"user_data": "x" * 20000}, "user_data"),
-])
+@pytest.mark.parametrize(
+    "settings, key",
+    [
+        ({"instance_type": "huge"}, "instance_type"),
+        ({"ssh_cidr": "0.0.0.0"}, "ssh_cidr"),
+        ({"ssh_cidr": "my office"}, "ssh_cidr"),
+        ({"user_data": "x" * 20000}, "user_data"),
+    ],
+)
 def test_bad_web_settings_are_refused(settings, key):
     with pytest.raises(ConfigError) as raised:
         WebServerConfig(**settings)
@@ -91,8 +116,14 @@ def test_prod_server_has_no_public_address_and_reaches_out_through_the_nat(prod)
     assert "associate_public_ip_address" not in instance  # unset: the private subnet gives none
     assert prod.resources("aws_subnet")[instance["subnet_id"].split(".")[1]]["tags"]["Tier"] == "private"
     nat = prod.address("aws_nat_gateway", "nat-gateway")
-    prod.has("aws_route", {"destination_cidr_block": "0.0.0.0/0", "nat_gateway_id": reference(nat),
-                           "route_table_id": reference(prod.address("aws_route_table", "private-route-table"))})
+    prod.has(
+        "aws_route",
+        {
+            "destination_cidr_block": "0.0.0.0/0",
+            "nat_gateway_id": reference(nat),
+            "route_table_id": reference(prod.address("aws_route_table", "private-route-table")),
+        },
+    )
 
 
 def test_prod_http_comes_from_inside_the_vpc_only(prod):

@@ -55,8 +55,12 @@ def check_jsonschema() -> str:
 
 
 def schema_check(path: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([check_jsonschema(), "--builtin-schema", "vendor.github-workflows", str(path)],
-                          capture_output=True, text=True, check=False)
+    return subprocess.run(
+        [check_jsonschema(), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def test_workflow_matches_githubs_schema():
@@ -94,11 +98,17 @@ def test_pull_requests_synthesize_validate_scan_plan_and_comment(workflow):
     terraform = action(workflow, "review", "hashicorp/setup-terraform")["with"]
     assert terraform["terraform_version"].startswith("1.11.") and terraform["terraform_wrapper"] is False
     script = runs(workflow, "review")
-    for expected in ("make synth", "terraform -chdir=\"$dir\" validate", ".venv/bin/python scripts/export_hcl.py",
-                     "checkov==$(cat tools/checkov-version)", "-d cdktf.out --framework terraform_json",
-                     "--config-file .checkov.yaml", ".venv/bin/python scripts/plan_summary.py \"$dir\""):
+    for expected in (
+        "make synth",
+        'terraform -chdir="$dir" validate',
+        ".venv/bin/python -m aurora_web hcl",
+        "checkov==$(cat tools/checkov-version)",
+        "-d cdktf.out --framework terraform_json",
+        "--config-file .checkov.yaml",
+        '.venv/bin/python -m aurora_web plan-summary "$dir"',
+    ):
         assert expected in script, expected
-    assert script.index("make synth") < script.index("checkov\" -d cdktf.out") < script.index("plan_summary.py")
+    assert script.index("make synth") < script.index('checkov" -d cdktf.out') < script.index("aurora_web plan-summary")
     comment = action(workflow, "review", "actions/github-script")
     assert "createComment" in comment["with"]["script"] and "updateComment" in comment["with"]["script"]
 
@@ -122,7 +132,7 @@ def test_aws_credentials_come_from_oidc_roles_only(workflow, job, role):
 
 def test_files_the_workflow_runs_exist(workflow):
     text = WORKFLOW.read_text()
-    for path in set(re.findall(r"scripts/[\w.]+\.py|tools/[\w-]+", text)):
+    for path in set(re.findall(r"scripts/[\w.]+\.(?:py|sh)|tools/[\w-]+|aurora_web/[\w/.]+", text)):
         assert (PROJECT_ROOT / path).exists(), path
 
 
@@ -136,13 +146,14 @@ def test_run_blocks_pass_shellcheck(workflow, tmp_path):
                 assert "${{" not in step["run"], f"{job} step {index}: pass expressions through env, not into scripts"
                 script = tmp_path / f"{job}-{index}.sh"
                 script.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + step["run"])  # GitHub's `bash -e {0}`
-                result = subprocess.run([shellcheck, "-s", "bash", str(script)], capture_output=True, text=True,
-                                        check=False)
+                result = subprocess.run(
+                    [shellcheck, "-s", "bash", str(script)], capture_output=True, text=True, check=False
+                )
                 assert result.returncode == 0, result.stdout
 
 
 def test_github_script_body_is_valid_javascript(workflow, tmp_path):
-    from constructs_lib.node_runtime import wheel_node_bin_dir
+    from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
 
     node = wheel_node_bin_dir() / "node"
     if not node.exists():

@@ -1,1 +1,1 @@
-"""The tutorial's web tier: the employee directory WSGI app and the EC2 user data that installs it."""
+"""The construct side of the tutorial's web tier: the boot script that installs the employee_directory package."""

@@ -3,15 +3,17 @@
 Only the region, cluster identifier and database name go in (Terraform creates the instance before the
 cluster); the app finds the endpoints and the secret at run time, so the script holds no secret.
 """
+
 from __future__ import annotations
 
 import base64
 import bz2
 import hashlib
+import importlib.util
 import re
 from pathlib import Path
 
-APP_SOURCE_PATH = Path(__file__).with_name("employee_directory.py")
+APP_PACKAGE = "employee_directory"  # one module: shipped to the instance as employee_directory.py
 APP_DIR = "/var/www/employee-directory"
 CA_FILE = "/etc/pki/rds/global-bundle.pem"
 CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
@@ -98,9 +100,17 @@ def _checked(label: str, value: str, pattern: re.Pattern) -> str:
     return value
 
 
+def app_source_path() -> Path:
+    """The app package's one module, found without importing it (it needs PyMySQL, which synth does not)."""
+    spec = importlib.util.find_spec(APP_PACKAGE)
+    if spec is None or spec.origin is None:
+        raise FileNotFoundError(f"the {APP_PACKAGE} package is not importable; it ships beside constructs_lib")
+    return Path(spec.origin)
+
+
 def app_source() -> bytes:
-    """The app module exactly as it ships in this package."""
-    return APP_SOURCE_PATH.read_bytes()
+    """The app module exactly as it ships in its package."""
+    return app_source_path().read_bytes()
 
 
 def render_user_data(*, region: str, cluster_identifier: str, database_name: str) -> str:
@@ -109,11 +119,19 @@ def render_user_data(*, region: str, cluster_identifier: str, database_name: str
     # bzip2 has one implementation, so every machine renders the same bytes (zlib builds differ).
     blob = base64.b64encode(bz2.compress(source, 9)).decode("ascii")
     return _SCRIPT.format(
-        packages=" ".join(DNF_PACKAGES), ca_dir=str(Path(CA_FILE).parent), ca_file=CA_FILE, ca_url=CA_BUNDLE_URL,
-        app_dir=APP_DIR, app_bytes=len(source), app_blob="\n".join(blob[i:i + 76] for i in range(0, len(blob), 76)),
+        packages=" ".join(DNF_PACKAGES),
+        ca_dir=str(Path(CA_FILE).parent),
+        ca_file=CA_FILE,
+        ca_url=CA_BUNDLE_URL,
+        app_dir=APP_DIR,
+        app_bytes=len(source),
+        app_blob="\n".join(blob[i : i + 76] for i in range(0, len(blob), 76)),
         app_sha256=hashlib.sha256(source).hexdigest(),
         wsgi_entry=_WSGI_ENTRY.format(
             region=_checked("region", region, _REGION),
             cluster=_checked("cluster identifier", cluster_identifier, _CLUSTER_ID),
-            database=_checked("database name", database_name, _DATABASE), ca_file=CA_FILE),
-        httpd_conf=_HTTPD_CONF.format(app_dir=APP_DIR))
+            database=_checked("database name", database_name, _DATABASE),
+            ca_file=CA_FILE,
+        ),
+        httpd_conf=_HTTPD_CONF.format(app_dir=APP_DIR),
+    )

@@ -1,11 +1,10 @@
-#!/usr/bin/env python3
 """Benchmark `python main.py` against the naive app (benchmarks/naive_app.py), and the cost of extra stacks.
 
 Every run is a fresh process in a scratch copy of the project (the user's cdktf.out/ and .keys/ are never
 touched). Wall time, and the peak RSS of the whole process tree (Python plus the jsii Node process), sampled
 from /proc every ~20 ms. Prints figures only; nothing here asserts a time. Linux only (/proc).
 
-    .venv/bin/python scripts/bench.py [--runs 7] [--stacks 1,3,10] [--stack-runs 3] [--hook-only]
+    python -m aurora_web bench [--runs 7] [--stacks 1,3,10] [--stack-runs 3] [--hook-only]
 """
 
 from __future__ import annotations
@@ -23,17 +22,21 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+from ..fast_import.node_runtime import wheel_node_bin_dir
+from ..paths import PROJECT_ROOT
+
+SOURCE_PACKAGES = ("constructs_lib", "aurora_web", "employee_directory")
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 SAMPLE_SECONDS = 0.02
 
-STACKS_DRIVER = '''
+STACKS_DRIVER = """
 import sys, time
 started = time.perf_counter()
-import constructs_lib
-from constructs_lib.settings_file import stack_config_from_document
-from constructs_lib.synth import build_app
+from pathlib import Path
+from aurora_web import fast_import
+fast_import.enable(Path.cwd())
+from aurora_web.settings.loader import stack_config_from_document
+from aurora_web.synth import build_app
 count = int(sys.argv[1])
 stacks = {f"stack{i}": stack_config_from_document({"name_prefix": f"stack{i}", "web": {"key_directory": ".keys"}})
           for i in range(count)}
@@ -41,7 +44,7 @@ imported = time.perf_counter()
 build_app(stacks, "cdktf.out").synth()
 done = time.perf_counter()
 print(f"import {imported - started:.3f} build+synth {done - imported:.3f}")
-'''
+"""
 
 
 @dataclass
@@ -64,8 +67,11 @@ def _read_status(pid: int) -> dict[str, int] | None:
         program = os.path.basename(os.readlink(f"/proc/{pid}/exe"))
     except OSError:
         program = "?"
-    return {"rss": int(fields.get("VmRSS", "0 kB").split()[0]), "hwm": int(fields.get("VmHWM", "0 kB").split()[0]),
-            "program": program}
+    return {
+        "rss": int(fields.get("VmRSS", "0 kB").split()[0]),
+        "hwm": int(fields.get("VmHWM", "0 kB").split()[0]),
+        "program": program,
+    }
 
 
 def _descendants(pid: int) -> list[int]:
@@ -120,19 +126,22 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
 
 
 def project_copy(directory: Path) -> Path:
-    """A user's checkout, as tests/test_main.py makes it: entry point, cdktf.json, the constructs (symlinked)."""
+    """A user's checkout, as tests/test_main.py makes it: entry point, cdktf.json, the packages (symlinked)."""
     for name in ("main.py", "cdktf.json"):
         shutil.copy(PROJECT_ROOT / name, directory / name)
-    (directory / "constructs_lib").symlink_to(PROJECT_ROOT / "constructs_lib")
+    for package in SOURCE_PACKAGES:
+        (directory / package).symlink_to(PROJECT_ROOT / package)
     return directory
 
 
 def bench_env() -> dict[str, str]:
-    from constructs_lib.node_runtime import wheel_node_bin_dir
-
     env = {**os.environ, "JSII_NODE": os.environ.get("JSII_NODE") or str(wheel_node_bin_dir() / "node")}
-    for name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR", "AURORA_WEB_EAGER_PROVIDER_IMPORT",
-                 "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY"):
+    for name in (
+        "AURORA_WEB_CONFIG",
+        "CDKTF_OUTDIR",
+        "AURORA_WEB_EAGER_PROVIDER_IMPORT",
+        "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY",
+    ):
         env.pop(name, None)
     return env
 
@@ -140,16 +149,31 @@ def bench_env() -> dict[str, str]:
 def summary(label: str, runs: list[Run]) -> str:
     times = [run.seconds for run in runs]
     parts = {part: max(run.part_peak_mib.get(part, 0) for run in runs) for part in ("python", "node")}
-    return (f"{label:<22} median {statistics.median(times):6.2f} s   min {min(times):6.2f}   max {max(times):6.2f}   "
-            f"peak RSS {max(run.peak_mib for run in runs):6.0f} MiB (python {parts['python']:.0f} + node "
-            f"{parts['node']:.0f}, per-process peaks)")
+    return (
+        f"{label:<22} median {statistics.median(times):6.2f} s   min {min(times):6.2f}   max {max(times):6.2f}   "
+        f"peak RSS {max(run.peak_mib for run in runs):6.0f} MiB (python {parts['python']:.0f} + node "
+        f"{parts['node']:.0f}, per-process peaks)"
+    )
 
 
 def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    ram = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-               if line.startswith("MemTotal")) / 1024 / 1024
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
+    ram = (
+        next(
+            int(line.split()[1])
+            for line in Path("/proc/meminfo").read_text().splitlines()
+            if line.startswith("MemTotal")
+        )
+        / 1024
+        / 1024
+    )
 
     def version(command: list[str]) -> str:
         try:
@@ -160,24 +184,29 @@ def machine() -> str:
     env = bench_env()
     from importlib.metadata import version as package_version
 
-    return "\n".join([
-        f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {ram:.1f} GiB RAM, "
-        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
-        f"python {platform.python_version()}, node {version([env['JSII_NODE'], '--version'])}, "
-        f"{version(['terraform', 'version'])}, jsii {package_version('jsii')}, cdktf {package_version('cdktf')}, "
-        f"provider-aws {package_version('cdktf-cdktf-provider-aws')}",
-    ])
+    return "\n".join(
+        [
+            f"machine: {os.cpu_count()} CPUs (nproc {len(os.sched_getaffinity(0))}), {cpu}, {ram:.1f} GiB RAM, "
+            f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+            f"python {platform.python_version()}, node {version([env['JSII_NODE'], '--version'])}, "
+            f"{version(['terraform', 'version'])}, jsii {package_version('jsii')}, cdktf {package_version('cdktf')}, "
+            f"provider-aws {package_version('cdktf-cdktf-provider-aws')}",
+        ]
+    )
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7, help="runs of each app; the first is a warm-up (default 7)")
     parser.add_argument("--stacks", default="1,3,10", help="stack counts for the scaling runs (default 1,3,10)")
     parser.add_argument("--stack-runs", type=int, default=3, help="runs per stack count, after one warm-up")
-    parser.add_argument("--hook-only", action="store_true",
-                        help="also run main.py with only the Python-side hook (the full assembly in Node)")
+    parser.add_argument(
+        "--hook-only",
+        action="store_true",
+        help="also run main.py with only the Python-side hook (the full assembly in Node)",
+    )
     parser.add_argument("--skip-naive", action="store_true", help="skip the naive app (it takes ~10x longer)")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     python, env = sys.executable, bench_env()
     print(machine(), flush=True)
 
@@ -185,11 +214,17 @@ def main() -> int:
         scratch = Path(scratch)
         variants = {"ours (python main.py)": ([python, "main.py"], project_copy(_mkdir(scratch / "ours")), env)}
         if args.hook_only:
-            variants["ours, full assembly"] = ([python, "main.py"], project_copy(_mkdir(scratch / "hook-only")),
-                                               {**env, "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY": "0"})
+            variants["ours, full assembly"] = (
+                [python, "main.py"],
+                project_copy(_mkdir(scratch / "hook-only")),
+                {**env, "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY": "0"},
+            )
         if not args.skip_naive:
-            variants["naive app"] = ([python, str(PROJECT_ROOT / "benchmarks" / "naive_app.py")],
-                                     _mkdir(scratch / "naive"), env)
+            variants["naive app"] = (
+                [python, str(PROJECT_ROOT / "benchmarks" / "naive_app.py")],
+                _mkdir(scratch / "naive"),
+                env,
+            )
         results: dict[str, list[Run]] = {label: [] for label in variants}
         for index in range(args.runs):  # interleaved, so load changes on the machine hit every variant alike
             for label, (command, cwd, run_env) in variants.items():
@@ -211,10 +246,13 @@ def main() -> int:
         print(f"\nstacks in one app (fresh process each; median of {args.stack_runs} after one warm-up):")
         driver = _mkdir(scratch / "stacks") / "driver.py"
         driver.write_text(STACKS_DRIVER)
-        (driver.parent / "constructs_lib").symlink_to(PROJECT_ROOT / "constructs_lib")
+        for package in SOURCE_PACKAGES:
+            (driver.parent / package).symlink_to(PROJECT_ROOT / package)
         medians = {}
         for count in (int(value) for value in args.stacks.split(",")):
-            runs = [measure([python, "driver.py", str(count)], driver.parent, env) for _ in range(args.stack_runs + 1)][1:]
+            runs = [measure([python, "driver.py", str(count)], driver.parent, env) for _ in range(args.stack_runs + 1)][
+                1:
+            ]
             medians[count] = statistics.median(run.seconds for run in runs)
             inner = runs[len(runs) // 2].stdout.strip().splitlines()[-1]
             print(f"  {count:>3} stacks: {summary('', runs).strip()}   [{inner}]")
@@ -228,7 +266,3 @@ def main() -> int:
 def _mkdir(path: Path) -> Path:
     path.mkdir()
     return path
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from cdktf import App
 
-from .aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
+from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
 
 DEFAULT_OUTDIR = "cdktf.out"
 # Terraform's working files inside a stack directory: kept across re-synthesis so `init` need not rerun.

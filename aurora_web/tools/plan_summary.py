@@ -1,6 +1,6 @@
 """Summarize a Terraform plan for review: counts, resources by type, and every replace or destroy called out first.
 
-Usage (project root): .venv/bin/python scripts/plan_summary.py STACK_DIR [--out summary.md] [--plan-json FILE]
+Usage (project root): python -m aurora_web plan-summary STACK_DIR [--out summary.md] [--plan-json FILE]
 
 Runs `terraform init`, `terraform plan -out` and `terraform show -json` for STACK_DIR (e.g. cdktf.out/stacks/aurora-web),
 or reads an existing `terraform show -json` document with --plan-json. The summary is a pure function of that JSON.
@@ -36,8 +36,9 @@ def classify(actions: list[str]) -> str | None:
     actions = set(actions)
     if {"create", "delete"} <= actions:
         return "replace"
-    return {frozenset({"create"}): "add", frozenset({"update"}): "change",
-            frozenset({"delete"}): "destroy"}.get(frozenset(actions))
+    return {frozenset({"create"}): "add", frozenset({"update"}): "change", frozenset({"delete"}): "destroy"}.get(
+        frozenset(actions)
+    )
 
 
 def _reason(change: dict) -> str:
@@ -53,8 +54,11 @@ def changes(plan: dict) -> list[Change]:
     for change in plan.get("resource_changes", []):
         kind = classify(change["change"]["actions"])
         if kind is not None and change.get("mode", "managed") == "managed":
-            found.append(Change(change["address"], change["type"], kind,
-                                _reason(change) if kind in ("replace", "destroy") else ""))
+            found.append(
+                Change(
+                    change["address"], change["type"], kind, _reason(change) if kind in ("replace", "destroy") else ""
+                )
+            )
     return found
 
 
@@ -76,15 +80,20 @@ def summarize(plan: dict, name: str) -> str:
         lines.append("")
     if not found:
         return "\n".join(lines + ["No changes: the infrastructure matches the configuration."]) + "\n"
-    lines += [f"**{total['add']} to add, {total['change']} to change, {total['replace']} to replace, "
-              f"{total['destroy']} to destroy** (Terraform counts: {total['add'] + total['replace']} to add, "
-              f"{total['change']} to change, {total['destroy'] + total['replace']} to destroy)", ""]
+    lines += [
+        f"**{total['add']} to add, {total['change']} to change, {total['replace']} to replace, "
+        f"{total['destroy']} to destroy** (Terraform counts: {total['add'] + total['replace']} to add, "
+        f"{total['change']} to change, {total['destroy'] + total['replace']} to destroy)",
+        "",
+    ]
     by_type: dict[str, Counter] = defaultdict(Counter)
     for change in found:
         by_type[change.type][change.kind] += 1
     lines += ["| resource type | " + " | ".join(KINDS) + " |", "| --- |" + " ---: |" * len(KINDS)]
-    lines += [f"| `{type_}` | " + " | ".join(str(tally.get(kind, 0) or "") for kind in KINDS) + " |"
-              for type_, tally in sorted(by_type.items())]
+    lines += [
+        f"| `{type_}` | " + " | ".join(str(tally.get(kind, 0) or "") for kind in KINDS) + " |"
+        for type_, tally in sorted(by_type.items())
+    ]
     lines += ["", "<details><summary>Every change</summary>", ""]
     lines += [f"- {change.kind}: `{change.address}`" for change in found]
     lines += ["", "</details>"]
@@ -93,11 +102,13 @@ def summarize(plan: dict, name: str) -> str:
 
 # ---- runner ------------------------------------------------------------------------------------------------
 
+
 def terraform(args: list[str], cwd: Path) -> str:
     from export_hcl import terraform_env
 
-    result = subprocess.run(["terraform", *args], cwd=cwd, env=terraform_env(), capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run(
+        ["terraform", *args], cwd=cwd, env=terraform_env(), capture_output=True, text=True, check=False
+    )
     if result.returncode != 0:
         raise RuntimeError(f"`terraform {' '.join(args)}` failed in {cwd}:\n{result.stdout}{result.stderr}")
     return result.stdout
@@ -113,11 +124,13 @@ def plan_json(stack_dir: Path, init: bool = True) -> dict:
         return json.loads(terraform(["show", "-json", plan_file], stack_dir))
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("stack_dir", type=Path, help="a directory holding the stack's Terraform configuration")
     parser.add_argument("--out", type=Path, help="write the Markdown here (default: stdout)")
-    parser.add_argument("--plan-json", type=Path, help="summarize this `terraform show -json` output instead of planning")
+    parser.add_argument(
+        "--plan-json", type=Path, help="summarize this `terraform show -json` output instead of planning"
+    )
     parser.add_argument("--name", help="stack name in the heading (default: the directory's name)")
     parser.add_argument("--no-init", action="store_true", help="the directory is already initialized")
     args = parser.parse_args(argv)
@@ -132,7 +145,3 @@ def main(argv: list[str] | None = None) -> int:
     else:
         sys.stdout.write(summary)
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

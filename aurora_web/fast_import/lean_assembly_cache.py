@@ -1,7 +1,7 @@
 """The on-disk cache of lean provider tarballs: private, keyed by everything that shapes them, built once.
 
 A tarball is found under a key made of the builder's source, the package name and version, the source tarball's
-SHA-256 and the submodule list, so a provider upgrade, a new import in constructs_lib or a change of the builder
+SHA-256 and the submodule list, so a provider upgrade, a new import in the project or a change of the builder
 each lead to a new build. Builds run as a child process (lean_assembly_build.py), one at a time, and are written
 atomically with a record of their SHA-256, so a damaged file is rebuilt instead of loaded.
 """
@@ -79,8 +79,13 @@ def source_digest(tarball: Path, cache: Path) -> str:
 
 def cache_key(assembly: ProviderAssembly, source_sha256: str, submodules: tuple[str, ...]) -> str:
     """Changes with the builder's code, the package, its tarball's content or the submodule list."""
-    parts = {"builder": file_sha256(BUILDER), "name": assembly.name, "version": assembly.version,
-             "source": source_sha256, "submodules": list(submodules)}
+    parts = {
+        "builder": file_sha256(BUILDER),
+        "name": assembly.name,
+        "version": assembly.version,
+        "source": source_sha256,
+        "submodules": list(submodules),
+    }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 
@@ -106,11 +111,25 @@ def _is_intact(tarball: Path, record: Path) -> bool:
         return False
 
 
-def _build(assembly: ProviderAssembly, package_dir: Path, submodules: tuple[str, ...], tarball: Path, record: Path) -> None:
+def _build(
+    assembly: ProviderAssembly, package_dir: Path, submodules: tuple[str, ...], tarball: Path, record: Path
+) -> None:
     partial = tarball.with_name(f".{tarball.name}.{os.getpid()}.partial")
     described = partial.with_suffix(".json")
-    command = [sys.executable, str(BUILDER), "--source", str(assembly.tarball), "--package-dir", str(package_dir),
-               "--submodules", ",".join(submodules), "--output", str(partial), "--description", str(described)]
+    command = [
+        sys.executable,
+        str(BUILDER),
+        "--source",
+        str(assembly.tarball),
+        "--package-dir",
+        str(package_dir),
+        "--submodules",
+        ",".join(submodules),
+        "--output",
+        str(partial),
+        "--description",
+        str(described),
+    ]
     try:
         result = subprocess.run(command, capture_output=True, text=True, timeout=BUILD_TIMEOUT_SECONDS, check=False)
         if result.returncode != 0:
@@ -145,8 +164,11 @@ def _build_lock(cache: Path):
 def _prune(cache: Path, keep: set[Path]) -> None:
     """Keep the few most recently built tarballs (other checkouts may use other submodule lists); best effort."""
     with contextlib.suppress(OSError):
-        records = sorted((path for path in cache.glob("*.json") if not path.name.startswith(".")),
-                         key=lambda path: path.stat().st_mtime, reverse=True)
+        records = sorted(
+            (path for path in cache.glob("*.json") if not path.name.startswith(".")),
+            key=lambda path: path.stat().st_mtime,
+            reverse=True,
+        )
         for old in records[KEPT_CACHE_ENTRIES:]:
             if old not in keep:
                 old.unlink(missing_ok=True)

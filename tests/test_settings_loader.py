@@ -2,7 +2,7 @@
 
 import pytest
 
-from constructs_lib.settings_file import KEYS, load_stack_config, stack_config_from_document
+from aurora_web.settings.loader import KEYS, load_stack_config, stack_config_from_document
 from constructs_lib.validation import ConfigError
 
 
@@ -26,7 +26,7 @@ def test_no_file_means_the_dev_defaults(monkeypatch):
 
 def test_the_file_named_by_the_environment_is_read(tmp_path, monkeypatch):
     settings = tmp_path / "aurora.toml"
-    settings.write_text('''
+    settings.write_text("""
 profile = "prod"
 region = "eu-central-1"
 name_prefix = "shop"
@@ -42,7 +42,7 @@ reader_count = 2
 backup_retention_days = 14
 database_name = "shop"
 master_username = "owner"
-''')
+""")
     monkeypatch.setenv("AURORA_WEB_CONFIG", str(settings))
     config = load_stack_config()
     assert (config.profile, config.region, config.tags) == ("prod", "eu-central-1", {"team": "web"})
@@ -67,19 +67,27 @@ def test_unknown_keys_get_a_did_you_mean():
 
 
 def test_wrong_types_and_values_are_all_reported_at_once():
-    problems = problems_of({"profile": "staging", "network": {"az_count": "two"},
-                            "database": {"reader_count": 99, "backup_retention_days": True}})
+    problems = problems_of(
+        {
+            "profile": "staging",
+            "network": {"az_count": "two"},
+            "database": {"reader_count": 99, "backup_retention_days": True},
+        }
+    )
     assert problems["profile"] == "must be one of dev, prod"
     assert problems["network.az_count"] == "must be an integer"
     assert problems["database.reader_count"] == "must be an integer from 0 to 15"
     assert problems["database.backup_retention_days"] == "must be an integer"
 
 
-@pytest.mark.parametrize("content, message", [
-    (None, "file not found"),
-    ("region = ", "is not valid TOML"),
-    (b"\xff\xfe", "is not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (None, "file not found"),
+        ("region = ", "is not valid TOML"),
+        (b"\xff\xfe", "is not valid TOML"),
+    ],
+)
 def test_unreadable_files_are_reported_by_path(tmp_path, content, message):
     settings = tmp_path / "settings.toml"
     if isinstance(content, bytes):
@@ -108,14 +116,20 @@ def test_profile_defaults_reach_every_section_including_the_top_level(profile, e
 
 
 def test_environments_give_one_stack_each_overriding_the_top_level():
-    from constructs_lib.settings_file import app_config_from_document
+    from aurora_web.settings.loader import app_config_from_document
 
-    stacks = app_config_from_document({
-        "name_prefix": "shop", "region": "eu-west-1", "database": {"reader_count": 2, "backup_retention_days": 9},
-        "environments": {"dev": {"profile": "dev"},
-                         "prod": {"profile": "prod", "database": {"reader_count": 3}, "tags": {"env": "prod"}}},
-        "state": {"backend": "s3", "bucket": "team-state"},
-    })
+    stacks = app_config_from_document(
+        {
+            "name_prefix": "shop",
+            "region": "eu-west-1",
+            "database": {"reader_count": 2, "backup_retention_days": 9},
+            "environments": {
+                "dev": {"profile": "dev"},
+                "prod": {"profile": "prod", "database": {"reader_count": 3}, "tags": {"env": "prod"}},
+            },
+            "state": {"backend": "s3", "bucket": "team-state"},
+        }
+    )
     assert sorted(stacks) == ["dev", "prod"]
     dev, prod = stacks["dev"], stacks["prod"]
     assert (dev.name_prefix, prod.name_prefix) == ("shop-dev", "shop-prod")
@@ -127,11 +141,12 @@ def test_environments_give_one_stack_each_overriding_the_top_level():
 
 
 def test_environment_problems_name_the_environment_and_shared_problems_appear_once():
-    from constructs_lib.settings_file import app_config_from_document
+    from aurora_web.settings.loader import app_config_from_document
 
     with pytest.raises(ConfigError) as raised:
-        app_config_from_document({"regoin": "x", "environments": {
-            "dev": {}, "prod": {"database": {"reader_count": 99}}, "Bad Name": {}}})
+        app_config_from_document(
+            {"regoin": "x", "environments": {"dev": {}, "prod": {"database": {"reader_count": 99}}, "Bad Name": {}}}
+        )
     keys = [problem.key for problem in raised.value.problems]
     assert keys.count("regoin") == 1
     assert "environments.prod.database.reader_count" in keys
@@ -139,6 +154,6 @@ def test_environment_problems_name_the_environment_and_shared_problems_appear_on
 
 
 def test_without_environments_the_stack_is_named_after_the_prefix():
-    from constructs_lib.settings_file import app_config_from_document
+    from aurora_web.settings.loader import app_config_from_document
 
     assert list(app_config_from_document({"name_prefix": "shop"})) == ["shop"]

@@ -1,6 +1,6 @@
 """Draw the synthesized stack as an architecture diagram: Graphviz DOT from cdk.tf.json, rendered to PNG by `dot`.
 
-Usage (project root): .venv/bin/python scripts/diagram.py [--stack NAME] [--json FILE] [--out docs/architecture]
+Usage (project root): python -m aurora_web diagram [--stack NAME] [--json FILE] [--out docs/architecture]
 
 Built from the JSON rather than `terraform graph` so the picture shows where things are (VPC, tiers, subnets)
 and what talks to what (security group rules as labelled arrows), not Terraform's evaluation order.
@@ -19,13 +19,30 @@ from pathlib import Path
 
 REFERENCE = re.compile(r"(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)")
 # Drawn as something else (edges, cluster labels) or too fine-grained for an architecture picture.
-HIDDEN = {"aws_route", "aws_route_table", "aws_route_table_association", "aws_iam_role_policy_attachment",
-          "aws_iam_role_policy", "aws_kms_alias", "aws_db_subnet_group", "aws_vpc_security_group_ingress_rule",
-          "aws_vpc_security_group_egress_rule", "aws_rds_cluster_parameter_group", "aws_default_security_group",
-          "aws_backup_selection", "aws_vpc", "aws_subnet"}
+HIDDEN = {
+    "aws_route",
+    "aws_route_table",
+    "aws_route_table_association",
+    "aws_iam_role_policy_attachment",
+    "aws_iam_role_policy",
+    "aws_kms_alias",
+    "aws_db_subnet_group",
+    "aws_vpc_security_group_ingress_rule",
+    "aws_vpc_security_group_egress_rule",
+    "aws_rds_cluster_parameter_group",
+    "aws_default_security_group",
+    "aws_backup_selection",
+    "aws_vpc",
+    "aws_subnet",
+}
 TIER_COLORS = {"public": "#e8f5e9", "private": "#e3f2fd"}
-NODE_COLORS = {"aws_instance": "#ffe0b2", "aws_rds_cluster": "#bbdefb", "aws_rds_cluster_instance": "#bbdefb",
-               "aws_security_group": "#fff9c4", "aws_internet_gateway": "#c8e6c9"}
+NODE_COLORS = {
+    "aws_instance": "#ffe0b2",
+    "aws_rds_cluster": "#bbdefb",
+    "aws_rds_cluster_instance": "#bbdefb",
+    "aws_security_group": "#fff9c4",
+    "aws_internet_gateway": "#c8e6c9",
+}
 
 
 @dataclass
@@ -50,8 +67,11 @@ def references(value) -> set[str]:
 
 
 def resources(document: dict) -> dict[str, dict]:
-    return {f"{type_}.{name}": body for type_, blocks in document.get("resource", {}).items()
-            for name, body in blocks.items()}
+    return {
+        f"{type_}.{name}": body
+        for type_, blocks in document.get("resource", {}).items()
+        for name, body in blocks.items()
+    }
 
 
 def _display_name(address: str, body: dict) -> str:
@@ -88,10 +108,17 @@ def _place(address: str, body: dict, all_resources: dict[str, dict], diagram: Di
     subnets = [ref for ref in refs if ref in diagram.subnets]
     if len(subnets) == 1:
         return subnets[0]
-    group_subnets = {subnet for ref in refs if ref.startswith("aws_db_subnet_group.")
-                     for subnet in references(all_resources.get(ref, {}).get("subnet_ids", []))}
-    same_zone = [subnet for subnet in sorted(group_subnets)
-                 if _zone(body) and _zone(all_resources.get(subnet, {})) == _zone(body)]
+    group_subnets = {
+        subnet
+        for ref in refs
+        if ref.startswith("aws_db_subnet_group.")
+        for subnet in references(all_resources.get(ref, {}).get("subnet_ids", []))
+    }
+    same_zone = [
+        subnet
+        for subnet in sorted(group_subnets)
+        if _zone(body) and _zone(all_resources.get(subnet, {})) == _zone(body)
+    ]
     if len(same_zone) == 1:  # e.g. an Aurora instance pinned to one AZ of its subnet group
         return same_zone[0]
     tiers = {diagram.subnets[subnet]["tier"] for subnet in subnets + sorted(group_subnets) if subnet in diagram.subnets}
@@ -110,7 +137,9 @@ def build(document: dict, title: str) -> Diagram:
         if address.startswith("aws_vpc."):
             diagram.vpc_label = f"VPC {body.get('cidr_block', '')}"
         if address.startswith("aws_subnet."):
-            tier = (body.get("tags") or {}).get("Tier") or ("public" if body.get("map_public_ip_on_launch") else "private")
+            tier = (body.get("tags") or {}).get("Tier") or (
+                "public" if body.get("map_public_ip_on_launch") else "private"
+            )
             diagram.subnets[address] = {"label": _subnet_label(body), "tier": tier}
     for address, body in sorted(all_resources.items()):
         type_ = address.split(".")[0]
@@ -132,8 +161,13 @@ def _edges(all_resources: dict[str, dict], diagram: Diagram) -> None:
             for gateway in sorted(references(body.get("gateway_id", "")) & shown):
                 diagram.placement.setdefault("internet", None)
                 diagram.labels.setdefault("internet", "Internet")
-                diagram.edges.append(("internet", gateway, {"label": "default route", "color": "#2e7d32",
-                                                            "fontcolor": "#2e7d32", "dir": "both"}))
+                diagram.edges.append(
+                    (
+                        "internet",
+                        gateway,
+                        {"label": "default route", "color": "#2e7d32", "fontcolor": "#2e7d32", "dir": "both"},
+                    )
+                )
         elif address in shown:
             for target in sorted(references(body.get("vpc_security_group_ids", [])) & shown):
                 diagram.edges.append((address, target, {"style": "dashed", "arrowhead": "none", "color": "#9e9e9e"}))
@@ -141,7 +175,9 @@ def _edges(all_resources: dict[str, dict], diagram: Diagram) -> None:
             for target in sorted(others & shown - {address}):
                 diagram.edges.append((address, target, {"color": "#616161"}))
             for target in sorted(set(body.get("depends_on", [])) & shown):
-                diagram.edges.append((address, target, {"style": "dotted", "label": "created after", "color": "#616161"}))
+                diagram.edges.append(
+                    (address, target, {"style": "dotted", "label": "created after", "color": "#616161"})
+                )
             if type_ == "aws_rds_cluster" and body.get("manage_master_user_password"):
                 diagram.placement["secrets_manager"] = None
                 diagram.labels["secrets_manager"] = "Secrets Manager\\nmaster password (managed by RDS)"
@@ -159,18 +195,24 @@ def _rule_edge(body: dict, direction: str, diagram: Diagram) -> None:
     if group is None:
         return
     source, target = (peer, group) if direction == "ingress" else (group, peer)
-    diagram.edges.append((source, target, {"label": _rule_label(body, direction), "color": "#c62828",
-                                           "fontcolor": "#c62828", "penwidth": "1.5"}))
+    diagram.edges.append(
+        (
+            source,
+            target,
+            {"label": _rule_label(body, direction), "color": "#c62828", "fontcolor": "#c62828", "penwidth": "1.5"},
+        )
+    )
 
 
 # ---- DOT ---------------------------------------------------------------------------------------------------
+
 
 def _attrs(attributes: dict) -> str:
     return ", ".join(f'{key}="{value}"' for key, value in attributes.items())
 
 
 def _node(address: str, diagram: Diagram, indent: str) -> str:
-    type_ = address.split(".")[0]
+    type_ = address.split(".", maxsplit=1)[0]
     shape = "ellipse" if address == "internet" or address.startswith("cidr:") else "box"
     color = NODE_COLORS.get(type_, "#f5f5f5" if address != "internet" else "#ffffff")
     return f'{indent}"{address}" [{_attrs({"label": diagram.labels[address], "shape": shape, "fillcolor": color})}];'
@@ -178,27 +220,39 @@ def _node(address: str, diagram: Diagram, indent: str) -> str:
 
 def to_dot(diagram: Diagram) -> str:
     """The diagram as Graphviz DOT: VPC > tier > subnet clusters, everything else outside."""
-    lines = ["digraph architecture {",
-             f'  graph [{_attrs({"label": diagram.title, "labelloc": "t", "fontname": "Helvetica", "fontsize": "18", "compound": "true", "rankdir": "TB", "newrank": "true", "nodesep": "0.4"})}];',
-             '  node [fontname="Helvetica", fontsize="11", style="rounded,filled"];',
-             '  edge [fontname="Helvetica", fontsize="10"];']
+    lines = [
+        "digraph architecture {",
+        f"  graph [{_attrs({'label': diagram.title, 'labelloc': 't', 'fontname': 'Helvetica', 'fontsize': '18', 'compound': 'true', 'rankdir': 'TB', 'newrank': 'true', 'nodesep': '0.4'})}];",
+        '  node [fontname="Helvetica", fontsize="11", style="rounded,filled"];',
+        '  edge [fontname="Helvetica", fontsize="10"];',
+    ]
     outside = [address for address, where in diagram.placement.items() if where is None]
     lines += [_node(address, diagram, "  ") for address in outside]
-    lines += ["  subgraph cluster_vpc {", f'    label="{diagram.vpc_label}"; style="rounded"; color="#616161"; fontsize="15";']
+    lines += [
+        "  subgraph cluster_vpc {",
+        f'    label="{diagram.vpc_label}"; style="rounded"; color="#616161"; fontsize="15";',
+    ]
     lines += [_node(address, diagram, "    ") for address, where in diagram.placement.items() if where == "vpc"]
     for tier in sorted({subnet["tier"] for subnet in diagram.subnets.values()}):
-        lines += [f"    subgraph cluster_tier_{tier} {{",
-                  f'      label="{tier} subnets"; style="rounded,filled"; fillcolor="{TIER_COLORS.get(tier, "#fafafa")}"; fontsize="14";']
-        lines += [_node(address, diagram, "      ") for address, where in diagram.placement.items() if where == f"tier:{tier}"]
+        lines += [
+            f"    subgraph cluster_tier_{tier} {{",
+            f'      label="{tier} subnets"; style="rounded,filled"; fillcolor="{TIER_COLORS.get(tier, "#fafafa")}"; fontsize="14";',
+        ]
+        lines += [
+            _node(address, diagram, "      ") for address, where in diagram.placement.items() if where == f"tier:{tier}"
+        ]
         tier_subnets = sorted(subnet for subnet, info in diagram.subnets.items() if info["tier"] == tier)
         for index, subnet in enumerate(tier_subnets):
             info = diagram.subnets[subnet]
             members = [address for address, where in diagram.placement.items() if where == subnet]
-            lines += [f"      subgraph cluster_subnet_{tier}_{index} {{",
-                      f'        label="{info["label"]}"; style="rounded,dashed"; fillcolor="white"; fontsize="12";']
+            lines += [
+                f"      subgraph cluster_subnet_{tier}_{index} {{",
+                f'        label="{info["label"]}"; style="rounded,dashed"; fillcolor="white"; fontsize="12";',
+            ]
             # An empty cluster is not drawn: an invisible point keeps every subnet visible.
-            lines += [_node(address, diagram, "        ") for address in members] or \
-                     [f'        "{subnet}" [shape=point, style=invis];']
+            lines += [_node(address, diagram, "        ") for address in members] or [
+                f'        "{subnet}" [shape=point, style=invis];'
+            ]
             lines.append("      }")
         lines.append("    }")
     lines.append("  }")
@@ -210,13 +264,16 @@ def to_dot(diagram: Diagram) -> str:
 def render_png(dot_text: str, png: Path) -> None:
     if shutil.which("dot") is None:
         raise RuntimeError("Graphviz `dot` is not installed (apt-get install graphviz)")
-    subprocess.run(["dot", "-Tpng", "-Gdpi=96", "-o", str(png)], input=dot_text, text=True, check=True,
-                   capture_output=True)
+    subprocess.run(
+        ["dot", "-Tpng", "-Gdpi=96", "-o", str(png)], input=dot_text, text=True, check=True, capture_output=True
+    )
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--outdir", type=Path, default=Path("cdktf.out"), help="synthesized output (default: cdktf.out)")
+def main(argv: list[str] | None = None, prog: str | None = None) -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--outdir", type=Path, default=Path("cdktf.out"), help="synthesized output (default: cdktf.out)"
+    )
     parser.add_argument("--stack", help="stack to draw (default: the only one, or aurora-web)")
     parser.add_argument("--json", type=Path, help="draw this cdk.tf.json instead")
     parser.add_argument("--out", type=Path, default=Path("docs/architecture"), help="writes OUT.dot and OUT.png")
@@ -245,7 +302,3 @@ def _source(args) -> tuple[Path, str]:
     if name not in manifest:
         raise ValueError(f"stack {name!r} not in {args.outdir}; choose one of {sorted(manifest)} with --stack")
     return args.outdir / manifest[name]["synthesizedStackPath"], name
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -9,8 +9,9 @@ have the expected shape (a new provider release), the hook steps aside, the norm
 and one line on stderr says so.
 
 When the hook applies, the Node side is trimmed too (see `lean_assembly`): the jsii kernel gets an assembly
-holding only the submodules constructs_lib imports, and importing any other provider submodule then fails
-with an ImportError that says why, instead of a "type not found" deep inside a synth.
+holding the submodules imported anywhere in the project's source tree. A submodule reached some other way
+(a computed `importlib.import_module` name, code outside the project) is not in it: that import fails with a
+message that names the switch, instead of a "type not found" deep inside a synth.
 """
 
 from __future__ import annotations
@@ -48,23 +49,30 @@ def strip_eager_imports(source: str) -> str | None:
 
 
 class _LeanRootLoader(importlib.abc.Loader):
-    def __init__(self, spec: importlib.machinery.ModuleSpec, lean_source: str, finder: _LeanProviderFinder) -> None:
+    def __init__(self, spec: importlib.machinery.ModuleSpec, lean_source: str, finder: LeanProviderFinder) -> None:
         self._origin = spec.origin
         self._lean_source = lean_source
         self._finder = finder
 
-    def create_module(self, spec):  # noqa: D102 - default module creation
+    def create_module(self, spec):
         return None
 
     def exec_module(self, module: ModuleType) -> None:
         # Before the source runs: its `from ._jsii import *` loads the assembly into the kernel.
-        self._finder.lean_submodules = lean_assembly.preload(PROVIDER_PACKAGE, Path(self._origin).parent)
+        self._finder.lean_submodules = lean_assembly.preload(
+            PROVIDER_PACKAGE, Path(self._origin).parent, self._finder.project_root
+        )
         code = compile(self._lean_source, self._origin, "exec")
-        exec(code, module.__dict__)  # noqa: S102 - the package's own source, minus the eager imports
+        exec(code, module.__dict__)
 
 
-class _LeanProviderFinder(importlib.abc.MetaPathFinder):
+class LeanProviderFinder(importlib.abc.MetaPathFinder):
+    """Serves the provider's root package without its eager imports; the lean assembly covers `project_root`."""
+
     lean_submodules: frozenset[str] | None = None  # set when the kernel holds the lean assembly
+
+    def __init__(self, project_root: Path) -> None:
+        self.project_root = project_root
 
     def find_spec(self, fullname, path, target=None):
         if fullname.startswith(PROVIDER_PACKAGE + "."):
@@ -92,21 +100,23 @@ class _LeanProviderFinder(importlib.abc.MetaPathFinder):
         if self.lean_submodules is None or submodule.startswith("_") or submodule in self.lean_submodules:
             return
         raise ImportError(
-            f"{fullname} is not in the lean provider assembly, which holds only the submodules that constructs_lib "
-            f"imports: import it in a constructs_lib module (the assembly is rebuilt on the next run), or set "
-            f"{lean_assembly.OFF_ENV_VAR}=0 to load the whole provider assembly", name=fullname)
+            f"{fullname} is not in the lean provider assembly, which holds the submodules imported in the project's "
+            f"source tree ({self.project_root}): import it there with a plain import statement (the assembly is "
+            f"rebuilt on the next run), or set {lean_assembly.OFF_ENV_VAR}=0 to load the whole provider assembly",
+            name=fullname,
+        )
 
 
-def install() -> bool:
+def install(project_root: Path) -> bool:
     """Install the hook once, before the provider package is first imported. Returns whether it is active."""
     import os
 
     if os.environ.get(DISABLE_ENV_VAR) == "1":
         return False
     if PROVIDER_PACKAGE in sys.modules:
-        if not any(isinstance(finder, _LeanProviderFinder) for finder in sys.meta_path):
+        if not any(isinstance(finder, LeanProviderFinder) for finder in sys.meta_path):
             FallbackNotice.say("the provider package was imported before the hook was installed")
         return False
-    if not any(isinstance(finder, _LeanProviderFinder) for finder in sys.meta_path):
-        sys.meta_path.insert(0, _LeanProviderFinder())
+    if not any(isinstance(finder, LeanProviderFinder) for finder in sys.meta_path):
+        sys.meta_path.insert(0, LeanProviderFinder(project_root))
     return True

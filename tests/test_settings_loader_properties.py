@@ -5,21 +5,41 @@ import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from aurora_web.settings.loader import KEYS, load_stack_config, stack_config_from_document
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
-from constructs_lib.settings_file import KEYS, load_stack_config, stack_config_from_document
 from constructs_lib.validation import ConfigError
 
 KNOWN_NAMES = sorted({key for keys in KEYS.values() for key in keys} | {name for name in KEYS if name})
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-2**70, max_value=2**70), st.floats(allow_nan=True),
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=True),
     st.text(max_size=30),
-    st.sampled_from(["10.0.0.0/16", "0.0.0.0/0", "10.0.1.0/24", "us-east-1", "us-east-1a", "db.t3.medium",
-                     "8.0.mysql_aurora.3.10.0", "prod", "dev", "aurora-web", "vpc-0123456789abcdef0",
-                     "subnet-0123456789abcdef0", "203.0.113.7/32", "/nonexistent/key.pub"]),
+    st.sampled_from(
+        [
+            "10.0.0.0/16",
+            "0.0.0.0/0",
+            "10.0.1.0/24",
+            "us-east-1",
+            "us-east-1a",
+            "db.t3.medium",
+            "8.0.mysql_aurora.3.10.0",
+            "prod",
+            "dev",
+            "aurora-web",
+            "vpc-0123456789abcdef0",
+            "subnet-0123456789abcdef0",
+            "203.0.113.7/32",
+            "/nonexistent/key.pub",
+        ]
+    ),
 )
-values = st.recursive(scalars, lambda inner: st.one_of(st.lists(inner, max_size=4),
-                                                        st.dictionaries(st.text(max_size=10), inner, max_size=4)),
-                      max_leaves=8)
+values = st.recursive(
+    scalars,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+    max_leaves=8,
+)
 keys = st.one_of(st.sampled_from(KNOWN_NAMES), st.text(max_size=12))
 sections = st.dictionaries(keys, values, max_size=6)
 documents = st.dictionaries(keys, st.one_of(values, sections), max_size=8)
@@ -45,10 +65,16 @@ def test_any_document_loads_or_fails_cleanly(document):
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.dictionaries(st.sampled_from(["network", "web", "database"]),
-                       st.dictionaries(st.sampled_from(sorted({k for s in ("network", "web", "database") for k in KEYS[s]})),
-                                       scalars, max_size=6), max_size=3),
-       st.sampled_from(["dev", "prod", "staging"]))
+@given(
+    st.dictionaries(
+        st.sampled_from(["network", "web", "database"]),
+        st.dictionaries(
+            st.sampled_from(sorted({k for s in ("network", "web", "database") for k in KEYS[s]})), scalars, max_size=6
+        ),
+        max_size=3,
+    ),
+    st.sampled_from(["dev", "prod", "staging"]),
+)
 def test_known_keys_with_wrong_values_fail_cleanly(document, profile):
     loads_or_fails_cleanly(lambda: stack_config_from_document({"profile": profile, **document}))
 

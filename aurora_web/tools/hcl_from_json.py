@@ -62,6 +62,7 @@ def _full_source(source: str) -> str:
 
 # ---- strings and expressions -------------------------------------------------------------------------------
 
+
 def _match_brace(text: str, index: int) -> int:
     """Index of the `}` closing a `${` / `%{` whose body starts at `index` (skips nested braces and strings)."""
     depth = 1
@@ -101,14 +102,14 @@ def template_parts(text: str) -> list[tuple[bool, str]]:
     literal, index = [], 0
     while index < len(text):
         if text.startswith(("$${", "%%{"), index):
-            literal.append(text[index:index + 3])
+            literal.append(text[index : index + 3])
             index += 3
         elif text.startswith(("${", "%{"), index):
             end = _match_brace(text, index + 2)
             if literal:
                 parts.append((False, "".join(literal)))
                 literal = []
-            parts.append((True, text[index:end + 1]))
+            parts.append((True, text[index : end + 1]))
             index = end + 1
         else:
             literal.append(text[index])
@@ -184,6 +185,7 @@ def render_value(value: Any, indent: int = 0) -> str:
 
 
 # ---- blocks ------------------------------------------------------------------------------------------------
+
 
 def _blocks(value: Any, where: str) -> list[dict]:
     items = value if isinstance(value, list) else [value]
@@ -280,8 +282,9 @@ def render_document(document: dict, schema: Schema) -> str:
             for type_name, named in value.items():
                 for name, body in _each_named(named, f"{section}.{type_name}"):
                     block_schema = lookup(type_name, body.get("provider"))
-                    out += _labelled(section, [type_name, name],
-                                     render_body(body, block_schema, 1, f"{section}.{type_name}.{name}"))
+                    out += _labelled(
+                        section, [type_name, name], render_body(body, block_schema, 1, f"{section}.{type_name}.{name}")
+                    )
         else:  # variable, module, output: attributes plus meta-blocks
             for name, body in _each_named(value, section):
                 typed = section == "variable" and "type" in body  # a type constraint is a bare expression
@@ -292,6 +295,7 @@ def render_document(document: dict, schema: Schema) -> str:
 
 
 # ---- round trip --------------------------------------------------------------------------------------------
+
 
 def normalized(value: Any, key: str | None = None) -> Any:
     """A form in which a JSON document and the parse of its HCL (cdktf's hcl2json) compare equal.

@@ -1,0 +1,21 @@
+"""The app's fast path for the AWS provider bindings: the wheel's Node.js, a lean import, a lean jsii assembly.
+
+Nothing here runs on import. The app's entry point calls `enable(project_root)` once, before cdktf or the
+provider is imported; a library user who never calls it gets the plain, slower import and nothing else changes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from . import node_runtime, provider_import
+
+
+def enable(project_root: Path) -> bool:
+    """Point jsii at the wheel's Node and install the lean provider import for the code under `project_root`.
+
+    The lean assembly holds every provider submodule imported anywhere in that tree (our constructs, the user's
+    own modules, tests, examples). Returns whether the import hook is active.
+    """
+    node_runtime.use_wheel_node()
+    return provider_import.install(Path(project_root))

@@ -1,0 +1,48 @@
+"""`synth` and `prepare`: the app's entry point into cdktf (main.py and `cdktf synth` run `synth`)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import fast_import
+from .errors import EXIT_BAD_INPUT, report_bad_input
+
+
+def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Synthesize the stacks described by the settings file ($AURORA_WEB_CONFIG; none: one "
+        "dev stack) into $CDKTF_OUTDIR or cdktf.out/.",
+    )
+    parser.parse_args(argv)
+    fast_import.enable(project_root or Path.cwd())
+    # After enable(): these import cdktf and the provider bindings.
+    from constructs_lib.validation import ConfigError
+
+    from .settings.loader import load_app_config
+    from .synth import synthesize
+
+    try:
+        stacks = load_app_config()
+        outdir = synthesize(stacks)
+    except ConfigError as error:
+        report_bad_input(error)
+        return EXIT_BAD_INPUT
+    for name in stacks:
+        print(f"aurora-web: synthesized stack '{name}' into {outdir}/stacks/{name}")
+    return 0
+
+
+def prepare(argv: list[str], prog: str, project_root: Path | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description="Build the lean provider assembly for this project's imports now (once per provider "
+        "version and import list), so the first synth does not.",
+    )
+    parser.parse_args(argv)
+    active = fast_import.enable(project_root or Path.cwd())
+    import cdktf_cdktf_provider_aws  # noqa: F401 - loading it builds (or finds) the cached lean assembly
+
+    print(f"aurora-web: fast provider import {'ready' if active else 'off'}")
+    return 0
