@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import whe
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth test unit-test bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test synth cdktf-synth lint test unit-test bench hcl handoff plan-summary diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -25,7 +25,13 @@ synth: setup
 cdktf-synth: setup
 	PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf synth
 
-test: setup-test
+# ruff (lint and format) and mypy (strict; settings in pyproject.toml): zero findings, or the tests do not run.
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+
+test: setup-test lint
 	$(PY) -m pytest
 
 unit-test: setup

@@ -1,10 +1,11 @@
-"""The Aurora MySQL cluster: one writer and N readers spread over AZs, TLS enforced, password kept by Secrets Manager."""
+"""The Aurora MySQL cluster: a writer and N readers spread over AZs, TLS enforced, password in Secrets Manager."""
 
 from __future__ import annotations
 
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf import TerraformResource
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -275,7 +276,7 @@ class AuroraCluster(Construct):
 
     def grant_connect(self, role: IamRole) -> IamRolePolicy:
         """Let `role` find the endpoints and read the master secret: this cluster and this secret only."""
-        statements = [
+        statements: list[dict[str, Any]] = [
             {
                 "Sid": "FindTheCluster",
                 "Effect": "Allow",

@@ -50,7 +50,13 @@ class BackupPlan(Construct):
     """Attributes: vault, plan, selection."""
 
     def __init__(
-        self, scope: Construct, id: str, config: BackupPlanConfig, *, resource_arns: list[str], kms_key_arn: str
+        self,
+        scope: Construct,
+        id: str,
+        config: BackupPlanConfig,
+        *,
+        resource_arns: list[str],
+        kms_key_arn: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         self.vault = BackupVault(self, "vault", name=f"{config.name}-backups", kms_key_arn=kms_key_arn)

@@ -38,7 +38,9 @@ class FlowLogsConfig:
 class FlowLogs(Construct):
     """Attributes: log_group, flow_log."""
 
-    def __init__(self, scope: Construct, id: str, config: FlowLogsConfig, *, vpc_id: str, kms_key_arn: str) -> None:
+    def __init__(
+        self, scope: Construct, id: str, config: FlowLogsConfig, *, vpc_id: str, kms_key_arn: str | None = None
+    ) -> None:
         super().__init__(scope, id)
         self.log_group = CloudwatchLogGroup(
             self,

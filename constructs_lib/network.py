@@ -123,7 +123,8 @@ class NetworkConfig:
                 continue
             for cidr in cidrs:
                 subnet = parse_ipv4_network(cidr)
-                if not problems.check(subnet is not None, key, cidr, 'must be an IPv4 CIDR block, e.g. "10.0.1.0/24"'):
+                if subnet is None:
+                    problems.add(key, cidr, 'must be an IPv4 CIDR block, e.g. "10.0.1.0/24"')
                     continue
                 if not problems.check(subnet.subnet_of(vpc), key, cidr, f"must lie inside vpc_cidr {self.vpc_cidr}"):
                     continue
@@ -176,6 +177,7 @@ class Network(Construct):
         )
 
     def _use_existing(self, config: NetworkConfig) -> None:
+        assert config.existing_vpc_id is not None  # uses_existing_vpc
         self.vpc_id: str = config.existing_vpc_id
         self.public_subnet_ids: list[str] = list(config.existing_public_subnet_ids)
         self.private_subnet_ids: list[str] = list(config.existing_private_subnet_ids)
@@ -235,7 +237,7 @@ class Network(Construct):
         self.private_subnet_ids = [subnet.id for subnet in self.private_subnets]
         self.private_subnet_availability_zones = list(config.availability_zones)
 
-    def _subnets(self, tier: str, cidrs, vpc: Vpc, table: RouteTable) -> list[Subnet]:
+    def _subnets(self, tier: str, cidrs: tuple[str, ...], vpc: Vpc, table: RouteTable) -> list[Subnet]:
         subnets = []
         for index, cidr in enumerate(cidrs):
             subnet = Subnet(

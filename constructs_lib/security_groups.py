@@ -14,7 +14,7 @@ from constructs import Construct
 
 def new_security_group(scope: Construct, id: str, *, name: str, description: str, vpc_id: str) -> SecurityGroup:
     # Replacements create the new group first so instances are never left without one.
-    group = SecurityGroup(
+    return SecurityGroup(
         scope,
         id,
         name=name,
@@ -23,7 +23,6 @@ def new_security_group(scope: Construct, id: str, *, name: str, description: str
         tags={"Name": name},
         lifecycle={"create_before_destroy": True},
     )
-    return group
 
 
 def allow_tcp_in(

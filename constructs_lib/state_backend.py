@@ -68,6 +68,7 @@ def configure_backend(stack: TerraformStack, stack_name: str, config: StateBacke
         # survives re-synthesis.
         LocalBackend(stack, path=f"../../../terraform.{stack_name}.tfstate")
         return
+    assert config.bucket is not None  # checked by StateBackendConfig for backend = "s3"
     S3Backend(
         stack,
         bucket=config.bucket,

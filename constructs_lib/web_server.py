@@ -58,12 +58,13 @@ class WebServerConfig:
         )
         if self.ssh_cidr is not None:
             ssh_network = parse_ipv4_network(self.ssh_cidr)
-            if problems.check(
-                ssh_network is not None,
-                "ssh_cidr",
-                self.ssh_cidr,
-                'must be an IPv4 CIDR block like "203.0.113.7/32", or left unset for no SSH',
-            ):
+            if ssh_network is None:
+                problems.add(
+                    "ssh_cidr",
+                    self.ssh_cidr,
+                    'must be an IPv4 CIDR block like "203.0.113.7/32", or left unset for no SSH',
+                )
+            else:
                 problems.check(
                     ssh_network.prefixlen > 0,
                     "ssh_cidr",
@@ -127,7 +128,10 @@ class WebServer(Construct):
             "security-group",
             name=f"{name}-web",
             vpc_id=vpc_id,
-            description="Web server: HTTP from the allowed CIDRs, SSH only from the admin CIDR, HTTPS out for packages and AWS APIs",
+            description=(
+                "Web server: HTTP from the allowed CIDRs, SSH only from the admin CIDR, "
+                "HTTPS out for packages and AWS APIs"
+            ),
         )
         for index, cidr in enumerate(config.http_cidrs):
             allow_tcp_in(

@@ -167,3 +167,20 @@ def test_no_public_access_on_any_instance(dev, prod):
     for stack in (dev, prod):
         for instance in stack.resources("aws_rds_cluster_instance").values():
             assert instance["publicly_accessible"] is False
+
+
+def test_aurora_cluster_alone_in_a_bare_stack():
+    from bare_stack import SUBNET_IDS, ZONES, BareStack
+
+    from constructs_lib.aurora_cluster import AuroraCluster, AuroraClusterConfig
+
+    config = AuroraClusterConfig(identifier="solo-db", reader_count=2)
+    bare = BareStack(
+        lambda stack: AuroraCluster(stack, "database", config, subnet_ids=SUBNET_IDS, availability_zones=ZONES)
+    )
+    bare.has(
+        "aws_rds_cluster", {"cluster_identifier": "solo-db", "storage_encrypted": True, "deletion_protection": True}
+    )
+    bare.has("aws_db_subnet_group", {"subnet_ids": SUBNET_IDS})
+    zones = sorted(instance["availability_zone"] for instance in bare.resources("aws_rds_cluster_instance").values())
+    assert zones == ["us-east-1a", "us-east-1a", "us-east-1b"]

@@ -25,3 +25,18 @@ def test_backup_role_uses_the_backup_service_policies(prod):
 
 def test_dev_has_no_backup_plan(dev):
     assert not dev.resources("aws_backup_plan") and not dev.resources("aws_backup_selection")
+
+
+def test_backup_plan_alone_in_a_bare_stack():
+    from bare_stack import KMS_KEY_ARN, BareStack
+
+    from constructs_lib.backup_plan import BackupPlan, BackupPlanConfig
+
+    cluster_arn = "arn:aws:rds:us-east-1:111122223333:cluster:solo"
+    bare = BareStack(
+        lambda stack: BackupPlan(
+            stack, "backup", BackupPlanConfig(name="solo"), resource_arns=[cluster_arn], kms_key_arn=KMS_KEY_ARN
+        )
+    )
+    bare.has("aws_backup_vault", {"name": "solo-backups", "kms_key_arn": KMS_KEY_ARN})
+    bare.has("aws_backup_selection", {"name": "solo-database", "resources": [cluster_arn]})

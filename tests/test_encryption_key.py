@@ -41,3 +41,14 @@ def test_dev_uses_aws_managed_keys(dev):
     assert not dev.resources("aws_kms_key")
     assert "kms_key_id" not in dev.only("aws_rds_cluster")
     assert dev.only("aws_rds_cluster")["storage_encrypted"] is True
+
+
+def test_encryption_key_alone_in_a_bare_stack():
+    from bare_stack import BareStack
+
+    from constructs_lib.encryption_key import EncryptionKey, EncryptionKeyConfig
+
+    bare = BareStack(lambda stack: EncryptionKey(stack, "key", EncryptionKeyConfig(name="solo")))
+    bare.has("aws_kms_key", {"enable_key_rotation": True, "deletion_window_in_days": 30})
+    bare.has("aws_kms_alias", {"name": "alias/solo"})
+    assert bare.construct.arn.startswith("${")

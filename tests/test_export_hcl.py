@@ -137,7 +137,7 @@ def test_hcl_sits_alone_in_its_own_directory_with_a_lock_file(exported):
 
 @pytest.mark.integration
 def test_terraform_accepts_the_hcl_on_its_own(exported, tmp_path):
-    from export_hcl import terraform_env
+    from aurora_web.tools.export_hcl import terraform_env
 
     copy = tmp_path / "a" / "b" / "hcl"
     copy.mkdir(parents=True)
@@ -160,7 +160,7 @@ def test_terraform_accepts_the_hcl_on_its_own(exported, tmp_path):
 
 @pytest.mark.integration
 def test_hcl_reads_back_as_the_synthesized_json_policies_included(project, exported):
-    from export_hcl import parse_hcl
+    from aurora_web.tools.export_hcl import parse_hcl
 
     document = json.loads((project / "cdktf.out" / "stacks" / STACK / "cdk.tf.json").read_text())
     parsed = parse_hcl(exported / "cdk.tf")
@@ -182,7 +182,7 @@ def test_hcl_reads_back_as_the_synthesized_json_policies_included(project, expor
 
 @pytest.mark.integration
 def test_parse_check_catches_hcl_that_differs_from_the_json(exported, tmp_path):
-    from export_hcl import parse_hcl
+    from aurora_web.tools.export_hcl import parse_hcl
 
     tampered = tmp_path / "cdk.tf"
     tampered.write_text(

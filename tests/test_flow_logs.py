@@ -40,3 +40,17 @@ def test_dev_has_no_flow_logs(dev):
 def test_retention_must_be_a_year_or_more():
     with pytest.raises(ConfigError):
         FlowLogsConfig(retention_days=30)
+
+
+def test_flow_logs_alone_in_a_bare_stack():
+    from bare_stack import KMS_KEY_ARN, VPC_ID, BareStack
+
+    from constructs_lib.flow_logs import FlowLogs, FlowLogsConfig
+
+    bare = BareStack(
+        lambda stack: FlowLogs(stack, "logs", FlowLogsConfig(name="solo"), vpc_id=VPC_ID, kms_key_arn=KMS_KEY_ARN)
+    )
+    bare.has(
+        "aws_cloudwatch_log_group", {"name": "/solo/vpc-flow-logs", "retention_in_days": 365, "kms_key_id": KMS_KEY_ARN}
+    )
+    bare.has("aws_flow_log", {"vpc_id": VPC_ID, "traffic_type": "ALL"})

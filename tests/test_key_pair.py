@@ -66,3 +66,15 @@ def test_bad_public_key_files_are_refused(tmp_path, content, message):
         KeyPairConfig(public_key_path=str(key_file))
     assert message in str(raised.value)
     assert raised.value.problems[0].key == "public_key_path"
+
+
+def test_key_pair_alone_in_a_bare_stack(tmp_path):
+    from bare_stack import BareStack
+
+    from constructs_lib.key_pair import KeyPair, KeyPairConfig
+
+    config = KeyPairConfig(name="solo-key", key_directory=str(tmp_path / "keys"))
+    bare = BareStack(lambda stack: KeyPair(stack, "key", config))
+    (pair,) = bare.resources("aws_key_pair").values()
+    assert pair["key_name"] == "solo-key" and pair["public_key"].startswith("ssh-ed25519 ")
+    assert (tmp_path / "keys" / "solo-key.pem").stat().st_mode & 0o777 == 0o600

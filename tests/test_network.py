@@ -107,3 +107,18 @@ def test_bad_network_settings_are_refused_before_building(settings, key):
     with pytest.raises(ConfigError) as raised:
         NetworkConfig(**settings)
     assert key in [problem.key for problem in raised.value.problems]
+
+
+def test_network_alone_in_a_bare_stack():
+    from bare_stack import BareStack
+
+    from constructs_lib.network import Network
+
+    bare = BareStack(lambda stack: Network(stack, "network", NetworkConfig(name="solo", flow_logs=False)))
+    bare.has("aws_vpc", {"cidr_block": "10.0.0.0/16", "tags": {"Name": "solo-vpc"}})
+    assert len(bare.resources("aws_subnet")) == 4
+    assert "aws_flow_log" not in bare.types() and "aws_nat_gateway" not in bare.types()
+    assert len(bare.construct.private_subnet_ids) == 2 and bare.construct.private_subnet_availability_zones == [
+        "us-east-1a",
+        "us-east-1b",
+    ]

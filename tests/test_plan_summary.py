@@ -154,8 +154,9 @@ def run_summary(stack_dir: Path, out: Path, env: dict) -> str:
 def applied_stack(emulator, tmp_path_factory):
     """The default stack applied to the shared emulator; yields (project dir, key dir, environment for terraform)."""
     from emulator import without_aws_settings
-    from export_hcl import terraform_env
     from synthesized import require_program
+
+    from aurora_web.tools.export_hcl import terraform_env
 
     require_program("terraform")
     project = tmp_path_factory.mktemp("plan-project")

@@ -55,3 +55,15 @@ def test_s3_lockfile_can_be_turned_off(key_directory):
     backend = Synthesized(config).json["terraform"]["backend"]["s3"]
     assert "use_lockfile" not in backend
     assert json.dumps(backend).count("lock") == 0
+
+
+def test_state_backend_alone_in_a_bare_stack():
+    from bare_stack import BareStack
+
+    from constructs_lib.state_backend import StateBackendConfig, configure_backend
+
+    config = StateBackendConfig(backend="s3", bucket="team-state")
+    bare = BareStack(lambda stack: configure_backend(stack, "solo", config, default_region="eu-west-1"))
+    backend = bare.json["terraform"]["backend"]["s3"]
+    assert backend["bucket"] == "team-state" and backend["key"] == "aurora-web/solo.tfstate"
+    assert backend["region"] == "eu-west-1" and backend["use_lockfile"] is True

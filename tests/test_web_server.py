@@ -142,3 +142,18 @@ def test_a_private_server_without_a_nat_is_refused(key_directory):
     with pytest.raises(ConfigError) as raised:
         make_config(key_directory, {"web": {"public": False}})
     assert "network.nat_gateway = False: must be true when web.public is false" in str(raised.value)
+
+
+def test_web_server_alone_in_a_bare_stack():
+    from bare_stack import SUBNET_IDS, VPC_ID, BareStack
+
+    from constructs_lib.web_server import WebServer, WebServerConfig
+
+    bare = BareStack(
+        lambda stack: WebServer(
+            stack, "web", WebServerConfig(name="solo"), vpc_id=VPC_ID, subnet_id=SUBNET_IDS[0], key_name="solo-key"
+        )
+    )
+    bare.has("aws_instance", {"subnet_id": SUBNET_IDS[0], "key_name": "solo-key", "user_data": None})
+    bare.has("aws_security_group", {"name": "solo-web", "vpc_id": VPC_ID})
+    assert "aws_iam_instance_profile" in bare.types()
