@@ -4,23 +4,30 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from cdktf import TerraformResource
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
 from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
-from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster
+from cdktf_cdktf_provider_aws.rds_cluster import RdsCluster, RdsClusterServerlessv2ScalingConfiguration
 from cdktf_cdktf_provider_aws.rds_cluster_instance import RdsClusterInstance
 from cdktf_cdktf_provider_aws.rds_cluster_parameter_group import (
     RdsClusterParameterGroup,
     RdsClusterParameterGroupParameter,
 )
+from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
+    SecretsmanagerSecretRotation,
+    SecretsmanagerSecretRotationRotationRules,
+)
 from constructs import Construct
 
-from .validation import ProblemList, is_int, is_rds_identifier
+from .validation import LOG_RETENTION_DAYS, ProblemList, is_int, is_number, is_rds_identifier
 
 # The LTS line (long-term support) of Aurora MySQL 3: no forced minor upgrades for about three years.
 DEFAULT_ENGINE_VERSION = "8.0.mysql_aurora.3.10.0"
@@ -39,6 +46,28 @@ MAX_BACKTRACK_HOURS = 72
 # Aurora MySQL has no Performance Insights on these burstable classes.
 NO_PERFORMANCE_INSIGHTS = re.compile(r"^db\.(t2\.|t3\.|t4g\.(micro|small)$)")
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
+# Aurora Serverless v2: capacity in ACUs (about 2 GiB of memory each), in steps of 0.5. A minimum of 0 (automatic
+# pause) needs Aurora MySQL 3.08 or later.
+SERVERLESS_INSTANCE_CLASS = "db.serverless"
+SERVERLESS_MIN_ACU, SERVERLESS_MAX_ACU, SERVERLESS_ACU_STEP = 0.0, 256.0, 0.5
+SERVERLESS_LOWEST_MAX_ACU = 1.0
+SERVERLESS_AUTO_PAUSE_SINCE = 8  # minor line of Aurora MySQL 3 (3.08) that first allows 0 ACUs
+# RDS windows, UTC: daily backups "hh24:mi-hh24:mi", weekly maintenance "ddd:hh24:mi-ddd:hh24:mi"; each at least
+# 30 minutes, and they may not overlap.
+BACKUP_WINDOW = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MAINTENANCE_WINDOW = re.compile(
+    r"^(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)-(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)$"
+)
+MIN_WINDOW_MINUTES = 30
+MINUTES_PER_DAY, MINUTES_PER_WEEK = 24 * 60, 7 * 24 * 60
+# Server certificate authorities RDS offers (rds-ca-2019 expired in 2024).
+CA_CERTIFICATES = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
+# Secrets Manager rotation rules: every 1 to 1000 days, or a schedule no more often than every 4 hours.
+MIN_ROTATION_DAYS, MAX_ROTATION_DAYS = 1, 1000
+ROTATION_SCHEDULE = re.compile(r"^(rate\((\d+) (hours?|days?)\)|cron\((\S+ ){5}\S+\))$")
+MIN_ROTATION_HOURS = 4
+PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
 
 
 @dataclass(frozen=True)
@@ -55,7 +84,23 @@ class AuroraClusterConfig:
     deletion_protection: default True. skip_final_snapshot: default False.
     backtrack_hours: rewind window, 0 (off) to 72. Default 24.
     monitoring_interval_seconds: enhanced monitoring, one of 0 (off), 1, 5, 10, 15, 30, 60. Default 60.
-    performance_insights: default False (db.t3 classes do not support it; db.t4g.medium and larger do).
+    performance_insights: default False (db.t3 classes do not support it; db.t4g.medium, larger and db.serverless do).
+    serverless_min_acu, serverless_max_acu: Aurora Serverless v2 capacity range, both or neither; min 0 to 256
+        (0, automatic pause, needs 3.08 or later), max 1 to 256, steps of 0.5, min <= max. When set, every instance is
+        db.serverless and instance_class is not used. Default None (provisioned instances of instance_class).
+    preferred_backup_window: daily, UTC, "hh24:mi-hh24:mi", at least 30 minutes. Default None (AWS picks one).
+    preferred_maintenance_window: weekly, UTC, "ddd:hh24:mi-ddd:hh24:mi" (lowercase days), at least 30 minutes, not
+        overlapping the backup window. Default None (AWS picks one).
+    ca_cert_identifier: server certificate authority of every instance, one of CA_CERTIFICATES. Default None (the
+        region's default CA).
+    master_secret_rotation_days / master_secret_rotation_schedule: rotation of the RDS-managed master secret, every
+        1 to 1000 days, or a "rate(N hours|days)" (at least 4 hours) or "cron(...)" expression; at most one of them.
+        Default None: no rotation resource, RDS's own default applies (every 7 days).
+    log_retention_days: when set, the stack owns one CloudWatch log group per exported log
+        (/aws/rds/cluster/<identifier>/<log>), kept this many days (a CloudWatch period) and encrypted with the stack's
+        key when it has one, created before the cluster. Default None: RDS creates them itself, kept forever.
+    instance_parameters: when set (even empty), an instance-level DB parameter group (family aurora-mysql8.0) with these
+        parameters (applied at the next reboot) on every instance. Default None (the engine's default group).
     """
 
     identifier: str = "aurora-web-db-cluster"
@@ -70,6 +115,25 @@ class AuroraClusterConfig:
     backtrack_hours: int = 24
     monitoring_interval_seconds: int = 60
     performance_insights: bool = False
+    serverless_min_acu: float | None = None
+    serverless_max_acu: float | None = None
+    preferred_backup_window: str | None = None
+    preferred_maintenance_window: str | None = None
+    ca_cert_identifier: str | None = None
+    master_secret_rotation_days: int | None = None
+    master_secret_rotation_schedule: str | None = None
+    log_retention_days: int | None = None
+    instance_parameters: Mapping[str, str] | None = None
+
+    @property
+    def serverless(self) -> bool:
+        """Whether the instances are Aurora Serverless v2 (both ends of the ACU range are set)."""
+        return self.serverless_min_acu is not None and self.serverless_max_acu is not None
+
+    @property
+    def effective_instance_class(self) -> str:
+        """The class every instance gets: db.serverless for Serverless v2, else instance_class."""
+        return SERVERLESS_INSTANCE_CLASS if self.serverless else self.instance_class
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -130,18 +194,180 @@ class AuroraClusterConfig:
             self.monitoring_interval_seconds,
             f"must be one of {', '.join(map(str, MONITORING_INTERVALS))}",
         )
+        self._check_serverless(problems)
         if self.performance_insights is True and isinstance(self.instance_class, str):
             problems.check(
-                not NO_PERFORMANCE_INSIGHTS.match(self.instance_class),
+                not NO_PERFORMANCE_INSIGHTS.match(self.effective_instance_class),
                 "performance_insights",
                 True,
-                f"is not supported on {self.instance_class}; use db.t4g.medium or larger, or turn it off",
+                f"is not supported on {self.instance_class}; use db.t4g.medium+ or Serverless v2, or turn it off",
             )
+        self._check_windows(problems)
+        problems.check(
+            self.ca_cert_identifier is None or self.ca_cert_identifier in CA_CERTIFICATES,
+            "ca_cert_identifier",
+            self.ca_cert_identifier,
+            f"must be one of {', '.join(CA_CERTIFICATES)}",
+        )
+        self._check_rotation(problems)
+        problems.check(
+            self.log_retention_days is None
+            or (is_int(self.log_retention_days) and self.log_retention_days in LOG_RETENTION_DAYS),
+            "log_retention_days",
+            self.log_retention_days,
+            f"must be a CloudWatch Logs retention period: one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
+        )
+        if self.instance_parameters is not None and problems.check(
+            isinstance(self.instance_parameters, Mapping),
+            "instance_parameters",
+            self.instance_parameters,
+            "must be a table of parameter names to string values",
+        ):
+            for name, value in self.instance_parameters.items():
+                problems.check(
+                    isinstance(name, str) and bool(PARAMETER_NAME.match(name)) and isinstance(value, str),
+                    f"instance_parameters.{name}",
+                    value,
+                    "must be a MySQL parameter name (letters, digits, _ . -) with a string value",
+                )
         problems.raise_if_any()
+
+    def _check_serverless(self, problems: ProblemList) -> None:
+        low, high = self.serverless_min_acu, self.serverless_max_acu
+        if low is None and high is None:
+            problems.check(
+                self.instance_class != SERVERLESS_INSTANCE_CLASS,
+                "instance_class",
+                self.instance_class,
+                "db.serverless needs serverless_min_acu and serverless_max_acu (the Serverless v2 capacity range)",
+            )
+            return
+        if low is None or high is None:
+            missing = "serverless_min_acu" if low is None else "serverless_max_acu"
+            problems.add(missing, None, "must be set too: Serverless v2 needs both ends of the capacity range")
+            return
+        steps = f"in steps of {SERVERLESS_ACU_STEP}"
+        low_ok = problems.check(
+            is_number(low) and SERVERLESS_MIN_ACU <= low <= SERVERLESS_MAX_ACU and _is_step(low),
+            "serverless_min_acu",
+            low,
+            f"must be a number of ACUs from {SERVERLESS_MIN_ACU:g} to {SERVERLESS_MAX_ACU:g}, {steps}",
+        )
+        high_ok = problems.check(
+            is_number(high) and SERVERLESS_LOWEST_MAX_ACU <= high <= SERVERLESS_MAX_ACU and _is_step(high),
+            "serverless_max_acu",
+            high,
+            f"must be a number of ACUs from {SERVERLESS_LOWEST_MAX_ACU:g} to {SERVERLESS_MAX_ACU:g}, {steps}",
+        )
+        if low_ok and high_ok:
+            problems.check(low <= high, "serverless_min_acu", low, f"must not exceed serverless_max_acu ({high:g})")
+        if low_ok and low == 0 and isinstance(self.engine_version, str) and ENGINE_VERSION.match(self.engine_version):
+            minor = int(self.engine_version.split(".")[-2])
+            problems.check(
+                minor >= SERVERLESS_AUTO_PAUSE_SINCE,
+                "serverless_min_acu",
+                low,
+                f"0 ACUs (automatic pause) needs Aurora MySQL 3.{SERVERLESS_AUTO_PAUSE_SINCE:02d} or later; "
+                f"engine_version is {self.engine_version}",
+            )
+
+    def _check_windows(self, problems: ProblemList) -> None:
+        backup = _backup_window(self.preferred_backup_window)
+        maintenance = _maintenance_window(self.preferred_maintenance_window)
+        if self.preferred_backup_window is not None:
+            problems.check(
+                backup is not None,
+                "preferred_backup_window",
+                self.preferred_backup_window,
+                f'must be "hh24:mi-hh24:mi" in UTC (e.g. "03:00-04:00"), at least {MIN_WINDOW_MINUTES} minutes',
+            )
+        if self.preferred_maintenance_window is not None:
+            problems.check(
+                maintenance is not None,
+                "preferred_maintenance_window",
+                self.preferred_maintenance_window,
+                f'must be "ddd:hh24:mi-ddd:hh24:mi" in UTC with lowercase days (e.g. "sun:05:00-sun:06:00"), '
+                f"at least {MIN_WINDOW_MINUTES} minutes",
+            )
+        if backup is not None and maintenance is not None:
+            problems.check(
+                not _windows_overlap(backup, maintenance),
+                "preferred_maintenance_window",
+                self.preferred_maintenance_window,
+                f"must not overlap the daily backup window ({self.preferred_backup_window})",
+            )
+
+    def _check_rotation(self, problems: ProblemList) -> None:
+        days, schedule = self.master_secret_rotation_days, self.master_secret_rotation_schedule
+        problems.check(
+            days is None or (is_int(days) and MIN_ROTATION_DAYS <= days <= MAX_ROTATION_DAYS),
+            "master_secret_rotation_days",
+            days,
+            f"must be an integer from {MIN_ROTATION_DAYS} to {MAX_ROTATION_DAYS}",
+        )
+        if schedule is not None:
+            match = ROTATION_SCHEDULE.match(schedule) if isinstance(schedule, str) else None
+            often = match is not None and match.group(2) is not None and match.group(3).startswith("hour")
+            problems.check(
+                match is not None
+                and (not often or int(match.group(2)) >= MIN_ROTATION_HOURS)
+                and (match.group(2) is None or int(match.group(2)) > 0),
+                "master_secret_rotation_schedule",
+                schedule,
+                f'must be "rate(N hours)" (N >= {MIN_ROTATION_HOURS}), "rate(N days)" or "cron(<6 fields>)"',
+            )
+        problems.check(
+            days is None or schedule is None,
+            "master_secret_rotation_schedule",
+            schedule,
+            "must not be set together with master_secret_rotation_days: pick one",
+        )
+
+
+Window = tuple[int, int]  # start minute (of the day or of the week) and length in minutes
+
+
+def _is_step(value: float) -> bool:
+    return float(value / SERVERLESS_ACU_STEP).is_integer()
+
+
+def _backup_window(text: object) -> Window | None:
+    match = BACKUP_WINDOW.match(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    start_hour, start_minute, end_hour, end_minute = map(int, match.groups())
+    start, end = start_hour * 60 + start_minute, end_hour * 60 + end_minute
+    length = (end - start) % MINUTES_PER_DAY
+    return (start, length) if length >= MIN_WINDOW_MINUTES else None
+
+
+def _maintenance_window(text: object) -> Window | None:
+    match = MAINTENANCE_WINDOW.match(text) if isinstance(text, str) else None
+    if match is None:
+        return None
+    start_day, start_hour, start_minute, end_day, end_hour, end_minute = match.groups()
+    start = WEEKDAYS.index(start_day) * MINUTES_PER_DAY + int(start_hour) * 60 + int(start_minute)
+    end = WEEKDAYS.index(end_day) * MINUTES_PER_DAY + int(end_hour) * 60 + int(end_minute)
+    length = (end - start) % MINUTES_PER_WEEK
+    return (start, length) if length >= MIN_WINDOW_MINUTES else None
+
+
+def _windows_overlap(backup: Window, maintenance: Window) -> bool:
+    """Whether any day's backup window shares a minute with the weekly maintenance window (both may wrap)."""
+    maintenance_start, maintenance_length = maintenance
+    for day in range(7):
+        start, length = day * MINUTES_PER_DAY + backup[0], backup[1]
+        if (start - maintenance_start) % MINUTES_PER_WEEK < maintenance_length:
+            return True
+        if (maintenance_start - start) % MINUTES_PER_WEEK < length:
+            return True
+    return False
 
 
 class AuroraCluster(Construct):
-    """Attributes: cluster, writer, readers, endpoint, reader_endpoint, port, database_name, master_secret_arn."""
+    """Attributes: cluster, writer, readers, endpoint, reader_endpoint, port, database_name, master_secret_arn,
+    log_groups (log name -> group, empty unless log_retention_days), instance_parameter_group, secret_rotation.
+    """
 
     def __init__(
         self,
@@ -179,6 +405,37 @@ class AuroraCluster(Construct):
         )
         self._security_group_ids: list[str] = []
         self._create_after: list[TerraformResource] = []
+        # Owned log groups exist before the cluster, so RDS never creates its own (kept forever, unencrypted).
+        self.log_groups: dict[str, CloudwatchLogGroup] = (
+            {
+                log: CloudwatchLogGroup(
+                    self,
+                    f"log-group-{log}",
+                    name=f"/aws/rds/cluster/{name}/{log}",
+                    retention_in_days=config.log_retention_days,
+                    kms_key_id=kms_key_arn,
+                )
+                for log in LOG_EXPORTS
+            }
+            if config.log_retention_days is not None
+            else {}
+        )
+        self.instance_parameter_group = (
+            DbParameterGroup(
+                self,
+                "instance-parameters",
+                name_prefix=f"{name}-instance-",
+                family=PARAMETER_GROUP_FAMILY,
+                description=f"{name}: instance-level parameters of the writer and the readers",
+                parameter=[
+                    DbParameterGroupParameter(name=key, value=value, apply_method="pending-reboot")
+                    for key, value in sorted(config.instance_parameters.items())
+                ],
+                lifecycle={"create_before_destroy": True},
+            )
+            if config.instance_parameters is not None
+            else None
+        )
         self.cluster = RdsCluster(
             self,
             "cluster",
@@ -203,7 +460,15 @@ class AuroraCluster(Construct):
             deletion_protection=config.deletion_protection,
             skip_final_snapshot=config.skip_final_snapshot,
             final_snapshot_identifier=None if config.skip_final_snapshot else f"{name}-final",
+            serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
+                min_capacity=config.serverless_min_acu, max_capacity=config.serverless_max_acu
+            )
+            if config.serverless_min_acu is not None and config.serverless_max_acu is not None
+            else None,
+            preferred_backup_window=config.preferred_backup_window,
+            preferred_maintenance_window=config.preferred_maintenance_window,
         )
+        self._write_depends_on()
         self.monitoring_role = self._monitoring_role() if config.monitoring_interval_seconds else None
         self.writer = self._instance("writer", 0, promotion_tier=0, availability_zones=availability_zones)
         self.readers = [
@@ -218,6 +483,22 @@ class AuroraCluster(Construct):
         self.database_name: str = config.database_name
         self.master_secret_arn: str = self.cluster.master_user_secret.get(0).secret_arn
         self.cluster_arn: str = self.cluster.arn
+        self.secret_rotation = self._secret_rotation()
+
+    def _secret_rotation(self) -> SecretsmanagerSecretRotation | None:
+        """The schedule of the RDS-managed secret: Secrets Manager's managed rotation, so no Lambda to name."""
+        days, schedule = self.config.master_secret_rotation_days, self.config.master_secret_rotation_schedule
+        if days is None and schedule is None:
+            return None
+        return SecretsmanagerSecretRotation(
+            self,
+            "master-secret-rotation",
+            secret_id=self.master_secret_arn,
+            rotate_immediately=False,
+            rotation_rules=SecretsmanagerSecretRotationRotationRules(
+                automatically_after_days=days, schedule_expression=schedule
+            ),
+        )
 
     def _monitoring_role(self) -> IamRole:
         role = IamRole(
@@ -258,7 +539,7 @@ class AuroraCluster(Construct):
             cluster_identifier=self.cluster.id,
             engine=ENGINE,
             engine_version=self.cluster.engine_version,
-            instance_class=self.config.instance_class,
+            instance_class=self.config.effective_instance_class,
             availability_zone=availability_zones[index % len(availability_zones)],
             db_subnet_group_name=self.subnet_group.name,
             publicly_accessible=False,
@@ -270,6 +551,8 @@ class AuroraCluster(Construct):
             performance_insights_enabled=self.config.performance_insights,
             performance_insights_kms_key_id=self.kms_key_arn if self.config.performance_insights else None,
             performance_insights_retention_period=7 if self.config.performance_insights else None,
+            ca_cert_identifier=self.config.ca_cert_identifier,
+            db_parameter_group_name=self.instance_parameter_group.name if self.instance_parameter_group else None,
             # The first instance created becomes the writer; readers wait for it.
             depends_on=[after] if after is not None else None,
         )
@@ -315,8 +598,15 @@ class AuroraCluster(Construct):
     def create_after(self, dependency: TerraformResource) -> None:
         """Make Terraform create the cluster only once `dependency` exists (the console's EC2-first order)."""
         self._create_after.append(dependency)
+        self._write_depends_on()
+
+    def _write_depends_on(self) -> None:
+        """The cluster's depends_on: its own log groups, then whatever create_after named; absent when neither."""
+        dependencies: list[TerraformResource] = [*self.log_groups.values(), *self._create_after]
+        if not dependencies:
+            return
         # Bare addresses, as the constructor's depends_on writes them: the setter would write "${...}",
         # which Terraform rejects in depends_on.
         self.cluster.add_override(
-            "depends_on", [f"{item.terraform_resource_type}.{item.friendly_unique_id}" for item in self._create_after]
+            "depends_on", [f"{item.terraform_resource_type}.{item.friendly_unique_id}" for item in dependencies]
         )

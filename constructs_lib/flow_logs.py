@@ -11,10 +11,10 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from .validation import ProblemList
+from .validation import LOG_RETENTION_DAYS, ProblemList
 
-# CloudWatch Logs accepts only these retention periods; a year or more is what auditors ask for.
-RETENTION_DAYS = (365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653)
+# The CloudWatch Logs retention periods of a year or more: what auditors ask for.
+RETENTION_DAYS = tuple(days for days in LOG_RETENTION_DAYS if days >= 365)
 
 
 @dataclass(frozen=True)

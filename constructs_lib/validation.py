@@ -106,3 +106,35 @@ def parse_ipv4_network(value: object) -> ipaddress.IPv4Network | None:
 
 def is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
+
+
+# The retention periods CloudWatch Logs accepts (PutRetentionPolicy), in days; 0 would mean "never expire".
+LOG_RETENTION_DAYS = (
+    1,
+    3,
+    5,
+    7,
+    14,
+    30,
+    60,
+    90,
+    120,
+    150,
+    180,
+    365,
+    400,
+    545,
+    731,
+    1096,
+    1827,
+    2192,
+    2557,
+    2922,
+    3288,
+    3653,
+)
+
+
+def is_number(value: object) -> bool:
+    """An int or a float, not a bool (True is an int to Python, never a number to a user)."""
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
