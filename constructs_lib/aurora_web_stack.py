@@ -9,6 +9,8 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
+from .aurora_alarms import AuroraAlarms, AuroraAlarmsConfig
+from .aurora_autoscaling import AuroraAutoscaling, AuroraAutoscalingConfig
 from .aurora_cluster import AuroraCluster, AuroraClusterConfig
 from .backup_plan import BackupPlan, BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
@@ -42,6 +44,9 @@ class AuroraWebStackConfig:
     install_app: bool = True
     backup_plan: BackupPlanConfig | None = field(default_factory=BackupPlanConfig)
     state: StateBackendConfig = field(default_factory=StateBackendConfig)
+    # Off unless asked for: reader autoscaling (not with Serverless v2) and alarms (need customer_managed_key).
+    reader_autoscaling: AuroraAutoscalingConfig | None = None
+    alarms: AuroraAlarmsConfig | None = None
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -85,6 +90,17 @@ class AuroraWebStackConfig:
                 self.network.nat_gateway,
                 "must be true when web.public is false: a server without a public IP needs a NAT to reach "
                 "its packages and AWS APIs",
+            )
+        if self.reader_autoscaling is not None:
+            for problem in self.reader_autoscaling.problems_with(self.database):
+                problems.problems.append(problem.under("reader_autoscaling"))
+        if self.alarms is not None:
+            problems.check(
+                self.customer_managed_key is True,
+                "alarms",
+                "on",
+                "need customer_managed_key = true: CloudWatch cannot publish to an SNS topic encrypted with the "
+                "AWS-managed key (alias/aws/sns)",
             )
         problems.raise_if_any()
 
@@ -150,6 +166,17 @@ class AuroraWebStack(TerraformStack):
         )
         if config.install_app:
             self.database.grant_connect(self.web_server.role)
+        self.reader_autoscaling = (
+            AuroraAutoscaling(self, "reader-autoscaling", config.reader_autoscaling, cluster=self.database)
+            if config.reader_autoscaling is not None
+            else None
+        )
+        self.alarms: AuroraAlarms | None = None
+        if config.alarms is not None and self.encryption_key is not None:
+            self.encryption_key.allow_cloudwatch_alarms()
+            self.alarms = AuroraAlarms(
+                self, "alarms", config.alarms, cluster=self.database, kms_key_arn=self.encryption_key.arn
+            )
         self.backup_plan = (
             BackupPlan(
                 self,

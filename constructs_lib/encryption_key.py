@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.data_aws_partition import DataAwsPartition
@@ -44,7 +45,7 @@ class EncryptionKey(Construct):
         account = DataAwsCallerIdentity(self, "account").account_id
         partition = DataAwsPartition(self, "partition").partition
         region = DataAwsRegion(self, "region").name
-        policy = {
+        policy: dict[str, Any] = {
             "Version": "2012-10-17",
             "Statement": [
                 {
@@ -74,6 +75,7 @@ class EncryptionKey(Construct):
                 },
             ],
         }
+        self._policy = policy
         self.key = KmsKey(
             self,
             "key",
@@ -84,3 +86,22 @@ class EncryptionKey(Construct):
         )
         KmsAlias(self, "alias", name=f"alias/{config.name}", target_key_id=self.key.key_id)
         self.arn: str = self.key.arn
+
+    def allow_cloudwatch_alarms(self) -> None:
+        """Let CloudWatch alarms publish to SNS topics encrypted with this key (AWS's statement for alarm topics).
+
+        Added only by stacks that have alarms, so a stack without them keeps the narrower policy.
+        """
+        statements = self._policy["Statement"]
+        if any(statement.get("Sid") == "CloudWatchAlarmsPublishToEncryptedTopics" for statement in statements):
+            return
+        statements.append(
+            {
+                "Sid": "CloudWatchAlarmsPublishToEncryptedTopics",
+                "Effect": "Allow",
+                "Principal": {"Service": "cloudwatch.amazonaws.com"},
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
+                "Resource": "*",
+            }
+        )
+        self.key.policy = json.dumps(self._policy)
