@@ -150,7 +150,8 @@ class AuroraClusterConfig:
             'must be an Aurora MySQL 3 version like "8.0.mysql_aurora.3.10.0"',
         )
         problems.check(
-            isinstance(self.instance_class, str) and bool(INSTANCE_CLASS.match(self.instance_class)),
+            isinstance(self.instance_class, str)
+            and (bool(INSTANCE_CLASS.match(self.instance_class)) or self.instance_class == SERVERLESS_INSTANCE_CLASS),
             "instance_class",
             self.instance_class,
             'must be a DB instance class like "db.t3.medium"',

@@ -59,3 +59,19 @@ def emulator(tmp_path_factory):
     server = MotoServer(tmp_path_factory.mktemp("emulator") / "moto.log").start()
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def scaled(key_directory) -> Synthesized:
+    """prod with provisioned instances, reader autoscaling, alarms and the operational settings (issue 14)."""
+    from aurora_features import provisioned_with_autoscaling_and_alarms
+
+    return provisioned_with_autoscaling_and_alarms(key_directory)
+
+
+@pytest.fixture(scope="session")
+def serverless(key_directory) -> Synthesized:
+    """prod on Aurora Serverless v2 with alarms and the operational settings (issue 14)."""
+    from aurora_features import serverless_with_alarms
+
+    return serverless_with_alarms(key_directory)

@@ -184,3 +184,244 @@ def test_aurora_cluster_alone_in_a_bare_stack():
     bare.has("aws_db_subnet_group", {"subnet_ids": SUBNET_IDS})
     zones = sorted(instance["availability_zone"] for instance in bare.resources("aws_rds_cluster_instance").values())
     assert zones == ["us-east-1a", "us-east-1a", "us-east-1b"]
+
+
+# Issue 14: Serverless v2, windows, CA, secret rotation, instance parameters, stack-owned log groups.
+
+LOGS = ("audit", "error", "general", "slowquery")
+
+
+def test_new_features_are_off_by_default_so_existing_stacks_do_not_change(dev, prod):
+    for stack in (dev, prod):
+        cluster = stack.only("aws_rds_cluster")
+        for key in ("serverlessv2_scaling_configuration", "preferred_backup_window", "preferred_maintenance_window"):
+            assert key not in cluster
+        for instance in stack.resources("aws_rds_cluster_instance").values():
+            assert "ca_cert_identifier" not in instance and "db_parameter_group_name" not in instance
+        types = set(stack.json["resource"])
+        assert not types & {"aws_secretsmanager_secret_rotation", "aws_db_parameter_group"}
+        assert not any(name.startswith("/aws/rds/") for name in _log_group_names(stack))
+
+
+def _log_group_names(stack):
+    return [group["name"] for group in stack.resources("aws_cloudwatch_log_group").values()]
+
+
+def test_serverless_v2_cluster_has_a_capacity_range_and_serverless_instances(serverless):
+    serverless.has(
+        "aws_rds_cluster",
+        {"engine_mode": "provisioned", "serverlessv2_scaling_configuration": {"min_capacity": 0.5, "max_capacity": 8}},
+    )
+    instances = serverless.resources("aws_rds_cluster_instance")
+    assert len(instances) == 2
+    for instance in instances.values():
+        assert instance["instance_class"] == "db.serverless"
+        assert instance["performance_insights_enabled"] is True, "Serverless v2 supports Performance Insights"
+
+
+def test_provisioned_cluster_keeps_its_class_and_has_no_capacity_range(scaled):
+    assert "serverlessv2_scaling_configuration" not in scaled.only("aws_rds_cluster")
+    for instance in scaled.resources("aws_rds_cluster_instance").values():
+        assert instance["instance_class"] == "db.t4g.medium"
+
+
+def test_windows_ca_and_instance_parameter_group(scaled, serverless):
+    for stack in (scaled, serverless):
+        stack.has(
+            "aws_rds_cluster",
+            {"preferred_backup_window": "03:00-04:00", "preferred_maintenance_window": "sun:05:00-sun:06:00"},
+        )
+        group = stack.address("aws_db_parameter_group", "instance-parameters")
+        stack.has(
+            "aws_db_parameter_group",
+            {
+                "family": "aurora-mysql8.0",
+                "name_prefix": "aurora-web-db-cluster-instance-",
+                "lifecycle": {"create_before_destroy": True},
+                "parameter": [
+                    {"name": "long_query_time", "value": "2", "apply_method": "pending-reboot"},
+                    {"name": "slow_query_log", "value": "1", "apply_method": "pending-reboot"},
+                ],
+            },
+        )
+        for instance in stack.resources("aws_rds_cluster_instance").values():
+            assert instance["ca_cert_identifier"] == "rds-ca-rsa2048-g1"
+            assert instance["db_parameter_group_name"] == reference(group, "name")
+
+
+def test_master_secret_rotation_is_scheduled_on_the_managed_secret(scaled):
+    cluster = scaled.address("aws_rds_cluster", "cluster")
+    scaled.has(
+        "aws_secretsmanager_secret_rotation",
+        {
+            "secret_id": reference(cluster, "master_user_secret[0].secret_arn"),
+            "rotate_immediately": False,
+            "rotation_rules": {"automatically_after_days": 30},
+        },
+    )
+    assert "rotation_lambda_arn" not in scaled.only("aws_secretsmanager_secret_rotation"), "managed rotation"
+
+
+def test_log_groups_per_export_with_retention_and_the_stack_key_before_the_cluster(scaled):
+    key = reference(scaled.address("aws_kms_key", "encryption-key"), "arn")
+    for log in LOGS:
+        scaled.has(
+            "aws_cloudwatch_log_group",
+            {"name": f"/aws/rds/cluster/aurora-web-db-cluster/{log}", "retention_in_days": 365, "kms_key_id": key},
+        )
+    depends = scaled.only("aws_rds_cluster")["depends_on"]
+    groups = [scaled.address("aws_cloudwatch_log_group", f"log-group-{log}") for log in LOGS]
+    instance = scaled.address("aws_instance", "instance")
+    assert depends == [*groups, instance], "the log groups and the web server (create_after) both come first"
+
+
+def test_log_groups_wait_for_nothing_of_ec2_and_everything_of_the_cluster_waits_for_ec2(scaled, serverless):
+    from dependency_graph import depends_on, edges_from_json
+
+    for stack in (scaled, serverless):
+        graph = edges_from_json(stack.json)
+        instance, cluster = stack.address("aws_instance", "instance"), stack.address("aws_rds_cluster", "cluster")
+        assert depends_on(graph, cluster, instance) and not depends_on(graph, instance, cluster)
+        for name in stack.resources("aws_cloudwatch_log_group"):
+            if "log-group-" in name:
+                group = f"aws_cloudwatch_log_group.{name}"
+                assert depends_on(graph, cluster, group)
+                assert not depends_on(graph, group, instance), f"{group} must not wait for the web server"
+        for resource_type in (
+            "aws_rds_cluster_instance",
+            "aws_secretsmanager_secret_rotation",
+            "aws_appautoscaling_target",
+            "aws_appautoscaling_policy",
+            "aws_cloudwatch_metric_alarm",
+        ):
+            for name in stack.resources(resource_type):
+                assert depends_on(graph, f"{resource_type}.{name}", instance), f"{resource_type}.{name}"
+
+
+def test_log_groups_without_a_stack_key_are_unencrypted_not_broken(key_directory):
+    from dataclasses import replace
+
+    config = make_config(key_directory)
+    stack = Synthesized(replace(config, database=replace(config.database, log_retention_days=30)), "dev-logs")
+    for group in stack.resources("aws_cloudwatch_log_group").values():
+        assert group["retention_in_days"] == 30 and "kms_key_id" not in group
+
+
+def test_new_cluster_features_alone_in_a_bare_stack():
+    from bare_stack import KMS_KEY_ARN, SUBNET_IDS, ZONES, BareStack
+
+    from constructs_lib.aurora_cluster import AuroraCluster
+
+    config = AuroraClusterConfig(
+        identifier="solo-db",
+        serverless_min_acu=0,
+        serverless_max_acu=2.5,
+        master_secret_rotation_schedule="rate(4 hours)",
+        log_retention_days=7,
+        instance_parameters={},
+        preferred_backup_window="23:45-00:15",
+        preferred_maintenance_window="sat:20:00-sat:22:00",
+        ca_cert_identifier="rds-ca-ecc384-g1",
+    )
+    bare = BareStack(
+        lambda stack: AuroraCluster(
+            stack, "database", config, subnet_ids=SUBNET_IDS, availability_zones=ZONES, kms_key_arn=KMS_KEY_ARN
+        )
+    )
+    bare.has(
+        "aws_rds_cluster",
+        {
+            "serverlessv2_scaling_configuration": {"min_capacity": 0, "max_capacity": 2.5},
+            "preferred_backup_window": "23:45-00:15",
+            "preferred_maintenance_window": "sat:20:00-sat:22:00",
+        },
+    )
+    bare.has("aws_rds_cluster_instance", {"instance_class": "db.serverless", "ca_cert_identifier": "rds-ca-ecc384-g1"})
+    bare.has(
+        "aws_secretsmanager_secret_rotation",
+        {"rotate_immediately": False, "rotation_rules": {"schedule_expression": "rate(4 hours)"}},
+    )
+    bare.has("aws_cloudwatch_log_group", {"name": "/aws/rds/cluster/solo-db/slowquery", "retention_in_days": 7})
+    bare.has("aws_cloudwatch_log_group", {"kms_key_id": KMS_KEY_ARN})
+    (group,) = bare.resources("aws_db_parameter_group").values()
+    assert "parameter" not in group or group["parameter"] == []
+    (cluster,) = bare.resources("aws_rds_cluster").values()
+    assert cluster["depends_on"] == [
+        f"aws_cloudwatch_log_group.{name}" for name in bare.resources("aws_cloudwatch_log_group")
+    ]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"serverless_min_acu": 0.5, "serverless_max_acu": 256},
+        {"serverless_min_acu": 0, "serverless_max_acu": 1, "engine_version": "8.0.mysql_aurora.3.08.0"},
+        {"serverless_min_acu": 4, "serverless_max_acu": 4, "performance_insights": True},
+        {"serverless_min_acu": 1, "serverless_max_acu": 2, "instance_class": "db.serverless"},
+        {"preferred_backup_window": "03:00-03:30", "preferred_maintenance_window": "mon:03:30-mon:04:00"},
+        {"preferred_backup_window": "23:30-00:30", "preferred_maintenance_window": "sun:00:30-sun:01:00"},
+        {"preferred_maintenance_window": "sun:23:45-mon:00:15"},
+        {"master_secret_rotation_days": 1000},
+        {"master_secret_rotation_schedule": "cron(0 4 ? * SUN *)"},
+        {"master_secret_rotation_schedule": "rate(1 day)"},
+        {"log_retention_days": 3653},
+        {"instance_parameters": {"innodb_print_all_deadlocks": "1"}},
+    ],
+)
+def test_good_new_settings_are_accepted(settings):
+    AuroraClusterConfig(**settings)
+
+
+@pytest.mark.parametrize(
+    "settings, key",
+    [
+        ({"serverless_min_acu": 0.5}, "serverless_max_acu"),
+        ({"serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": -0.5, "serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": 0.5, "serverless_max_acu": 256.5}, "serverless_max_acu"),
+        ({"serverless_min_acu": 0.5, "serverless_max_acu": 0.5}, "serverless_max_acu"),
+        ({"serverless_min_acu": 0.7, "serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": 8, "serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": True, "serverless_max_acu": 4}, "serverless_min_acu"),
+        (
+            {"serverless_min_acu": 0, "serverless_max_acu": 4, "engine_version": "8.0.mysql_aurora.3.04.3"},
+            "serverless_min_acu",
+        ),
+        ({"instance_class": "db.serverless"}, "instance_class"),
+        ({"preferred_backup_window": "3:00-4:00"}, "preferred_backup_window"),
+        ({"preferred_backup_window": "03:00-03:29"}, "preferred_backup_window"),
+        ({"preferred_backup_window": "24:00-01:00"}, "preferred_backup_window"),
+        ({"preferred_maintenance_window": "Sun:05:00-Sun:06:00"}, "preferred_maintenance_window"),
+        ({"preferred_maintenance_window": "sun:05:00-sun:05:20"}, "preferred_maintenance_window"),
+        ({"preferred_maintenance_window": "05:00-06:00"}, "preferred_maintenance_window"),
+        (
+            {"preferred_backup_window": "03:00-04:00", "preferred_maintenance_window": "wed:03:59-wed:05:00"},
+            "preferred_maintenance_window",
+        ),
+        (
+            {"preferred_backup_window": "23:30-00:30", "preferred_maintenance_window": "sat:23:00-sat:23:45"},
+            "preferred_maintenance_window",
+        ),
+        (
+            {"preferred_backup_window": "23:30-00:30", "preferred_maintenance_window": "mon:00:15-mon:01:00"},
+            "preferred_maintenance_window",
+        ),
+        ({"ca_cert_identifier": "rds-ca-2019"}, "ca_cert_identifier"),
+        ({"master_secret_rotation_days": 0}, "master_secret_rotation_days"),
+        ({"master_secret_rotation_days": 1001}, "master_secret_rotation_days"),
+        ({"master_secret_rotation_schedule": "rate(2 hours)"}, "master_secret_rotation_schedule"),
+        ({"master_secret_rotation_schedule": "every day"}, "master_secret_rotation_schedule"),
+        (
+            {"master_secret_rotation_days": 7, "master_secret_rotation_schedule": "rate(7 days)"},
+            "master_secret_rotation_schedule",
+        ),
+        ({"log_retention_days": 0}, "log_retention_days"),
+        ({"log_retention_days": 366}, "log_retention_days"),
+        ({"instance_parameters": {"bad name": "1"}}, "instance_parameters.bad name"),
+        ({"instance_parameters": {"long_query_time": 2}}, "instance_parameters.long_query_time"),
+    ],
+)
+def test_bad_new_settings_are_refused(settings, key):
+    with pytest.raises(ConfigError) as raised:
+        AuroraClusterConfig(**settings)
+    assert [problem.key for problem in raised.value.problems] == [key], raised.value
