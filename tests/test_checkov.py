@@ -95,3 +95,21 @@ class Tampered(Synthesized):
 def test_the_scan_is_not_vacuous(checkov, prod, tmp_path):
     report = scan(checkov, Tampered(prod), tmp_path)
     assert {"CKV_AWS_24", "CKV_AWS_79"} <= set(failed_ids(report)), failed_ids(report)
+
+
+@pytest.mark.parametrize("name", ["scaled", "serverless"])
+def test_prod_with_issue_14_features_has_no_failed_check(checkov, name, request, tmp_path):
+    """Log groups, the secret rotation, the instance parameter group, autoscaling, the SNS topic and the alarms."""
+    stack = request.getfixturevalue(name)
+    report = scan(checkov, stack, tmp_path)
+    print(name, report["summary"])
+    assert report["summary"]["failed"] == 0, json.dumps(failed_ids(report), indent=1)
+    passed = {(check["check_id"], check["resource"]) for check in report["results"]["passed_checks"]}
+    # Scanned, not ignored: KMS and a year of retention on the log groups, an encrypted topic, enabled alarm actions.
+    for check_id, resource in [
+        ("CKV_AWS_158", "_log-group-audit_"),
+        ("CKV_AWS_338", "_log-group-audit_"),
+        ("CKV_AWS_26", "alarms_topic_"),
+        ("CKV_AWS_319", "alarms_writer-cpu_"),
+    ]:
+        assert any(found == check_id and resource in name for found, name in passed), (check_id, resource)
