@@ -201,7 +201,7 @@ class AuroraClusterConfig:
                 not NO_PERFORMANCE_INSIGHTS.match(self.effective_instance_class),
                 "performance_insights",
                 True,
-                f"is not supported on {self.instance_class}; use db.t4g.medium+ or Serverless v2, or turn it off",
+                f"is not supported on {self.instance_class}; use db.t4g.medium or larger, or turn it off",
             )
         self._check_windows(problems)
         problems.check(
