@@ -92,7 +92,8 @@ class AuroraClusterConfig:
     preferred_maintenance_window: weekly, UTC, "ddd:hh24:mi-ddd:hh24:mi" (lowercase days), at least 30 minutes, not
         overlapping the backup window. Default None (AWS picks one).
     ca_cert_identifier: server certificate authority of every instance, one of CA_CERTIFICATES. Default None (the
-        region's default CA).
+        region's default CA). hashicorp/aws 5.100 sets it after creating an instance (ModifyDBInstance, then a
+        reboot) whenever the new instance reports another CA: expect a longer first apply.
     master_secret_rotation_days / master_secret_rotation_schedule: rotation of the RDS-managed master secret, every
         1 to 1000 days, or a "rate(N hours|days)" (at least 4 hours) or "cron(...)" expression; at most one of them.
         Default None: no rotation resource, RDS's own default applies (every 7 days).
