@@ -117,14 +117,21 @@ class AuroraAlarms(Construct):
         self.alarms: dict[str, CloudwatchMetricAlarm] = {}
         self._config = config
         every = [
-            _Alarm("cpu", "CPUUtilization", "Average", "GreaterThanThreshold", config.cpu_percent, "CPU above %g %%"),
+            _Alarm(
+                "cpu",
+                "CPUUtilization",
+                "Average",
+                "GreaterThanThreshold",
+                config.cpu_percent,
+                f"CPU above {config.cpu_percent:g} %",
+            ),
             _Alarm(
                 "memory",
                 "FreeableMemory",
                 "Average",
                 "LessThanThreshold",
                 config.freeable_memory_mib * MIB,
-                f"freeable memory below {config.freeable_memory_mib} MiB (%g bytes)",
+                f"freeable memory below {config.freeable_memory_mib} MiB",
             ),
             _Alarm(
                 "connections",
@@ -132,7 +139,7 @@ class AuroraAlarms(Construct):
                 "Maximum",
                 "GreaterThanThreshold",
                 config.database_connections,
-                "more than %g connections",
+                f"more than {config.database_connections} connections",
             ),
         ]
         if cluster.config.serverless:
@@ -143,7 +150,7 @@ class AuroraAlarms(Construct):
                     "Average",
                     "GreaterThanThreshold",
                     config.acu_utilization_percent,
-                    "capacity above %g %% of the maximum ACUs",
+                    f"capacity above {config.acu_utilization_percent:g} % of the maximum ACUs",
                 )
             )
         lag = _Alarm(
@@ -152,7 +159,7 @@ class AuroraAlarms(Construct):
             "Maximum",
             "GreaterThanThreshold",
             config.replica_lag_ms,
-            "lag above %g ms",
+            f"replica lag above {config.replica_lag_ms} ms",
         )
         for alarm in every:
             self._alarm(cluster.writer, "writer", alarm)
@@ -167,7 +174,7 @@ class AuroraAlarms(Construct):
             self,
             f"{role}-{alarm.slug}",
             alarm_name=alarm_name,
-            alarm_description=f"{instance.identifier_input}: {alarm.what % alarm.threshold} "
+            alarm_description=f"{instance.identifier_input}: {alarm.what} "
             f"for {config.evaluation_periods} x {config.period_seconds} s",
             namespace=NAMESPACE,
             metric_name=alarm.metric,

@@ -50,6 +50,12 @@ def test_writer_and_reader_alarms_with_the_default_thresholds(scaled):
     names = {f"aurora-web-db-cluster-writer-{slug}" for slug in expected}
     names |= {f"aurora-web-db-cluster-reader-1-{slug}" for slug in [*expected, "replica-lag"]}
     assert set(alarms) == names, "no ACU alarm on provisioned instances, replica lag on readers only"
+    assert alarms["aurora-web-db-cluster-writer-memory"]["alarm_description"] == (
+        "aurora-web-db-cluster-writer: freeable memory below 256 MiB for 5 x 60 s"
+    )
+    assert alarms["aurora-web-db-cluster-reader-1-cpu"]["alarm_description"] == (
+        "aurora-web-db-cluster-reader-1: CPU above 80 % for 5 x 60 s"
+    )
     topic = reference(scaled.address("aws_sns_topic", "alarms"), "arn")
     for name in alarms:
         role = "writer" if "-writer-" in name else "reader-1"
