@@ -52,16 +52,6 @@ def prod(key_directory) -> Synthesized:
 
 
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory):
-    """One moto server on 127.0.0.1 for the session (tests/emulator.py); its log is named in every deploy failure."""
-    from emulator import MotoServer
-
-    server = MotoServer(tmp_path_factory.mktemp("emulator") / "moto.log").start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture(scope="session")
 def scaled(key_directory) -> Synthesized:
     """prod with provisioned instances, reader autoscaling, alarms and the operational settings (issue 14)."""
     from aurora_features import provisioned_with_autoscaling_and_alarms
@@ -75,3 +65,13 @@ def serverless(key_directory) -> Synthesized:
     from aurora_features import serverless_with_alarms
 
     return serverless_with_alarms(key_directory)
+
+
+@pytest.fixture(scope="session")
+def emulator(tmp_path_factory):
+    """One moto server on 127.0.0.1 for the session (tests/emulator.py); its log is named in every deploy failure."""
+    from emulator import MotoServer
+
+    server = MotoServer(tmp_path_factory.mktemp("emulator") / "moto.log").start()
+    yield server
+    server.stop()
