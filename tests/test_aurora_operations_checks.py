@@ -1,0 +1,124 @@
+"""The emulator checks of issue 14's features judge correctly: what the config asks for passes, each change fails."""
+
+import copy
+
+import pytest
+from aurora_operations_checks import expected_alarms, operations_problems
+
+from constructs_lib.aurora_autoscaling import METRICS
+from constructs_lib.aurora_cluster import LOG_EXPORTS
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:aurora-web-db-cluster-alarms"
+
+
+def facts_as_asked(config) -> dict:
+    """What boto3 would report for a stack applied exactly as `config` says."""
+    database, alarms = config.database, config.alarms
+    instances = [f"{database.identifier}-writer"] + [
+        f"{database.identifier}-reader-{n}" for n in range(1, database.reader_count + 1)
+    ]
+    facts = {
+        "log_groups": [
+            {
+                "logGroupName": f"/aws/rds/cluster/{database.identifier}/{log}",
+                "retentionInDays": database.log_retention_days,
+                "kmsKeyId": "arn:aws:kms:us-east-1:123456789012:key/k",
+            }
+            for log in LOG_EXPORTS
+        ],
+        "cluster": {
+            "PreferredBackupWindow": database.preferred_backup_window,
+            "PreferredMaintenanceWindow": database.preferred_maintenance_window,
+            **(
+                {
+                    "ServerlessV2ScalingConfiguration": {
+                        "MinCapacity": database.serverless_min_acu,
+                        "MaxCapacity": database.serverless_max_acu,
+                    }
+                }
+                if database.serverless
+                else {}
+            ),
+        },
+        "db_instances": [
+            {
+                "DBInstanceIdentifier": name,
+                "DBInstanceClass": database.effective_instance_class,
+                "CACertificateIdentifier": database.ca_cert_identifier,
+            }
+            for name in instances
+        ],
+        "alarms": [
+            {
+                "AlarmName": name,
+                "MetricName": metric,
+                "ComparisonOperator": comparison,
+                "Threshold": float(threshold),
+                "Dimensions": [
+                    {"Name": "DBInstanceIdentifier", "Value": next(i for i in instances if name.startswith(i + "-"))}
+                ],
+                "AlarmActions": [TOPIC],
+                "Period": alarms.period_seconds,
+                "EvaluationPeriods": alarms.evaluation_periods,
+            }
+            for name, (metric, comparison, threshold) in expected_alarms(config).items()
+        ],
+        "topic": {"TopicArn": TOPIC, "KmsMasterKeyId": "arn:aws:kms:us-east-1:123456789012:key/k"},
+        "subscriptions": [{"Protocol": "email", "Endpoint": alarms.email}] if alarms.email else [],
+        "master_secret": {"RotationRules": {"AutomaticallyAfterDays": database.master_secret_rotation_days}},
+    }
+    if config.reader_autoscaling is not None:
+        scaling = config.reader_autoscaling
+        facts["scalable_targets"] = [
+            {
+                "ScalableDimension": "rds:cluster:ReadReplicaCount",
+                "MinCapacity": database.reader_count,
+                "MaxCapacity": scaling.max_readers,
+            }
+        ]
+        facts["scaling_policies"] = [
+            {
+                "PolicyType": "TargetTrackingScaling",
+                "TargetTrackingScalingPolicyConfiguration": {
+                    "PredefinedMetricSpecification": {"PredefinedMetricType": METRICS[scaling.metric]},
+                    "TargetValue": float(scaling.target_value),
+                },
+            }
+        ]
+    return facts
+
+
+@pytest.mark.parametrize("name", ["scaled", "serverless"])
+def test_a_stack_as_asked_has_no_problem(name, request):
+    config = request.getfixturevalue(name).config
+    assert operations_problems(facts_as_asked(config), config) == []
+
+
+def test_serverless_alarms_include_acu_and_readers_lag(serverless):
+    names = set(expected_alarms(serverless.config))
+    assert {"aurora-web-db-cluster-writer-acu", "aurora-web-db-cluster-reader-1-replica-lag"} <= names
+    assert "aurora-web-db-cluster-writer-replica-lag" not in names
+
+
+@pytest.mark.parametrize(
+    "change, problem",
+    [
+        (lambda f: f["log_groups"].pop(), "no log group /aws/rds/cluster/aurora-web-db-cluster/slowquery"),
+        (lambda f: f["log_groups"][0].update(retentionInDays=None), "retention None, not 365"),
+        (lambda f: f["log_groups"][0].pop("kmsKeyId"), "not encrypted with the stack's key"),
+        (lambda f: f["alarms"][0].update(Threshold=1.0), "expected"),
+        (lambda f: f["alarms"].pop(), "alarms ["),
+        (lambda f: f["topic"].pop("KmsMasterKeyId"), "the alarm topic is not encrypted"),
+        (lambda f: f["subscriptions"].clear(), "e-mail subscriptions []"),
+        (lambda f: f["scalable_targets"][0].update(MaxCapacity=15), "scalable targets"),
+        (lambda f: f["scaling_policies"].clear(), "scaling policies []"),
+        (lambda f: f["db_instances"][0].update(CACertificateIdentifier="rds-ca-rsa4096-g1"), "CA rds-ca-rsa4096-g1"),
+        (lambda f: f["cluster"].update(PreferredBackupWindow="05:00-06:00"), "PreferredBackupWindow"),
+        (lambda f: f["master_secret"].update(RotationRules={}), "master secret rotation"),
+    ],
+)
+def test_each_difference_is_a_problem(scaled, change, problem):
+    facts = copy.deepcopy(facts_as_asked(scaled.config))
+    change(facts)
+    problems = operations_problems(facts, scaled.config)
+    assert any(problem in line for line in problems), problems
