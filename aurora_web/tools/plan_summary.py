@@ -104,7 +104,7 @@ def summarize(plan: dict, name: str) -> str:
 
 
 def terraform(args: list[str], cwd: Path) -> str:
-    from export_hcl import terraform_env
+    from .export_hcl import terraform_env
 
     result = subprocess.run(
         ["terraform", *args], cwd=cwd, env=terraform_env(), capture_output=True, text=True, check=False
