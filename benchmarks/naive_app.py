@@ -1,4 +1,4 @@
-"""Baseline for scripts/bench.py: the default stack written as a plain cdktf app, without constructs_lib.
+"""Baseline for `python -m aurora_web bench`: the default stack written as a plain cdktf app, without constructs_lib.
 
 Plain `from cdktf_cdktf_provider_aws.x import Y` imports (so the provider package loads the usual way: all of
 its submodules in Python, its whole assembly in Node), constructs inline, and the resources and main properties
