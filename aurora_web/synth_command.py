@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import fast_import
@@ -20,6 +21,7 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     # After enable(): these import cdktf and the provider bindings.
     from constructs_lib.validation import ConfigError
 
+    from .output_dir import OutputDirError
     from .settings.loader import load_app_config
     from .synth import synthesize
 
@@ -28,6 +30,9 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
         outdir = synthesize(stacks)
     except ConfigError as error:
         report_bad_input(error)
+        return EXIT_BAD_INPUT
+    except OutputDirError as error:
+        print(f"aurora-web: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for name in stacks:
         print(f"aurora-web: synthesized stack '{name}' into {outdir}/stacks/{name}")
