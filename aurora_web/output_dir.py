@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -242,6 +242,28 @@ def claim(outdir: Path) -> Record:
     )
 
 
+def synthesize_into(final: Path, stacks: list[str], write: Callable[[Path], object]) -> Installed:
+    """Refuse a directory that is not ours, lock it, let `write` synthesize into a fresh staging directory, install.
+
+    `write` is the cdktf app's synth (aurora_web/synth.py) or, in the stress test, a fake that writes many files.
+    """
+    claim(final)  # refuse early, before creating anything
+    created = not final.exists()
+    final.mkdir(parents=True, exist_ok=True)
+    try:
+        with locked(final):
+            ours = claim(final)  # again under the lock: another synth may have just written it
+            remove_stale_staging(final)
+            with staging_directory(final) as staging:
+                write(staging)
+                return install(final, staging, stacks, ours)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                final.rmdir()  # only when still empty: a failed first synth leaves no trace
+        raise
+
+
 @contextlib.contextmanager
 def locked(outdir: Path) -> Iterator[None]:
     """An exclusive flock on the output directory itself: synths of the same directory run one after another."""
@@ -358,13 +380,17 @@ def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Ins
     def in_kept(path: str) -> bool:
         return any(path == kept_dir or path.startswith(kept_dir + "/") for kept_dir in kept)
 
+    # "previous" is what is on disk now (after an interrupted synth, a mix of two generations), hashed as it is.
+    on_disk = Record(
+        {path: sha256_of(outdir / path) for path in ours.files if (outdir / path).is_file()}, ours.dirs, ours.stacks
+    )
     # Our files in a kept directory stay recorded as ours, so a later synth can remove them once the user's are gone.
     committed = Record(
-        {**{path: digest for path, digest in ours.files.items() if in_kept(path)}, **new.files},
-        new.dirs | {directory for directory in ours.dirs if in_kept(directory) or directory == STACKS},
+        {**{path: digest for path, digest in on_disk.files.items() if in_kept(path)}, **new.files},
+        new.dirs | {directory for directory in ours.dirs if in_kept(directory)},
         list(stacks),
     )
-    write_atomically(outdir / JOURNAL, _dump({"new": committed.to_json(), "previous": ours.to_json()}))
+    write_atomically(outdir / JOURNAL, _dump({"new": committed.to_json(), "previous": on_disk.to_json()}))
     for directory in sorted(new.dirs, key=lambda d: d.count("/")):
         (outdir / directory).mkdir(exist_ok=True)
     touched: set[Path] = set()

@@ -6,7 +6,6 @@ they are (aurora_web/output_dir.py says how, and what "complete" means after a k
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -45,20 +44,9 @@ def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = Non
     Raises OutputDirError (nothing changed) for a directory that is not ours, ConfigError for bad settings.
     """
     final = resolve_outdir(outdir)
-    output_dir.claim(final)  # refuse early, before creating anything
-    created = not final.exists()
-    final.mkdir(parents=True, exist_ok=True)
-    try:
-        with output_dir.locked(final):
-            ours = output_dir.claim(final)  # again under the lock: another synth may have just written it
-            output_dir.remove_stale_staging(final)
-            with output_dir.staging_directory(final) as staging:
-                build_app(stacks, str(staging)).synth()
-                installed = output_dir.install(final, staging, list(stacks), ours)
-    except BaseException:
-        if created:
-            _remove_if_empty(final)
-        raise
+    installed = output_dir.synthesize_into(
+        final, list(stacks), lambda staging: build_app(stacks, str(staging)).synth()
+    )
     for relative, foreign in installed.kept.items():
         print(
             f"aurora-web: kept {final / relative}: its stack is no longer in the settings, but it holds files synth "
@@ -66,8 +54,3 @@ def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = Non
             file=sys.stderr,
         )
     return final
-
-
-def _remove_if_empty(directory: Path) -> None:
-    with contextlib.suppress(OSError):
-        directory.rmdir()
