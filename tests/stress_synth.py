@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -121,9 +122,10 @@ def _timed(command: list[str], env: dict[str, str] | None = None, cwd: Path | No
 def kill_loop(
     label: str,
     outdir: Path,
+    *,
     count: int,
     start: Path,
-    command_for: object,
+    command_for: Callable[[int], tuple[list[str], dict[str, str] | None]],
     sentinels: list[Path],
     failures: Failures,
     rng: random.Random,
@@ -131,14 +133,12 @@ def kill_loop(
 ) -> dict[str, int]:
     """Kill `count` synths at random moments; after each, the output must be complete and the sentinels intact."""
     figures = {"kills": 0, "finished_before_kill": 0, "old_output": 0, "mid_install": 0, "new_output": 0}
-    env_cwd = {"cwd": start}
-    build = command_for  # (iteration) -> (command, env)
     duration = 0.0
     for iteration in range(count):
-        command, env = build(iteration)  # type: ignore[operator]
+        command, env = command_for(iteration)
         if iteration % 5 == 0:
             # An unkilled synth every few rounds: consistent (one generation), no staging left, sentinels kept.
-            duration = _timed(command, env, env_cwd["cwd"])
+            duration = _timed(command, env, start)
             verdict = output_dir.check_output(outdir)
             failures.check(verdict.consistent, f"{label} {iteration}: unkilled synth not consistent {verdict.problems}")
             failures.check(not leftovers(outdir), f"{label} {iteration}: staging left after a clean synth")
@@ -149,9 +149,7 @@ def kill_loop(
             failures.check(snapshot(sentinels) == SENTINELS[label], f"{label} {iteration}: a user file changed")
             continue
         before = (outdir / output_dir.RECORD).read_bytes() if (outdir / output_dir.RECORD).exists() else b""
-        process = subprocess.Popen(
-            command, env=env, cwd=env_cwd["cwd"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-        )
+        process = subprocess.Popen(command, env=env, cwd=start, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0, duration * 1.1))
         process.send_signal(signal.SIGKILL)
         process.wait()
@@ -163,12 +161,10 @@ def kill_loop(
         failures.check(snapshot(sentinels) == SENTINELS[label], f"{label} kill {iteration}: a user file changed")
         if (outdir / output_dir.JOURNAL).exists():
             figures["mid_install"] += 1
-        elif (outdir / output_dir.RECORD).read_bytes() == before:
-            figures["old_output"] += 1
-            failures.check(verdict.consistent, f"{label} kill {iteration}: old output not consistent {verdict.problems}")
-        else:
-            figures["new_output"] += 1
-            failures.check(verdict.consistent, f"{label} kill {iteration}: new output not consistent {verdict.problems}")
+            continue
+        which = "old_output" if (outdir / output_dir.RECORD).read_bytes() == before else "new_output"
+        figures[which] += 1
+        failures.check(verdict.consistent, f"{label} kill {iteration}: {which} not consistent {verdict.problems}")
     return figures
 
 
@@ -189,12 +185,12 @@ def run_kills(count: int, real: int, seed: int) -> tuple[dict[str, object], Fail
         results["fake"] = kill_loop(
             "fake",
             outdir,
-            count,
-            Path(scratch),
-            lambda iteration: (_fake_command(outdir, iteration + 2), None),
-            sentinels,
-            failures,
-            rng,
+            count=count,
+            start=Path(scratch),
+            command_for=lambda iteration: (_fake_command(outdir, iteration + 2), None),
+            sentinels=sentinels,
+            failures=failures,
+            rng=rng,
             check_generation=True,
         )
         if real:
@@ -223,7 +219,17 @@ def _real_kills(project: Path, count: int, failures: Failures, rng: random.Rando
             env["AURORA_WEB_CONFIG"] = str(environments)
         return [sys.executable, "main.py"], env
 
-    return kill_loop("real", outdir, count, project, command, sentinels, failures, rng, check_generation=False)
+    return kill_loop(
+        "real",
+        outdir,
+        count=count,
+        start=project,
+        command_for=command,
+        sentinels=sentinels,
+        failures=failures,
+        rng=rng,
+        check_generation=False,
+    )
 
 
 def run_concurrent(writers: int, rounds: int) -> tuple[dict[str, object], Failures]:
@@ -250,9 +256,7 @@ def run_concurrent(writers: int, rounds: int) -> tuple[dict[str, object], Failur
             verdict = output_dir.check_output(outdir)
             failures.check(verdict.consistent, f"round {round_number}: not consistent {verdict.problems}")
             found = stack_generations(outdir)
-            failures.check(
-                len(found) == 1 and found <= set(generations), f"round {round_number}: generations {found}"
-            )
+            failures.check(len(found) == 1 and found <= set(generations), f"round {round_number}: generations {found}")
             failures.check(not leftovers(outdir), f"round {round_number}: staging left behind")
             failures.check(snapshot(sentinels) == SENTINELS["concurrent"], f"round {round_number}: a user file changed")
         return {
