@@ -358,8 +358,10 @@ def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Ins
     """Move the staged files into outdir (we hold the lock), record them, retire what the app no longer has."""
     new = _staged_record(staging, stacks)
     removable, kept = _stack_dirs_to_retire(outdir, new, ours)
-    if kept and os.environ.get(CDKTF_CLI_MARKER) == "true":
-        # The cdktf CLI deletes every stacks/ directory its manifest does not name (recursively) after the app exits.
+    # The cdktf CLI deletes every stacks/ directory its manifest does not name (recursively) after the app exits,
+    # and fails if one is already gone: under it, refuse when that would lose a file, else leave the deleting to it.
+    under_cli = os.environ.get(CDKTF_CLI_MARKER) == "true"
+    if kept and under_cli:
         name = next(iter(kept))
         raise OutputDirError(
             f"{outdir / name} is not a stack of these settings and holds files synth did not write "
@@ -377,8 +379,10 @@ def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Ins
             if str(parent) != "." and (existing.is_symlink() or (existing.exists() and not existing.is_dir())):
                 raise OutputDirError(f"{existing} is in the way of synth's output; move it away; nothing was changed")
 
+    left = [*kept, *removable] if under_cli else list(kept)
+
     def in_kept(path: str) -> bool:
-        return any(path == kept_dir or path.startswith(kept_dir + "/") for kept_dir in kept)
+        return any(path == kept_dir or path.startswith(kept_dir + "/") for kept_dir in left)
 
     # "previous" is what is on disk now (after an interrupted synth, a mix of two generations), hashed as it is.
     on_disk = Record(
@@ -408,7 +412,7 @@ def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Ins
         target = outdir / relative
         if target.is_file() and not target.is_symlink():
             target.unlink()
-    for relative in removable:
+    for relative in [] if under_cli else removable:
         _remove_our_tree(outdir / relative, outdir, ours)
     for directory in sorted(ours.dirs - committed.dirs, key=lambda d: -d.count("/")):
         with contextlib.suppress(OSError):
@@ -471,10 +475,17 @@ def check_output(outdir: Path) -> Check:
         return Check(not problems and not torn, False, [*problems, *torn])
     if record is None:
         return Check(not problems, False, [*problems, f"{RECORD}: missing"])
+    current = {MANIFEST} | {f"{STACKS}/{name}/" for name in record.stacks}
+
+    def is_current(relative: str) -> bool:
+        return relative == MANIFEST or any(relative.startswith(prefix) for prefix in current)
+
+    # Files of a retired stack's directory stay recorded while kept; the cdktf CLI may have deleted them since.
     drift = [
         f"{relative}: differs from {RECORD}"
         for relative, digest in record.files.items()
-        if not (outdir / relative).is_file() or sha256_of(outdir / relative) != digest
+        if (is_current(relative) or (outdir / relative).exists())
+        and (not (outdir / relative).is_file() or sha256_of(outdir / relative) != digest)
     ]
     if sorted(record.stacks) != sorted(stacks):
         drift.append(f"{MANIFEST}: stacks differ from {RECORD}")

@@ -3,13 +3,17 @@
     python tests/stress_synth.py kills --count 50 --real 10
     python tests/stress_synth.py concurrent --writers 4 --rounds 20
 
-`kills` SIGKILLs a synth at a random moment, `count` times: a light fake app (many stacks, ~1.6 MB, through
-the same output handling as the real synth: aurora_web.output_dir.synthesize_into), then `real` times the real
-`python main.py` in a checkout copy. After every kill the output must be complete (check_output), every file
-whole and from the old or the new synth, and every file synth did not write (Terraform working files, state,
-a user's files, a `.keys/` directory) unchanged. Every few kills an unkilled synth must leave it consistent (one
-generation) with no staging directory left. `concurrent` starts `writers` synths at once, `rounds` times: all
-must succeed and the result must be one writer's generation, whole. Prints the figures; exit 1 on any failure.
+`kills` SIGKILLs a synth at a random moment (0 to 1.1 times an unkilled synth's duration), `count` times: a
+light fake app (many stacks, ~1.6 MB, through the same output handling as the real synth:
+aurora_web.output_dir.synthesize_into), then `real` times the real `python main.py` in a checkout copy. After
+every kill the output must be complete (check_output), every file whole and from the old or the new synth, and
+every file synth did not write (Terraform working files, state, a user's files, a `.keys/` directory)
+unchanged. Every fifth synth runs unkilled and must leave it consistent (one generation) with no staging
+directory left. The figures say where the kills landed: before the install (old output), between the journal
+and its removal (mid-install), after it (new output), or after the synth had finished.
+
+`concurrent` starts `writers` synths at once, `rounds` times: all must succeed and the result must be one
+writer's generation, whole. Prints the figures as JSON; exit 1 on any failure.
 """
 
 from __future__ import annotations
@@ -132,11 +136,21 @@ def kill_loop(
     check_generation: bool,
 ) -> dict[str, int]:
     """Kill `count` synths at random moments; after each, the output must be complete and the sentinels intact."""
-    figures = {"kills": 0, "finished_before_kill": 0, "old_output": 0, "mid_install": 0, "new_output": 0}
+    figures = {
+        "kills": 0,
+        "finished_before_kill": 0,
+        "old_output": 0,
+        "mid_install": 0,
+        "new_output": 0,
+        "clean_synths": 0,
+    }
     duration = 0.0
-    for iteration in range(count):
+    iteration = -1
+    while figures["kills"] < count:
+        iteration += 1
         command, env = command_for(iteration)
         if iteration % 5 == 0:
+            figures["clean_synths"] += 1
             # An unkilled synth every few rounds: consistent (one generation), no staging left, sentinels kept.
             duration = _timed(command, env, start)
             verdict = output_dir.check_output(outdir)

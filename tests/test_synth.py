@@ -4,12 +4,13 @@ serializes concurrent runs, and survives kill -9 (aurora_web/synth.py, aurora_we
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from test_main import project_copy
+from test_main import cdktf_cli, project_copy, run_cdktf_synth  # noqa: F401 - cdktf_cli is a fixture
 
 from aurora_web import output_dir
 from aurora_web.output_dir import OutputDirError, check_output, synthesize_into
@@ -121,6 +122,21 @@ def test_under_the_cdktf_cli_a_directory_it_would_delete_is_refused(tmp_path, mo
     with pytest.raises(OutputDirError, match=r"`cdktf synth` would delete it"):
         synth(outdir, ["dev"])
     assert tree(outdir) == before
+
+
+def test_under_the_cdktf_cli_a_removed_stack_of_only_our_files_is_left_for_the_cli_to_delete(tmp_path, monkeypatch):
+    """The CLI deletes it after the app exits, and fails (ENOENT) if the app already did."""
+    outdir = tmp_path / "cdktf.out"
+    synth(outdir, ["dev", "old"])
+    monkeypatch.setenv(output_dir.CDKTF_CLI_MARKER, "true")
+    synth(outdir, ["dev"])
+    assert (outdir / "stacks" / "old" / "cdk.tf.json").is_file()
+    assert check_output(outdir).consistent
+    shutil.rmtree(outdir / "stacks" / "old")  # what the CLI does next
+    assert check_output(outdir).consistent
+    monkeypatch.delenv(output_dir.CDKTF_CLI_MARKER)
+    synth(outdir, ["dev"])
+    assert "stacks/old/cdk.tf.json" not in json.loads((outdir / output_dir.RECORD).read_text())["files"]
 
 
 def test_a_directory_that_is_not_ours_is_refused_and_left_untouched(tmp_path):
@@ -310,3 +326,25 @@ def test_kill_9_and_concurrent_synths_never_lose_a_file(tmp_path):
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert json.loads(result.stdout.strip().splitlines()[-1])["failures"] == 0
+
+
+@pytest.mark.integration
+def test_cdktf_cli_synth_never_deletes_a_removed_stacks_state(cdktf_cli, tmp_path):  # noqa: F811
+    """cdktf synth deletes stack directories its manifest no longer names: refused while one holds state."""
+    (tmp_path / "project").mkdir()
+    directory = project_copy(tmp_path / "project")
+    environments = tmp_path / "environments.toml"
+    environments.write_text("[environments.dev]\n[environments.prod]\n")
+    assert run_cdktf_synth(cdktf_cli, directory, environments).returncode == 0
+    prod = directory / "cdktf.out" / "stacks" / "prod"
+    (prod / "terraform.tfstate").write_text("state\n")
+    environments.write_text("[environments.dev]\n")
+    refused = run_cdktf_synth(cdktf_cli, directory, environments)
+    assert refused.returncode != 0
+    assert "`cdktf synth` would delete it" in refused.stdout + refused.stderr
+    assert (prod / "terraform.tfstate").read_text() == "state\n"
+    (prod / "terraform.tfstate").unlink()
+    result = run_cdktf_synth(cdktf_cli, directory, environments)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not prod.exists()
+    assert check_output(directory / "cdktf.out").consistent
