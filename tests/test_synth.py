@@ -348,3 +348,22 @@ def test_cdktf_cli_synth_never_deletes_a_removed_stacks_state(cdktf_cli, tmp_pat
     assert result.returncode == 0, result.stdout + result.stderr
     assert not prod.exists()
     assert check_output(directory / "cdktf.out").consistent
+
+
+def test_synth_check_reports_bad_input_in_one_line_each_and_writes_nothing(tmp_path):
+    """`make cdktf-synth` runs this before the cdktf CLI, which prints an app's errors twice and exits 1."""
+    directory = project_copy(tmp_path)
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    (shared / "report.txt").write_text("mine\n")
+    env = {key: value for key, value in os.environ.items() if key not in ("CDKTF_OUTDIR", "AURORA_WEB_CONFIG")}
+    command = [sys.executable, "-m", "aurora_web", "synth", "--check"]
+    refused = subprocess.run(
+        command, cwd=directory, env={**env, "CDKTF_OUTDIR": str(shared)}, capture_output=True, text=True, check=False
+    )
+    assert refused.returncode == 2
+    assert len(refused.stderr.strip().splitlines()) == 1
+    fine = subprocess.run(command, cwd=directory, env=env, capture_output=True, text=True, check=False)
+    assert fine.returncode == 0, fine.stderr
+    assert not (directory / "cdktf.out").exists()
+    assert (shared / "report.txt").read_text() == "mine\n"
