@@ -227,9 +227,7 @@ def claim(outdir: Path) -> Record:
     ours = owned(outdir)
     if ours is not None:
         return ours
-    entries = [
-        entry for entry in sorted(outdir.iterdir()) if not _is_our_staging(entry) and entry.name not in (RECORD,)
-    ]
+    entries = [entry for entry in sorted(outdir.iterdir()) if not (_is_our_staging(entry) or _is_our_temporary(entry))]
     if not entries:
         return Record()
     adopted = _legacy_adoption(outdir, entries)
@@ -249,7 +247,6 @@ def synthesize_into(final: Path, stacks: list[str], write: Callable[[Path], obje
     """
     claim(final)  # refuse early, before creating anything
     created = not final.exists()
-    final.mkdir(parents=True, exist_ok=True)
     try:
         with locked(final):
             ours = claim(final)  # again under the lock: another synth may have just written it
@@ -266,20 +263,41 @@ def synthesize_into(final: Path, stacks: list[str], write: Callable[[Path], obje
 
 @contextlib.contextmanager
 def locked(outdir: Path) -> Iterator[None]:
-    """An exclusive flock on the output directory itself: synths of the same directory run one after another."""
-    descriptor = os.open(outdir, os.O_RDONLY | os.O_DIRECTORY)
-    try:
+    """An exclusive flock on the output directory itself: synths of the same directory run one after another.
+
+    If the directory was removed while we waited (a concurrent first synth that failed removes the empty directory
+    it made), the lock is on a dead inode: make the directory again and lock that.
+    """
+    while True:
+        outdir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(outdir, os.O_RDONLY | os.O_DIRECTORY)
         fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            current = os.stat(outdir)
+        except FileNotFoundError:
+            current = None
+        locked_stat = os.fstat(descriptor)
+        if current is not None and (current.st_dev, current.st_ino) == (locked_stat.st_dev, locked_stat.st_ino):
+            break
+        os.close(descriptor)
+    try:
         yield
     finally:
         os.close(descriptor)  # closing releases the lock; a killed process releases it too
 
 
 def remove_stale_staging(outdir: Path) -> None:
-    """Staging directories left by a killed synth of ours (we hold the lock, so none is in use)."""
+    """Staging directories and temporary record files left by a killed synth of ours (we hold the lock)."""
     for entry in outdir.iterdir():
         if _is_our_staging(entry):
             shutil.rmtree(entry, ignore_errors=True)
+        elif _is_our_temporary(entry):
+            entry.unlink()
+
+
+def _is_our_temporary(path: Path) -> bool:
+    """A temporary file of write_atomically for the record or the journal (a kill can leave one)."""
+    return path.name.startswith((f".{RECORD}.tmp-", f".{JOURNAL}.tmp-")) and path.is_file() and not path.is_symlink()
 
 
 @contextlib.contextmanager

@@ -239,6 +239,15 @@ def test_a_killed_synths_staging_directory_is_cleaned_up_but_not_someone_elses(t
     assert (theirs / "file").read_text() == "not ours\n"
 
 
+def test_a_killed_synths_temporary_record_file_does_not_make_a_new_directory_foreign(tmp_path):
+    outdir = tmp_path / "cdktf.out"
+    outdir.mkdir()
+    (outdir / f".{output_dir.JOURNAL}.tmp-abc").write_text('{"half')
+    synth(outdir, ["dev"])
+    assert not list(outdir.glob(".*.tmp-*"))
+    assert check_output(outdir).consistent
+
+
 def test_a_kill_mid_install_is_complete_and_the_next_synth_makes_it_consistent(tmp_path, monkeypatch):
     outdir = tmp_path / "cdktf.out"
     synth(outdir, ["dev", "prod"], generation=1)
