@@ -44,9 +44,7 @@ def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = Non
     Raises OutputDirError (nothing changed) for a directory that is not ours, ConfigError for bad settings.
     """
     final = resolve_outdir(outdir)
-    installed = output_dir.synthesize_into(
-        final, list(stacks), lambda staging: build_app(stacks, str(staging)).synth()
-    )
+    installed = output_dir.synthesize_into(final, list(stacks), lambda staging: build_app(stacks, str(staging)).synth())
     for relative, foreign in installed.kept.items():
         print(
             f"aurora-web: kept {final / relative}: its stack is no longer in the settings, but it holds files synth "
