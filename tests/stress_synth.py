@@ -12,8 +12,9 @@ unchanged. Every fifth synth runs unkilled and must leave it consistent (one gen
 directory left. The figures say where the kills landed: before the install (old output), between the journal
 and its removal (mid-install), after it (new output), or after the synth had finished.
 
-`concurrent` starts `writers` synths at once, `rounds` times: all must succeed and the result must be one
-writer's generation, whole. Prints the figures as JSON; exit 1 on any failure.
+`concurrent` starts `writers` synths at once, `rounds` times: all must succeed (an install that overlaps
+another fails on a marker file), and the result must be one writer's generation, whole.
+Prints the figures as JSON; exit 1 on any failure.
 """
 
 from __future__ import annotations
@@ -63,8 +64,25 @@ def write_fake_app(staging: Path, generation: int) -> None:
     (staging / "manifest.json").write_text(json.dumps({"version": "fake", "generation": generation, "stacks": stacks}))
 
 
+def _guard_against_interleaving(marker: Path) -> None:
+    """Concurrent mode: two installs at once (the lock failing) make the second one fail on this marker."""
+    install = output_dir.install
+
+    def guarded(*args: object, **kwargs: object) -> output_dir.Installed:
+        descriptor = os.open(marker, os.O_CREAT | os.O_EXCL | os.O_WRONLY)  # FileExistsError: interleaved
+        try:
+            return install(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            os.close(descriptor)
+            os.unlink(marker)
+
+    output_dir.install = guarded  # type: ignore[assignment]
+
+
 def fake_synth(outdir: Path, generation: int) -> int:
     names = fake_stack_names(generation)
+    if os.environ.get("STRESS_GUARD_MARKER"):
+        _guard_against_interleaving(Path(os.environ["STRESS_GUARD_MARKER"]))
     try:
         output_dir.synthesize_into(outdir, names, lambda staging: write_fake_app(staging, generation))
     except output_dir.OutputDirError as error:
@@ -256,8 +274,11 @@ def run_concurrent(writers: int, rounds: int) -> tuple[dict[str, object], Failur
             generations = list(range(generation, generation + writers))
             generation += writers
             started = time.monotonic()
+            env = {**os.environ, "STRESS_GUARD_MARKER": str(Path(scratch) / "installing")}
             processes = [
-                subprocess.Popen(_fake_command(outdir, g), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                subprocess.Popen(
+                    _fake_command(outdir, g), env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                )
                 for g in generations
             ]
             for process in processes:
