@@ -96,10 +96,14 @@ def snapshot(paths: list[Path]) -> dict[str, str]:
 
 
 def stack_generations(outdir: Path) -> set[object]:
-    manifest = json.loads((outdir / "manifest.json").read_text())
-    generations = {manifest.get("generation")}
-    for stack in manifest["stacks"].values():
-        generations.add(json.loads((outdir / stack["synthesizedStackPath"]).read_text())["//"].get("generation"))
+    """The generations of the manifest and of every stack file it names ({"unreadable: ..."} if one is not)."""
+    try:
+        manifest = json.loads((outdir / "manifest.json").read_text())
+        generations = {manifest.get("generation")}
+        for stack in manifest["stacks"].values():
+            generations.add(json.loads((outdir / stack["synthesizedStackPath"]).read_text())["//"].get("generation"))
+    except (OSError, ValueError, KeyError) as error:
+        return {f"unreadable: {error}"}
     return generations
 
 
