@@ -51,4 +51,23 @@ def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = Non
             f"did not write ({', '.join(foreign[:3])}); delete it yourself when you no longer need them",
             file=sys.stderr,
         )
+    _mention_older_versions_leftovers(final)
     return final
+
+
+def _mention_older_versions_leftovers(final: Path) -> None:
+    """Earlier versions swapped a staging directory in beside the output; a kill could strand one, sometimes with
+    the stacks' .terraform/ and state moved into it. Never deleted here (it may hold state): named, once."""
+    leftovers = sorted(
+        path.name
+        for pattern in (f".{final.name}.synth-*", f".{final.name}.old-*")
+        for path in final.parent.glob(pattern)
+        if path.is_dir()
+    )
+    if leftovers:
+        print(
+            f"aurora-web: {len(leftovers)} director{'y' if len(leftovers) == 1 else 'ies'} left beside {final} by an "
+            f"older aurora-web synth ({', '.join(leftovers[:3])}) may hold Terraform state or .terraform/: "
+            "check, move back what you need, then delete them",
+            file=sys.stderr,
+        )

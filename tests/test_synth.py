@@ -325,6 +325,18 @@ def test_main_keeps_a_removed_stacks_terraform_files_and_says_so_once(tmp_path):
     assert check_output(directory / "cdktf.out").consistent
 
 
+def test_an_older_versions_stranded_staging_directory_is_named_not_deleted(tmp_path):
+    directory = project_copy(tmp_path)
+    stranded = directory / ".cdktf.out.synth-abc123" / "stacks" / "aurora-web"
+    stranded.mkdir(parents=True)
+    (stranded / "terraform.tfstate").write_text("state\n")
+    result = run_main(directory)
+    assert result.returncode == 0, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert "left beside cdktf.out by an older aurora-web synth (.cdktf.out.synth-abc123)" in line
+    assert (stranded / "terraform.tfstate").read_text() == "state\n"
+
+
 @pytest.mark.integration
 def test_kill_9_and_concurrent_synths_never_lose_a_file(tmp_path):
     """tests/stress_synth.py with CI-sized counts (the full run: 50 kills, 4 writers x 20 rounds; README)."""
