@@ -72,9 +72,9 @@ python3 -m venv {venv_dir}
 {venv_dir}/bin/pip install --disable-pip-version-check --no-cache-dir --no-input \\
   --require-hashes --no-deps --only-binary :all: -r {requirements_file}
 
-# The app module: {app_bytes} bytes of Python as bzip2 + base64, to stay well under the 16 KB limit.
+# The app module: {app_bytes} bytes of Python as bzip2 + Ascii85, to stay under the 16 KB limit.
 install -d -m 0755 {app_dir}
-python3 -c 'import base64, bz2, sys; sys.stdout.buffer.write(bz2.decompress(base64.b64decode(sys.stdin.read())))' \\
+python3 -c 'import base64, bz2, sys; sys.stdout.buffer.write(bz2.decompress(base64.a85decode(sys.stdin.read())))' \\
   > {app_dir}/employee_directory.py <<'EMPLOYEE_DIRECTORY_PY'
 {app_blob}
 EMPLOYEE_DIRECTORY_PY
@@ -196,8 +196,9 @@ def render_user_data(*, region: str, cluster_identifier: str, database_name: str
     requirements = requirements_path().read_text(encoding="utf-8")
     if "EMPLOYEE_DIRECTORY_REQUIREMENTS" in requirements or not requirements.endswith("\n"):
         raise ValueError(f"{requirements_path()} must end with a newline and not hold the heredoc marker")
-    # bzip2 has one implementation, so every machine renders the same bytes (zlib builds differ).
-    blob = base64.b64encode(bz2.compress(source, 9)).decode("ascii")
+    # bzip2 has one implementation, so every machine renders the same bytes (zlib builds differ). Ascii85 is 7%
+    # smaller than base64, and its alphabet (! to u) has no "{", so no "${" or "%{" that Terraform would read.
+    blob = base64.a85encode(bz2.compress(source, 9)).decode("ascii")
     paths = {
         "app_dir": APP_DIR,
         "venv_dir": VENV_DIR,
