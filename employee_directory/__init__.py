@@ -275,8 +275,8 @@ _STYLE = (
     "label{display:flex;flex-direction:column;flex:1 1 12rem}"
     "input,button{font:inherit;padding:.4rem .6rem}"
     "table{border-collapse:collapse;width:100%;table-layout:fixed}"
-    "th,td{border:1px solid #999;padding:.3rem .6rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
-    "th:first-child{width:4.5rem}th:nth-child(2){width:35%}"
+    "th,td{border:1px solid #999;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}"
+    "th:first-child{width:3.5em}th:nth-child(2){width:30%}"
     "nav{display:flex;flex-wrap:wrap;gap:.5rem 1rem;justify-content:space-between;margin:1rem 0}"
     ".error{color:#b00}.notice{color:#060}tr.new td{background:#e6f4e6}"
 )
