@@ -305,3 +305,23 @@ def test_httpd_config_passes_a_real_httpd_syntax_check(booted, tmp_path):
         [apache, "-t", "-f", str(tmp_path / "httpd.conf")], capture_output=True, text=True, check=False
     )
     assert bad.returncode != 0 and "ProxyPas" in bad.stderr
+
+
+@pytest.mark.integration
+def test_unit_file_passes_systemd_analyze_verify(booted):
+    """systemd's own parser (Debian 12 and AL2023 both have systemd 252) on the unit the script wrote."""
+    analyze = shutil.which("systemd-analyze")
+    if analyze is None:
+        pytest.skip("systemd-analyze not installed (apt-get install systemd)")
+    verify = [analyze, "verify", "--man=no", "--generators=no", "--recursive-errors=no", f"--root={booted}"]
+    result = subprocess.run([*verify, UNIT_FILE], capture_output=True, text=True, check=False)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    # The check is real: a misspelt setting in the same unit is reported.
+    unit = booted / UNIT_FILE.lstrip("/")
+    good = unit.read_text()
+    try:
+        unit.write_text(good.replace("ProtectHome=yes", "ProtectHome=maybe"))
+        bad = subprocess.run([*verify, UNIT_FILE], capture_output=True, text=True, check=False)
+    finally:
+        unit.write_text(good)
+    assert "ProtectHome" in bad.stderr or "protect home" in bad.stderr
