@@ -228,7 +228,7 @@ def test_files_land_where_httpd_and_the_service_expect_them(booted):
     assert (booted / CA_FILE.lstrip("/")).read_text().startswith("-----BEGIN CERTIFICATE-----")
     unit = (booted / UNIT_FILE.lstrip("/")).read_text()
     assert f"WorkingDirectory={APP_DIR}\n" in unit and "DynamicUser=yes\n" in unit
-    exec_start = re.search(r"(?m)^ExecStart=((?:.*\\\n)*.*)$", unit).group(1).replace("\\\n", " ").split()
+    exec_start = unit_exec_start(booted)
     assert exec_start[0] == f"{VENV_DIR}/bin/waitress-serve" and (booted / exec_start[0].lstrip("/")).exists()
     assert f"--listen={APP_LISTEN}" in exec_start and exec_start[-1] == f"{ENTRY_MODULE}:application"
     assert (app_dir / f"{ENTRY_MODULE}.py").exists()
@@ -325,3 +325,50 @@ def test_unit_file_passes_systemd_analyze_verify(booted):
     finally:
         unit.write_text(good)
     assert "ProtectHome" in bad.stderr or "protect home" in bad.stderr
+
+
+def unit_exec_start(root: Path) -> list[str]:
+    unit = (root / UNIT_FILE.lstrip("/")).read_text()
+    return re.search(r"(?m)^ExecStart=((?:.*\\\n)*.*)$", unit).group(1).replace("\\\n", " ").split()
+
+
+@pytest.mark.integration
+def test_the_units_command_line_serves_the_entry_module(booted):
+    """waitress-serve with the unit's exact arguments, from its WorkingDirectory: the app answers over HTTP."""
+    import socket
+    import time
+    import urllib.error
+    import urllib.request
+
+    waitress_serve = Path(sys.executable).parent / "waitress-serve"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    arguments = [
+        f"--listen=127.0.0.1:{port}" if arg == f"--listen={APP_LISTEN}" else arg for arg in unit_exec_start(booted)
+    ]
+    assert arguments[1:] != unit_exec_start(booted)[1:], "the listen address was swapped"
+    process = subprocess.Popen(
+        [str(waitress_serve), *arguments[1:]],
+        cwd=booted / APP_DIR.lstrip("/"),
+        env={"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, whatever the environment says
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                direct.open(f"http://127.0.0.1:{port}/no-such-page", timeout=5)
+            except urllib.error.HTTPError as answer:  # a page that needs no database
+                assert answer.code == 404 and answer.headers["X-Frame-Options"] == "DENY"
+                break
+            except OSError:
+                assert process.poll() is None, process.stdout.read()
+                assert time.monotonic() < deadline, "waitress did not start"
+                time.sleep(0.2)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
