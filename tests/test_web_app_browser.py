@@ -81,12 +81,13 @@ def fits_the_viewport(page):
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
-def screenshot(page, name, full_page=True):
+def screenshot(page, name, capsys, full_page=True):
     directory = ARTIFACTS / "web-app-browser"
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
-    print(f"screenshot: {path}")
+    with capsys.disabled():  # shown in the run's output even without -s
+        print(f"\nscreenshot: {path}")
     return path
 
 
@@ -155,7 +156,7 @@ def test_another_sites_form_cannot_add_an_employee(chromium, site, server):
 
 
 @pytest.mark.integration
-def test_the_list_on_a_desktop_and_a_phone(chromium, site, server):
+def test_the_list_on_a_desktop_and_a_phone(chromium, site, server, capsys):
     """Paged, long values wrapped inside the table, no sideways scrolling; screenshots for a person to look at."""
     context = chromium.new_context(viewport=DESKTOP)
     page = context.new_page()
@@ -172,14 +173,14 @@ def test_the_list_on_a_desktop_and_a_phone(chromium, site, server):
     assert names[:3] == ["Ada Lovelace", "Grace Hopper", "Employee 60"] and len(names) == 50
     assert "Page 1 of 2 · 62 employees" in page.inner_text("nav")
     assert fits_the_viewport(page)
-    desktop = screenshot(page, "desktop-1280")
+    desktop = screenshot(page, "desktop-1280", capsys)
     page.set_viewport_size(PHONE)
     page.reload()
     assert fits_the_viewport(page), "a 90-character address without spaces must not widen the page"
     cell = page.get_by_role("cell", name=LONG_ADDRESS)
     assert cell.bounding_box()["x"] + cell.bounding_box()["width"] <= PHONE["width"]
-    phone = screenshot(page, "phone-390")
-    screenshot(page, "phone-390-screen", full_page=False)  # what the phone shows before scrolling
+    phone = screenshot(page, "phone-390", capsys)
+    screenshot(page, "phone-390-screen", capsys, full_page=False)  # what the phone shows before scrolling
     page.get_by_role("link", name="Older →").click()
     assert names_in_table(page)[-1] == "Employee 1"
     assert "Page 2 of 2" in page.inner_text("nav")
