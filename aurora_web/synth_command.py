@@ -20,7 +20,7 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     # After enable(): these import cdktf and the provider bindings.
     from constructs_lib.validation import ConfigError
 
-    from .settings.loader import load_app_config
+    from .settings.stacks import load_app_config
     from .synth import synthesize
 
     try:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.settings.loader import load_stack_config
+from aurora_web.settings.stacks import load_stack_config
 from constructs_lib.validation import ConfigError
 
 README = Path(__file__).resolve().parent.parent / "README.md"

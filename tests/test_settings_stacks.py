@@ -1,8 +1,9 @@
-"""The TOML settings file: documented keys, profile defaults, and one clean error listing every problem."""
+"""stacks.py: the settings file to stack configs: profile defaults, environments, every problem in one error."""
 
 import pytest
 
-from aurora_web.settings.loader import KEYS, load_stack_config, stack_config_from_document
+from aurora_web.settings.schema import SECTIONS, StackSettings
+from aurora_web.settings.stacks import load_stack_config, stack_config_from_document
 from constructs_lib.validation import ConfigError
 
 
@@ -101,9 +102,9 @@ def test_unreadable_files_are_reported_by_path(tmp_path, content, message):
 
 
 def test_every_key_is_documented():
-    for section, keys in KEYS.items():
-        for name, key in keys.items():
-            assert key.doc and key.kind, f"{section}.{name}"
+    for model in (StackSettings, *SECTIONS.values()):
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name}"
 
 
 @pytest.mark.parametrize("profile, expected", [("dev", False), ("prod", True)])
@@ -116,7 +117,7 @@ def test_profile_defaults_reach_every_section_including_the_top_level(profile, e
 
 
 def test_environments_give_one_stack_each_overriding_the_top_level():
-    from aurora_web.settings.loader import app_config_from_document
+    from aurora_web.settings.stacks import app_config_from_document
 
     stacks = app_config_from_document(
         {
@@ -141,7 +142,7 @@ def test_environments_give_one_stack_each_overriding_the_top_level():
 
 
 def test_environment_problems_name_the_environment_and_shared_problems_appear_once():
-    from aurora_web.settings.loader import app_config_from_document
+    from aurora_web.settings.stacks import app_config_from_document
 
     with pytest.raises(ConfigError) as raised:
         app_config_from_document(
@@ -154,6 +155,6 @@ def test_environment_problems_name_the_environment_and_shared_problems_appear_on
 
 
 def test_without_environments_the_stack_is_named_after_the_prefix():
-    from aurora_web.settings.loader import app_config_from_document
+    from aurora_web.settings.stacks import app_config_from_document
 
     assert list(app_config_from_document({"name_prefix": "shop"})) == ["shop"]

@@ -1,0 +1,260 @@
+"""From a settings document to the construct library's configs: one AuroraWebStackConfig per stack.
+
+The schema (schema.py) checks types, bounds and choices; each construct config then checks its own values. Every
+problem of every environment is collected before anything is built, and named by the key the user wrote.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from constructs_lib.aurora_cluster import AuroraClusterConfig
+from constructs_lib.aurora_web_stack import AuroraWebStackConfig
+from constructs_lib.backup_plan import BackupPlanConfig
+from constructs_lib.ec2_aurora_connection import Ec2AuroraConnectionConfig
+from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.network import NetworkConfig
+from constructs_lib.state_backend import StateBackendConfig
+from constructs_lib.validation import ConfigError, Problem, is_region
+from constructs_lib.web_server import WebServerConfig
+
+from .files import read_toml, settings_path
+from .problems import problems_from
+from .profiles import with_profile_defaults
+from .schema import StackSettings
+
+ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+ZONE_LETTERS = "abcdef"
+T = TypeVar("T")
+
+
+def load_stack_config(path: str | None = None) -> AuroraWebStackConfig:
+    """The one stack the file describes (a file with [environments] describes several: see load_app_config)."""
+    stacks = load_app_config(path)
+    if len(stacks) != 1:
+        raise ConfigError([Problem("environments", sorted(stacks), "describes several stacks; use load_app_config")])
+    return next(iter(stacks.values()))
+
+
+def load_app_config(path: str | None = None) -> dict[str, AuroraWebStackConfig]:
+    """Stack name -> config, from the file at `path` (else $AURORA_WEB_CONFIG, else none: one dev stack)."""
+    path = settings_path(path)
+    document = read_toml(path) if path is not None else {}
+    return app_config_from_document(document)
+
+
+def app_config_from_document(document: dict[str, Any]) -> dict[str, AuroraWebStackConfig]:
+    """One stack, or one per [environments.<name>] table (each overriding the top level); all problems at once."""
+    document = copy.deepcopy(document)
+    environments = document.pop("environments", None)
+    problems: list[Problem] = []
+    try:
+        base: AuroraWebStackConfig | None = stack_config_from_document(document)
+    except ConfigError as error:
+        problems.extend(error.problems)
+        base = None
+    if environments is None:
+        if problems or base is None:
+            raise ConfigError(problems)
+        return {base.name_prefix: base}
+    if not isinstance(environments, dict) or not environments:
+        raise ConfigError(
+            [
+                *problems,
+                Problem("environments", environments, "must hold one table per environment, e.g. [environments.dev]"),
+            ]
+        )
+    stacks: dict[str, AuroraWebStackConfig] = {}
+    shared = {_marker(problem) for problem in problems}
+    for name, overrides in environments.items():
+        where = f"environments.{name}"
+        if not ENVIRONMENT_NAME.match(name):
+            problems.append(Problem(where, name, "environment names are 1 to 32 lowercase letters, digits and hyphens"))
+            continue
+        if not isinstance(overrides, dict):
+            problems.append(Problem(where, overrides, "must be a table of the same keys as the top level"))
+            continue
+        merged = merge_environment(document, name, overrides)
+        try:
+            stacks[name] = stack_config_from_document(merged)
+        except ConfigError as error:
+            # A problem of the shared top level is reported once, under its own key; the rest under the environment.
+            problems.extend(problem.under(where) for problem in error.problems if _marker(problem) not in shared)
+    if problems:
+        raise ConfigError(_unique(problems))
+    return stacks
+
+
+def merge_environment(document: dict[str, Any], name: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The top level with one environment's overrides: tables merged key by key; `tags` replaced whole."""
+    merged = _deep_merge(document, overrides)
+    if "name_prefix" not in overrides:
+        merged["name_prefix"] = f"{document.get('name_prefix', AuroraWebStackConfig.name_prefix)}-{name}"
+    return merged
+
+
+def _deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "tags":
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig:
+    """One stack's config from a TOML-shaped document without [environments]; raises every problem at once."""
+    document = with_profile_defaults(document)
+    try:
+        settings = StackSettings.model_validate(document)
+    except ValidationError as error:
+        raise ConfigError(_unique(problems_from(error, document))) from None
+    return stack_config(settings)
+
+
+def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
+    """The construct library's configs for validated settings; their own problems named by the file's keys."""
+    problems: list[Problem] = []
+
+    def build(
+        section: str, factory: Callable[..., T], values: dict[str, Any], renamed: dict[str, str] | None = None
+    ) -> T | None:
+        """Make one config; its problems are reported under the file's own key names."""
+        try:
+            return factory(**values)
+        except ConfigError as error:
+            for problem in error.problems:
+                key = (renamed or {}).get(problem.key, problem.key)
+                problems.append(Problem(key, problem.value, problem.allowed).under(section))
+            return None
+
+    prefix = settings.name_prefix
+    network, web, database, state = settings.network, settings.web, settings.database, settings.state
+    zones = network.availability_zones
+    if zones is None and is_region(settings.region):
+        zones = [f"{settings.region}{letter}" for letter in ZONE_LETTERS[: network.az_count]]
+    az_count = network.az_count
+    if network.availability_zones is not None and "az_count" not in network.model_fields_set:
+        az_count = len(network.availability_zones)
+    network_config = build(
+        "network",
+        NetworkConfig,
+        dict(
+            name=prefix,
+            vpc_cidr=str(network.vpc_cidr),
+            az_count=az_count,
+            **({"availability_zones": tuple(zones)} if zones is not None else {}),
+            public_subnet_cidrs=tuple(str(cidr) for cidr in network.public_subnet_cidrs),
+            private_subnet_cidrs=tuple(str(cidr) for cidr in network.private_subnet_cidrs),
+            existing_vpc_id=network.existing_vpc_id,
+            existing_public_subnet_ids=tuple(network.existing_public_subnet_ids),
+            existing_private_subnet_ids=tuple(network.existing_private_subnet_ids),
+            nat_gateway=network.nat_gateway,
+            flow_logs=network.flow_logs,
+        ),
+    )
+    key_pair = build(
+        "web",
+        KeyPairConfig,
+        {
+            "name": f"{prefix}-key",
+            "public_key_path": _expand_user(web.public_key_path),
+            "key_directory": web.key_directory,
+        },
+    )
+    web_server = build(
+        "web",
+        WebServerConfig,
+        {
+            "name": prefix,
+            "instance_type": web.instance_type,
+            "ssh_cidr": str(web.ssh_cidr) if web.ssh_cidr is not None else None,
+            "http_cidrs": tuple(str(cidr) for cidr in web.http_cidrs),
+            "public": web.public,
+            "detailed_monitoring": web.detailed_monitoring,
+            "root_volume_gib": web.root_volume_gib,
+        },
+    )
+    cluster = build(
+        "database",
+        AuroraClusterConfig,
+        {
+            "identifier": database.cluster_identifier or f"{prefix}-db-cluster",
+            "engine_version": database.engine_version,
+            "instance_class": database.instance_class,
+            "reader_count": database.reader_count,
+            "backup_retention_days": database.backup_retention_days,
+            "database_name": database.database_name,
+            "master_username": database.master_username,
+            "deletion_protection": database.deletion_protection,
+            "skip_final_snapshot": database.skip_final_snapshot,
+            "backtrack_hours": database.backtrack_hours,
+            "monitoring_interval_seconds": database.monitoring_interval_seconds,
+            "performance_insights": database.performance_insights,
+        },
+        renamed={"identifier": "cluster_identifier"},
+    )
+    connection = build("", Ec2AuroraConnectionConfig, {"suffix": prefix})
+    backup_plan = build("database", BackupPlanConfig, {"name": prefix}) if database.backup_plan else None
+    state_config = build(
+        "state",
+        StateBackendConfig,
+        {
+            "backend": state.backend,
+            "bucket": state.bucket,
+            "key_prefix": state.key_prefix,
+            "region": state.region,
+            "use_lockfile": state.use_lockfile,
+        },
+    )
+    parts = {
+        "network": network_config,
+        "key_pair": key_pair,
+        "web_server": web_server,
+        "database": cluster,
+        "connection": connection,
+        "state": state_config,
+    }
+    stack = build(
+        "",
+        AuroraWebStackConfig,
+        dict(
+            profile=settings.profile,
+            region=settings.region,
+            name_prefix=prefix,
+            tags=dict(settings.tags),
+            customer_managed_key=settings.customer_managed_key,
+            install_app=web.install_app,
+            backup_plan=backup_plan,
+            **{key: value for key, value in parts.items() if value is not None},
+        ),
+    )
+    if problems or stack is None:
+        raise ConfigError(_unique(problems))
+    return stack
+
+
+def _expand_user(path: str | None) -> str | None:
+    from pathlib import Path
+
+    return str(Path(path).expanduser()) if path is not None else None
+
+
+def _marker(problem: Problem) -> tuple[str, str, str]:
+    return (problem.key, repr(problem.value), problem.allowed)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for problem in problems:
+        if _marker(problem) not in seen:
+            seen.add(_marker(problem))
+            unique.append(problem)
+    return unique
