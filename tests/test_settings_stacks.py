@@ -158,3 +158,92 @@ def test_without_environments_the_stack_is_named_after_the_prefix():
     from aurora_web.settings.stacks import app_config_from_document
 
     assert list(app_config_from_document({"name_prefix": "shop"})) == ["shop"]
+
+
+def test_each_environment_may_keep_its_state_elsewhere():
+    from aurora_web.settings.stacks import app_config_from_document
+
+    stacks = app_config_from_document(
+        {
+            "state": {"backend": "s3", "bucket": "team-state"},
+            "environments": {"dev": {"state": {"backend": "local"}}, "prod": {"profile": "prod"}},
+        }
+    )
+    assert (stacks["dev"].state.backend, stacks["prod"].state.backend) == ("local", "s3")
+    stacks = app_config_from_document(
+        {"environments": {"dev": {}, "prod": {"state": {"backend": "s3", "bucket": "team-state"}}}}
+    )
+    assert (stacks["dev"].state.backend, stacks["prod"].state.bucket) == ("local", "team-state")
+
+
+@pytest.mark.parametrize(
+    "environments, expected",
+    [
+        (
+            {"dev": {"name_prefix": "x"}, "prod": {"name_prefix": "x"}},
+            "environments.prod.name_prefix = 'x': is also environment dev's",
+        ),
+        (
+            {"dev": {"environments": {"qa": {}}}},
+            "environments.dev.environments = {'qa': {}}: environments do not nest",
+        ),
+        ({"dev\n": {}}, "environments.\"dev\\n\" = 'dev\\n': environment names are"),
+    ],
+)
+def test_environments_that_would_clash_or_be_lost_are_refused(environments, expected):
+    from aurora_web.settings.stacks import app_config_from_document
+
+    with pytest.raises(ConfigError) as raised:
+        app_config_from_document({"environments": environments})
+    (line,) = [problem.render() for problem in raised.value.problems]
+    assert line.startswith(expected), line
+
+
+def test_a_cluster_identifier_shared_by_every_environment_is_refused_once():
+    from aurora_web.settings.stacks import app_config_from_document
+
+    with pytest.raises(ConfigError) as raised:
+        app_config_from_document({"database": {"cluster_identifier": "db"}, "environments": {"dev": {}, "prod": {}}})
+    (line,) = [problem.render() for problem in raised.value.problems]
+    assert line.startswith("database.cluster_identifier = 'db': is shared by environments dev and prod")
+
+
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        ({"network": {"vpc_cidr": "127.0.0.0/16"}}, "network.vpc_cidr = '127.0.0.0/16': lies in a reserved range"),
+        ({"network": {"vpc_cidr": "224.0.0.0/16"}}, "network.vpc_cidr = '224.0.0.0/16': lies in a reserved range"),
+        ({"network": {"vpc_cidr": "169.254.0.0/16"}}, "network.vpc_cidr = '169.254.0.0/16': lies in a reserved"),
+        (
+            {"network": {"public_subnet_cidrs": ["10.0.0.0/30", "10.0.1.0/24"]}},
+            "network.public_subnet_cidrs = '10.0.0.0/30': is smaller than AWS's smallest subnet, /28",
+        ),
+        (
+            {"network": {"public_subnet_cidrs": ["10.0.128.0/20", "10.0.1.0/24"]}},
+            "network.public_subnet_cidrs = '10.0.128.0/20': overlaps the default private subnet 10.0.128.0/20",
+        ),
+        (
+            {"network": {"private_subnet_cidrs": ["10.0.0.0/24", "10.0.128.0/24"]}},
+            "network.private_subnet_cidrs = '10.0.0.0/24': overlaps the default public subnet 10.0.0.0/20",
+        ),
+        (
+            {"state": {"backend": "s3", "bucket": "192.168.1.1"}},
+            "state.bucket = '192.168.1.1': must be an S3 bucket name",
+        ),
+        (
+            {"state": {"backend": "s3", "bucket": "team", "key_prefix": "a/../b"}},
+            "state.key_prefix = 'a/../b': must be an S3 key prefix",
+        ),
+        (
+            {"state": {"backend": "s3", "bucket": "team", "key_prefix": "a//b"}},
+            "state.key_prefix = 'a//b': must be an S3 key prefix",
+        ),
+        ({"region": "cn-north-1"}, "region = 'cn-north-1': is in the aws-cn partition"),
+        ({"region": "us-gov-west-1"}, "region = 'us-gov-west-1': is in the aws-us-gov partition"),
+    ],
+)
+def test_values_aws_would_refuse_are_refused(document, expected):
+    with pytest.raises(ConfigError) as raised:
+        stack_config_from_document(document)
+    (line,) = [problem.render() for problem in raised.value.problems]
+    assert line.startswith(expected), line

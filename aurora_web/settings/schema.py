@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from constructs_lib.aurora_cluster import MAX_BACKTRACK_HOURS, MAX_READERS, MONITORING_INTERVALS, AuroraClusterConfig
@@ -208,6 +208,16 @@ class StackSettings(Table):
     web: Annotated[WebSettings, Field(description="the EC2 web server and its key pair")] = WebSettings()
     database: Annotated[DatabaseSettings, Field(description="the Aurora MySQL cluster")] = DatabaseSettings()
     state: Annotated[StateSettings, Field(description="where the stack's Terraform state is kept")] = StateSettings()
+
+    @model_validator(mode="after")
+    def _derived_names_fit_aws_limits(self) -> StackSettings:
+        from .names import name_problems
+        from .problems import SettingsProblems
+
+        problems = name_problems(self)
+        if problems:
+            raise SettingsProblems(problems)
+        return self
 
 
 class SettingsFile(StackSettings):

@@ -24,6 +24,7 @@ from constructs_lib.validation import ConfigError, Problem, is_region
 from constructs_lib.web_server import WebServerConfig
 
 from .files import read_toml, settings_path
+from .names import is_name_prefix
 from .problems import problems_from
 from .profiles import with_profile_defaults
 from .schema import StackSettings
@@ -71,28 +72,106 @@ def app_config_from_document(document: dict[str, Any]) -> dict[str, AuroraWebSta
         )
     stacks: dict[str, AuroraWebStackConfig] = {}
     shared = {_marker(problem) for problem in problems}
-    for name, overrides in environments.items():
+    for name, written in environments.items():
         where = f"environments.{name}"
-        if not ENVIRONMENT_NAME.match(name):
+        overrides = written
+        if not ENVIRONMENT_NAME.fullmatch(name):
             problems.append(Problem(where, name, "environment names are 1 to 32 lowercase letters, digits and hyphens"))
             continue
         if not isinstance(overrides, dict):
             problems.append(Problem(where, overrides, "must be a table of the same keys as the top level"))
             continue
+        if "environments" in overrides:
+            overrides = {key: value for key, value in overrides.items() if key != "environments"}
+            problems.append(
+                Problem(
+                    f"{where}.environments",
+                    environments[name]["environments"],
+                    "environments do not nest; declare each one at the top level as [environments.<name>]",
+                )
+            )
         merged = merge_environment(document, name, overrides)
         try:
             stacks[name] = stack_config_from_document(merged)
         except ConfigError as error:
-            # A problem of the shared top level is reported once, under its own key; the rest under the environment.
-            problems.extend(problem.under(where) for problem in error.problems if _marker(problem) not in shared)
+            problems.extend(
+                _environment_problem(problem, name, overrides, merged)
+                for problem in error.problems
+                if _marker(problem) not in shared
+            )
+    problems.extend(_collisions(document, stacks, environments))
     if problems:
         raise ConfigError(_unique(problems))
     return stacks
 
 
+def _environment_problem(problem: Problem, name: str, overrides: dict[str, Any], merged: dict[str, Any]) -> Problem:
+    """An environment's problem under the key the user wrote: the environment's own, or the shared name_prefix."""
+    if problem.key == "name_prefix" and "name_prefix" not in overrides:
+        written_prefix = problem.value if not isinstance(merged.get("name_prefix"), str) else None
+        written_prefix = merged["name_prefix"][: -len(name) - 1] if written_prefix is None else written_prefix
+        return Problem(
+            "name_prefix",
+            written_prefix,
+            f"environment {name} makes it {merged.get('name_prefix')!r}, which {problem.allowed}",
+        )
+    return problem.under(f"environments.{name}")
+
+
+def _collisions(
+    document: dict[str, Any], stacks: dict[str, AuroraWebStackConfig], environments: dict[str, Any]
+) -> list[Problem]:
+    """Two environments must not share a name: their clusters, key pairs, groups and roles would be the same."""
+    problems = []
+    names: dict[str, Callable[[AuroraWebStackConfig], str]] = {
+        "name_prefix": lambda config: config.name_prefix,
+        "database.cluster_identifier": lambda config: config.database.identifier,
+    }
+    for key, name_of in names.items():
+        first: dict[str, str] = {}
+        for env, config in stacks.items():
+            value = name_of(config)
+            if value not in first:
+                first[value] = env
+                continue
+            other = first[value]
+            written = [name for name in (env, other) if _written(environments[name], key)]
+            if written:
+                blamed, partner = (env, other) if env in written else (other, env)
+                problems.append(
+                    Problem(
+                        f"environments.{blamed}.{key}",
+                        value,
+                        f"is also environment {partner}'s; each environment needs its own "
+                        "(two stacks would manage the same cluster, key pair, groups and roles)",
+                    )
+                )
+            elif _written(document, key):
+                problems.append(
+                    Problem(
+                        key,
+                        value,
+                        f"is shared by environments {other} and {env}; set it in each [environments.<name>] "
+                        "or leave it unset (then <name_prefix>-db-cluster)",
+                    )
+                )
+    return problems
+
+
+def _written(table: Any, key: str) -> bool:
+    for part in key.split("."):
+        if not isinstance(table, dict) or part not in table:
+            return False
+        table = table[part]
+    return True
+
+
 def merge_environment(document: dict[str, Any], name: str, overrides: dict[str, Any]) -> dict[str, Any]:
-    """The top level with one environment's overrides: tables merged key by key; `tags` replaced whole."""
+    """The top level with one environment's overrides: tables merged key by key; `tags` and `state` replaced."""
     merged = _deep_merge(document, overrides)
+    if "state" in overrides:
+        # An environment's [state] replaces the top level's whole: prod in S3, dev local.
+        merged["state"] = copy.deepcopy(overrides["state"])
     if "name_prefix" not in overrides:
         merged["name_prefix"] = f"{document.get('name_prefix', AuroraWebStackConfig.name_prefix)}-{name}"
     return merged
@@ -134,7 +213,9 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
                 problems.append(Problem(key, problem.value, problem.allowed).under(section))
             return None
 
-    prefix = settings.name_prefix
+    # A name_prefix the stack config refuses is reported once, on name_prefix: the names made from it use the
+    # default prefix meanwhile, so no line blames a key the user never wrote.
+    prefix = settings.name_prefix if is_name_prefix(settings.name_prefix) else AuroraWebStackConfig.name_prefix
     network, web, database, state = settings.network, settings.web, settings.database, settings.state
     zones = network.availability_zones
     if zones is None and is_region(settings.region):
@@ -227,7 +308,7 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
         dict(
             profile=settings.profile,
             region=settings.region,
-            name_prefix=prefix,
+            name_prefix=settings.name_prefix,
             tags=dict(settings.tags),
             customer_managed_key=settings.customer_managed_key,
             install_app=web.install_app,
