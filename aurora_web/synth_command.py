@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import fast_import
@@ -20,14 +21,25 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     # After enable(): these import cdktf and the provider bindings.
     from constructs_lib.validation import ConfigError
 
+    from .settings.keys import loose_mode_warnings
     from .settings.stacks import load_app_config
     from .synth import synthesize
 
     try:
+        # Every environment is validated here, before any construct is built (and any key file is made).
         stacks = load_app_config()
-        outdir = synthesize(stacks)
     except ConfigError as error:
         report_bad_input(error)
+        return EXIT_BAD_INPUT
+    for config in stacks.values():
+        if config.key_pair.public_key_path is None:
+            for warning in loose_mode_warnings(config.key_pair.key_directory, config.key_pair.name):
+                print(f"aurora-web: warning: {warning}", file=sys.stderr)
+    try:
+        outdir = synthesize(stacks)
+    except ConfigError as error:
+        # Building may have made files already (a generated key), so no "nothing was changed" here.
+        report_bad_input(error, nothing_changed=False)
         return EXIT_BAD_INPUT
     for name in stacks:
         print(f"aurora-web: synthesized stack '{name}' into {outdir}/stacks/{name}")

@@ -14,7 +14,7 @@ from pydantic.fields import FieldInfo
 
 from constructs_lib.validation import Problem
 
-from .schema import SECTIONS, Allowed, StackSettings, top_level_keys
+from .schema import SECTIONS, Allowed, SettingsProblems, StackSettings, top_level_keys
 
 TYPE_ERRORS = {
     "string_type",
@@ -28,14 +28,6 @@ TYPE_ERRORS = {
     "is_instance_of",
     "none_required",
 }
-
-
-class SettingsProblems(ValueError):
-    """Raised by a model validator: problems named by their keys relative to the model that found them."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problem.render() for problem in problems))
 
 
 def problems_from(

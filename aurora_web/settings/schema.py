@@ -11,7 +11,7 @@ from __future__ import annotations
 import ipaddress
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from constructs_lib.aurora_cluster import MAX_BACKTRACK_HOURS, MAX_READERS, MONITORING_INTERVALS, AuroraClusterConfig
@@ -19,9 +19,18 @@ from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.key_pair import KeyPairConfig
 from constructs_lib.network import MAX_AZ_COUNT, NetworkConfig
 from constructs_lib.state_backend import StateBackendConfig
+from constructs_lib.validation import Problem
 from constructs_lib.web_server import WebServerConfig
 
 from .profiles import PROFILE_DEFAULTS
+
+
+class SettingsProblems(ValueError):
+    """Raised by a model validator: problems named by their keys relative to the model that found them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problem.render() for problem in problems))
 
 
 class Allowed:
@@ -121,6 +130,36 @@ class WebSettings(Table):
         description="IPv4 CIDRs allowed to reach port 80",
     )
 
+    @field_validator("public_key_path", "key_directory")
+    @classmethod
+    def _home_expanded(cls, value: str | None) -> str | None:
+        from .files import expand_user
+
+        if value is None or not value.strip():
+            return value  # unset, or "" which the key directory rule refuses as written
+        try:
+            return expand_user(value)
+        except ValueError as error:
+            raise PydanticCustomError("path", str(error)) from None
+
+    @model_validator(mode="after")
+    def _files_are_safe(self) -> WebSettings:
+        from .files import PUBLIC_KEY_FILE_LIMIT, regular_file_problem
+        from .keys import key_directory_problem
+
+        problems = []
+        if self.public_key_path is not None:
+            problem = regular_file_problem(self.public_key_path, PUBLIC_KEY_FILE_LIMIT, what="public key file")
+            if problem is not None and problem != "file not found":  # the key pair's own check says what to give
+                problems.append(Problem("public_key_path", self.public_key_path, problem))
+        else:
+            problem = key_directory_problem(self.key_directory)
+            if problem is not None:
+                problems.append(Problem("key_directory", self.key_directory, problem))
+        if problems:
+            raise SettingsProblems(problems)
+        return self
+
 
 class DatabaseSettings(Table):
     """[database]: the Aurora MySQL cluster."""
@@ -204,20 +243,10 @@ class StackSettings(Table):
         _profile("", "customer_managed_key"),
         description="one KMS key (rotating) for Aurora storage, its secret, Performance Insights, backups, flow logs",
     )
-    network: Annotated[NetworkSettings, Field(description="the VPC and its subnets")] = NetworkSettings()
-    web: Annotated[WebSettings, Field(description="the EC2 web server and its key pair")] = WebSettings()
-    database: Annotated[DatabaseSettings, Field(description="the Aurora MySQL cluster")] = DatabaseSettings()
-    state: Annotated[StateSettings, Field(description="where the stack's Terraform state is kept")] = StateSettings()
-
-    @model_validator(mode="after")
-    def _derived_names_fit_aws_limits(self) -> StackSettings:
-        from .names import name_problems
-        from .problems import SettingsProblems
-
-        problems = name_problems(self)
-        if problems:
-            raise SettingsProblems(problems)
-        return self
+    network: NetworkSettings = Field(default_factory=NetworkSettings, description="the VPC and its subnets")
+    web: WebSettings = Field(default_factory=WebSettings, description="the EC2 web server and its key pair")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="the Aurora MySQL cluster")
+    state: StateSettings = Field(default_factory=StateSettings, description="where the stack's Terraform state is kept")
 
 
 class SettingsFile(StackSettings):

@@ -24,7 +24,7 @@ from constructs_lib.validation import ConfigError, Problem, is_region
 from constructs_lib.web_server import WebServerConfig
 
 from .files import read_toml, settings_path
-from .names import is_name_prefix
+from .names import is_name_prefix, name_problems
 from .problems import problems_from
 from .profiles import with_profile_defaults
 from .schema import StackSettings
@@ -86,7 +86,7 @@ def app_config_from_document(document: dict[str, Any]) -> dict[str, AuroraWebSta
             problems.append(
                 Problem(
                     f"{where}.environments",
-                    environments[name]["environments"],
+                    written["environments"],
                     "environments do not nest; declare each one at the top level as [environments.<name>]",
                 )
             )
@@ -245,7 +245,7 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
         KeyPairConfig,
         {
             "name": f"{prefix}-key",
-            "public_key_path": _expand_user(web.public_key_path),
+            "public_key_path": web.public_key_path,
             "key_directory": web.key_directory,
         },
     )
@@ -316,15 +316,11 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
             **{key: value for key, value in parts.items() if value is not None},
         ),
     )
+    # Names derived from the keys, against AWS's limits: reported with the construct configs' problems, not instead.
+    problems.extend(name_problems(settings))
     if problems or stack is None:
         raise ConfigError(_unique(problems))
     return stack
-
-
-def _expand_user(path: str | None) -> str | None:
-    from pathlib import Path
-
-    return str(Path(path).expanduser()) if path is not None else None
 
 
 def _marker(problem: Problem) -> tuple[str, str, str]:
