@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from synthesized import require_program
 
 from aurora_web.settings.files import MAX_DEPTH, SETTINGS_FILE_LIMIT
 from aurora_web.settings.stacks import load_app_config, stack_config_from_document
@@ -104,3 +105,42 @@ def test_main_exits_2_with_one_line_per_problem_and_no_traceback(tmp_path):
     assert [line.split(" = ")[0].strip() for line in lines[1:]] == ["name_prefix", "database.cluster_identifier"]
     assert all(len(line) < 400 for line in lines)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_key_directory_under_a_file_or_with_an_unusable_key_is_refused_before_building(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory\n")
+    line = only_line(lambda: stack_config_from_document({"web": {"key_directory": f"{blocker}/keys"}}))
+    assert line.endswith(f"cannot be created: {blocker} is a file, not a directory")
+    ssh_keygen = require_program("ssh-keygen")
+    subprocess.run(
+        [ssh_keygen, "-q", "-t", "ed25519", "-N", "a passphrase", "-f", str(tmp_path / "aurora-web-key.pem")],
+        check=True,
+    )
+    line = only_line(lambda: stack_config_from_document({"web": {"key_directory": str(tmp_path)}}))
+    assert line.startswith("web.key_directory = ") and "is passphrase-protected" in line
+
+
+def test_nothing_was_changed_is_never_claimed_after_a_key_was_made(tmp_path, monkeypatch, capsys):
+    """A failure while building (after validation) may follow a key file made for an earlier stack."""
+    from aurora_web import synth_command
+    from constructs_lib import key_pair
+
+    made = []
+    real = key_pair.ensure_generated_key
+
+    def first_works_then_fails(path):
+        if made:
+            raise OSError(28, "No space left on device")
+        made.append(path)
+        return real(path)
+
+    monkeypatch.setattr(key_pair, "ensure_generated_key", first_works_then_fails)
+    settings_file = tmp_path / "settings.toml"
+    settings_file.write_text(f'[web]\nkey_directory = "{tmp_path / "keys"}"\n[environments.dev]\n[environments.prod]\n')
+    monkeypatch.setenv("AURORA_WEB_CONFIG", str(settings_file))
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
+    assert synth_command.main([], "main.py", project_root=PROJECT_ROOT) == 2
+    stderr = capsys.readouterr().err
+    assert made and made[0].exists(), "the first stack's key was made"
+    assert "nothing was changed" not in stderr and "synth stopped; earlier output was kept:" in stderr

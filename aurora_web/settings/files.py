@@ -19,6 +19,7 @@ from . import CONFIG_ENV_VAR
 
 SETTINGS_FILE_LIMIT = 1024 * 1024  # 1 MiB: a settings file is a few hundred bytes
 PUBLIC_KEY_FILE_LIMIT = 16 * 1024  # an OpenSSH public key line: under 1 KiB even for RSA 16384
+PRIVATE_KEY_FILE_LIMIT = 64 * 1024  # an OpenSSH private key: a few KiB even for RSA
 MAX_DEPTH = 16  # environments.<name>.<table>.<key> is 4 deep; tags and lists add one or two
 
 

@@ -28,6 +28,9 @@ def key_directory_problem(key_directory: str) -> str | None:
     if not key_directory.strip():
         return 'must name a directory ("" would put the private key wherever the synth runs); the default is .keys'
     directory = Path(key_directory).absolute()
+    existing = next(path for path in [directory, *directory.parents] if path.exists())
+    if not existing.is_dir():
+        return f"cannot be created: {existing} is a file, not a directory"
     root = git_work_tree(directory)
     git = shutil.which("git")
     if root is None or git is None:
@@ -48,6 +51,29 @@ def key_directory_problem(key_directory: str) -> str | None:
         f"is inside the git work tree {root} and not git-ignored: `git add` would pick up the private key; "
         "add the directory to .gitignore, or choose one outside the project (e.g. ~/.ssh/aurora-web)"
     )
+
+
+def existing_key_problem(private_key_path: Path) -> str | None:
+    """Why a private key already at `private_key_path` cannot be reused (synth reuses it), or None."""
+    if not private_key_path.exists() and not private_key_path.is_symlink():
+        return None
+    from cryptography.hazmat.primitives import serialization
+
+    from .files import PRIVATE_KEY_FILE_LIMIT, read_limited, regular_file_problem
+
+    problem = regular_file_problem(str(private_key_path), PRIVATE_KEY_FILE_LIMIT, what="private key file")
+    if problem is not None:
+        return f"holds {private_key_path}, which {problem}"
+    try:
+        serialization.load_ssh_private_key(read_limited(str(private_key_path), PRIVATE_KEY_FILE_LIMIT), password=None)
+    except TypeError:
+        return (
+            f"holds {private_key_path}, which is passphrase-protected; synth reuses that key without a passphrase: "
+            "move it away, or register its public key with web.public_key_path"
+        )
+    except (ValueError, OSError) as error:
+        return f"holds {private_key_path}, which is not an OpenSSH private key synth can reuse ({error})"
+    return None
 
 
 def loose_mode_warnings(key_directory: str, key_name: str) -> list[str]:

@@ -24,6 +24,7 @@ from constructs_lib.validation import ConfigError, Problem, is_region
 from constructs_lib.web_server import WebServerConfig
 
 from .files import read_toml, settings_path
+from .keys import existing_key_problem
 from .names import is_name_prefix, name_problems
 from .problems import problems_from
 from .profiles import with_profile_defaults
@@ -249,6 +250,10 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
             "key_directory": web.key_directory,
         },
     )
+    if key_pair is not None and key_pair.public_key_path is None:
+        problem = existing_key_problem(key_pair.generated_private_key_path)
+        if problem is not None:
+            problems.append(Problem("web.key_directory", web.key_directory, problem))
     web_server = build(
         "web",
         WebServerConfig,
