@@ -31,10 +31,14 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     except ConfigError as error:
         report_bad_input(error)
         return EXIT_BAD_INPUT
-    for config in stacks.values():
-        if config.key_pair.public_key_path is None:
-            for warning in loose_mode_warnings(config.key_pair.key_directory, config.key_pair.name):
-                print(f"aurora-web: warning: {warning}", file=sys.stderr)
+    warnings = [
+        warning
+        for config in stacks.values()
+        if config.key_pair.public_key_path is None
+        for warning in loose_mode_warnings(config.key_pair.key_directory, config.key_pair.name)
+    ]
+    for warning in dict.fromkeys(warnings):  # once each, though environments share a key directory
+        print(f"aurora-web: warning: {warning}", file=sys.stderr)
     try:
         outdir = synthesize(stacks)
     except ConfigError as error:

@@ -144,3 +144,18 @@ def test_nothing_was_changed_is_never_claimed_after_a_key_was_made(tmp_path, mon
     stderr = capsys.readouterr().err
     assert made and made[0].exists(), "the first stack's key was made"
     assert "nothing was changed" not in stderr and "synth stopped; earlier output was kept:" in stderr
+
+
+def test_loose_modes_are_warned_about_once(tmp_path, monkeypatch, capsys):
+    from aurora_web import synth_command
+
+    keys = tmp_path / "keys"
+    keys.mkdir(mode=0o755)
+    keys.chmod(0o755)
+    settings_file = tmp_path / "settings.toml"
+    settings_file.write_text(f'[web]\nkey_directory = "{keys}"\n[environments.dev]\n[environments.prod]\n')
+    monkeypatch.setenv("AURORA_WEB_CONFIG", str(settings_file))
+    monkeypatch.setenv("CDKTF_OUTDIR", str(tmp_path / "out"))
+    assert synth_command.main([], "main.py", project_root=PROJECT_ROOT) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "warning" in line]
+    assert warnings == [f"aurora-web: warning: {keys} has mode 0755: other users may read it; chmod 700 {keys}"]
