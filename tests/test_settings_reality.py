@@ -1,6 +1,7 @@
 """Validation tied to reality: hypothesis writes settings documents; every one the app accepts must pass
-`terraform validate` (offline, the real provider's own checks), and every one it refuses fails with one line
-per problem and no traceback, through `python main.py` too (exit 2).
+`terraform validate` (offline, the real provider's own checks) and the first ones `terraform plan` against the
+moto emulator; every one it refuses fails with one line per problem and no traceback, through `python main.py`
+too (exit 2).
 
 The figures (tried / accepted / refused) are printed so they can be quoted.
 """
@@ -17,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cdktf import Testing as CdktfTesting
+from emulator import without_aws_settings
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from synthesized import require_program
@@ -27,6 +29,7 @@ from constructs_lib.validation import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = int(os.environ.get("AURORA_WEB_REALITY_EXAMPLES", "60"))
+PLANNED = int(os.environ.get("AURORA_WEB_REALITY_PLANNED", "10"))  # planned against the emulator (CI time)
 MAIN_RUNS = 3  # refused documents also run through `python main.py` (a few: each is a fresh process)
 
 
@@ -147,6 +150,32 @@ def terraform_validate_all(directory: Path, stacks: list[str]) -> dict:
     return json.loads(result.stdout)
 
 
+def terraform_plan(directory: Path, emulator, stacks: int) -> subprocess.CompletedProcess:
+    """`terraform plan` of the first `stacks` accepted stacks at once, against the moto emulator (no apply)."""
+    env = {
+        **without_aws_settings(os.environ),
+        **emulator.env(),
+        "CHECKPOINT_DISABLE": "1",
+        "TF_IN_AUTOMATION": "1",
+    }
+    return subprocess.run(
+        [
+            "terraform",
+            "plan",
+            "-input=false",
+            "-lock=false",
+            "-no-color",
+            *(f"-target=module.stack{index}" for index in range(stacks)),
+        ],
+        cwd=directory,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+
+
 def refused_through_main(tmp_path: Path, document: dict, expected_lines: int) -> None:
     settings_file = tmp_path / "settings.json.toml"
     settings_file.write_text(to_toml(document))
@@ -185,7 +214,7 @@ def _toml_value(value) -> str:
 
 
 @pytest.mark.integration
-def test_accepted_settings_pass_terraform_validate_and_refused_ones_fail_cleanly(tmp_path_factory, capsys):
+def test_accepted_settings_pass_terraform_validate_and_refused_ones_fail_cleanly(tmp_path_factory, capsys, emulator):
     require_program("terraform")
     counts: Counter = Counter()
     synthesized: list[tuple[dict, str]] = []
@@ -220,7 +249,8 @@ def test_accepted_settings_pass_terraform_validate_and_refused_ones_fail_cleanly
             synthesized.append((document, CdktfTesting.synth(AuroraWebStack(CdktfTesting.app(), name, config))))
 
     check()
-    result = terraform_validate_all(tmp_path_factory.mktemp("validate"), [text for _, text in synthesized])
+    directory = tmp_path_factory.mktemp("validate")
+    result = terraform_validate_all(directory, [text for _, text in synthesized])
     counts["stacks validated"] = len(synthesized)
     failing = {diagnostic.get("range", {}).get("filename", "").split("/")[0] for diagnostic in result["diagnostics"]}
     assert result["valid"] and result["error_count"] == 0, (
@@ -230,10 +260,17 @@ def test_accepted_settings_pass_terraform_validate_and_refused_ones_fail_cleanly
         )
         + json.dumps(result["diagnostics"], indent=1)
     )
+    counts["stacks planned"] = min(PLANNED, len(synthesized))
+    plan = terraform_plan(directory, emulator, counts["stacks planned"])
+    assert plan.returncode == 0, (
+        "accepted, valid, but terraform plan failed against the emulator:\n" + plan.stdout[-3000:] + plan.stderr[-5000:]
+    )
     with capsys.disabled():
         print(
             f"\nsettings vs terraform validate: tried {counts['tried']}, accepted {counts['accepted']} "
-            f"({counts['stacks validated']} stacks, every one valid), refused {counts['refused']} "
+            f"({counts['stacks validated']} stacks, every one valid; the first {counts['stacks planned']} also "
+            "planned against the emulator), "
+            f"refused {counts['refused']} "
             f"({counts['through main.py']} of them also through python main.py: exit 2, one line per problem)"
         )
     assert counts["accepted"] >= 10 and counts["refused"] >= 10, counts
