@@ -51,3 +51,8 @@ def test_an_environment_that_makes_the_prefix_too_long_blames_the_prefix_written
 def test_long_values_are_shortened():
     (line,) = lines({"name_prefix": "x" * 50_000_000})
     assert len(line) < 300 and "…" in line
+
+
+def test_a_prefix_that_makes_a_group_name_start_with_sg_is_refused():
+    (line,) = lines({"name_prefix": "sg"})
+    assert line == "name_prefix = 'sg': makes the security group name 'sg-web', and AWS refuses names starting with sg-"

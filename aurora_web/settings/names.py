@@ -24,6 +24,7 @@ class Limit:
     what: str
     max_length: int
     source: str
+    forbidden_start: str | None = None
 
 
 MAX_NAME_PREFIX = 32  # AuroraWebStackConfig's own bound (its message says "1 to 32")
@@ -54,7 +55,9 @@ RDS_CLUSTER_IDENTIFIER = Limit(
 DB_SUBNET_GROUP_NAME = Limit(
     "DB subnet group name", 255, "AWS RDS CreateDBSubnetGroup; terraform-provider-aws: ^[ .0-9a-z-_]+$"
 )
-SECURITY_GROUP_NAME = Limit("security group name", 255, "AWS EC2 CreateSecurityGroup, GroupName: up to 255")
+SECURITY_GROUP_NAME = Limit(
+    "security group name", 255, "AWS EC2 CreateSecurityGroup, GroupName: up to 255, cannot start with sg-", "sg-"
+)
 KMS_ALIAS = Limit("KMS alias", 256, "AWS KMS CreateAlias, AliasName: alias/ plus up to 250 characters")
 LOG_GROUP_NAME = Limit("CloudWatch log group name", 512, "AWS CloudWatch Logs CreateLogGroup, logGroupName")
 BACKUP_VAULT_NAME = Limit("AWS Backup vault name", 50, "AWS Backup CreateBackupVault: ^[a-zA-Z0-9-_]{2,50}$")
@@ -126,6 +129,17 @@ def name_problems(settings: StackSettings) -> list[Problem]:
     }
     worst: dict[str, tuple[int, str, Limit]] = {}
     for key, name, limit in derived_names(settings):
+        if checkable[key] and limit.forbidden_start and name.startswith(limit.forbidden_start):
+            value = settings.name_prefix if key == "name_prefix" else written
+            problems.append(
+                Problem(
+                    key,
+                    value,
+                    f"makes the {limit.what} {name!r}, and AWS refuses names starting with {limit.forbidden_start}",
+                )
+            )
+            checkable[key] = False
+            continue
         excess = len(name) - limit.max_length
         if checkable[key] and excess > 0 and excess > worst.get(key, (0, "", limit))[0]:
             worst[key] = (excess, name, limit)
