@@ -47,7 +47,12 @@ def test_each_example_points_editors_at_the_schema_and_satisfies_it(example):
 
 def test_the_schema_refuses_what_the_loader_refuses():
     schema = json.loads(SCHEMA_FILE.read_text())
-    for bad in ({"regoin": "us-east-1"}, {"database": {"reader_count": 16}}, {"profile": "staging"}):
+    for bad in (
+        {"regoin": "us-east-1"},
+        {"database": {"reader_count": 16}},
+        {"profile": "staging"},
+        {"environments": {"Bad Name": {}}},
+    ):
         with pytest.raises(jsonschema.ValidationError):
             jsonschema.validate(bad, schema)
 

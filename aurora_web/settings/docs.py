@@ -29,6 +29,10 @@ DERIVED_DEFAULTS = {
 
 def json_schema() -> dict[str, Any]:
     schema = SettingsFile.model_json_schema()
+    # pydantic writes the environment-name pattern as patternProperties; other names must be refused too.
+    for choice in schema["properties"]["environments"]["anyOf"]:
+        if "patternProperties" in choice:
+            choice["additionalProperties"] = False
     return {"$schema": "https://json-schema.org/draft/2020-12/schema", **schema}
 
 

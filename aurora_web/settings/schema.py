@@ -9,6 +9,7 @@ settings file's own (profile, environments, derived names).
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
@@ -23,6 +24,8 @@ from constructs_lib.validation import Problem
 from constructs_lib.web_server import WebServerConfig
 
 from .profiles import PROFILE_DEFAULTS
+
+ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")  # a stack's name: cdktf.out/stacks/<name>
 
 
 class SettingsProblems(ValueError):
@@ -254,7 +257,7 @@ class SettingsFile(StackSettings):
 
     model_config = ConfigDict(title="aurora-web settings")
 
-    environments: dict[str, StackSettings] | None = Field(
+    environments: dict[Annotated[str, Field(pattern=ENVIRONMENT_NAME.pattern)], StackSettings] | None = Field(
         None,
         description="one table per environment (1 to 32 lowercase letters, digits, hyphens); each overrides the "
         "top level's keys and becomes its own stack",

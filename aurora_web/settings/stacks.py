@@ -7,7 +7,6 @@ problem of every environment is collected before anything is built, and named by
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -28,9 +27,8 @@ from .keys import existing_key_problem
 from .names import is_name_prefix, name_problems
 from .problems import problems_from
 from .profiles import with_profile_defaults
-from .schema import StackSettings
+from .schema import ENVIRONMENT_NAME, StackSettings
 
-ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
 ZONE_LETTERS = "abcdef"
 T = TypeVar("T")
 
