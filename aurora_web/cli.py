@@ -34,6 +34,16 @@ def _prepare(argv: list[str], prog: str) -> int:
     return prepare(argv, prog)
 
 
+def _schema(argv: list[str], prog: str) -> int:
+    from . import fast_import
+    from .paths import PROJECT_ROOT
+
+    fast_import.enable(PROJECT_ROOT)  # the schema reads the construct library's defaults, which import cdktf
+    from .settings.docs import main
+
+    return main(argv, prog)
+
+
 def _tool(module: str) -> Callable[[list[str], str], int]:
     def run(argv: list[str], prog: str) -> int:
         import importlib
@@ -50,6 +60,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "handoff": Subcommand("a bundle per stack for ops: JSON, HCL, lock files, a README", _tool("handoff")),
     "plan-summary": Subcommand("terraform plan of one stack, summarized in Markdown", _tool("plan_summary")),
     "diagram": Subcommand("the architecture diagram (DOT and PNG) from a synthesized stack", _tool("diagram")),
+    "schema": Subcommand("the settings file's JSON Schema; --write updates docs/ and the README table", _schema),
     "bench": Subcommand("synth speed and memory against a naive cdktf app (figures only)", _tool("bench")),
 }
 
@@ -66,5 +77,5 @@ def main(argv: list[str] | None = None) -> int:
     for name, subcommand in SUBCOMMANDS.items():
         # Each subcommand parses its own arguments (and its own --help), so only the name is read here.
         choices.add_parser(name, help=subcommand.summary, add_help=False)
-    known, rest = parser.parse_known_args(argv[:1])
+    known, _unparsed = parser.parse_known_args(argv[:1])
     return SUBCOMMANDS[known.subcommand].run(argv[1:], f"{PROG} {known.subcommand}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import fast_import
@@ -15,19 +16,51 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
         description="Synthesize the stacks described by the settings file ($AURORA_WEB_CONFIG; none: one "
         "dev stack) into $CDKTF_OUTDIR or cdktf.out/.",
     )
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the settings file and the output directory (one line per problem, exit 2); write nothing. "
+        "`make cdktf-synth` runs it first: the cdktf CLI prints an app's errors twice and always exits 1",
+    )
+    args = parser.parse_args(argv)
     fast_import.enable(project_root or Path.cwd())
     # After enable(): these import cdktf and the provider bindings.
     from constructs_lib.validation import ConfigError
 
-    from .settings.loader import load_app_config
-    from .synth import synthesize
+    from .output_dir import OutputDirError, claim
+    from .settings.keys import loose_mode_warnings
+    from .settings.stacks import load_app_config
+    from .synth import resolve_outdir, synthesize
 
     try:
+        # Every environment is validated here, before any construct is built (and any key file is made).
         stacks = load_app_config()
-        outdir = synthesize(stacks)
+        if args.check:
+            claim(resolve_outdir())
+            print(f"aurora-web: settings ({len(stacks)} stack(s)) and output directory {resolve_outdir()} are usable")
+            return 0
     except ConfigError as error:
         report_bad_input(error)
+        return EXIT_BAD_INPUT
+    except OutputDirError as error:
+        print(f"aurora-web: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    warnings = [
+        warning
+        for config in stacks.values()
+        if config.key_pair.public_key_path is None
+        for warning in loose_mode_warnings(config.key_pair.key_directory, config.key_pair.name)
+    ]
+    for warning in dict.fromkeys(warnings):  # once each, though environments share a key directory
+        print(f"aurora-web: warning: {warning}", file=sys.stderr)
+    try:
+        outdir = synthesize(stacks)
+    except ConfigError as error:
+        # Building may have made files already (a generated key), so no "nothing was changed" here.
+        report_bad_input(error, nothing_changed=False)
+        return EXIT_BAD_INPUT
+    except OutputDirError as error:
+        print(f"aurora-web: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for name in stacks:
         print(f"aurora-web: synthesized stack '{name}' into {outdir}/stacks/{name}")
