@@ -105,7 +105,7 @@ class AuroraWebStackConfig:
             problems.check(
                 self.customer_managed_key is True,
                 "alarms",
-                "on",
+                True,
                 "need customer_managed_key = true: CloudWatch cannot publish to an SNS topic encrypted with the "
                 "AWS-managed key (alias/aws/sns)",
             )

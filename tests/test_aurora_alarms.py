@@ -102,7 +102,7 @@ def test_no_alarms_unless_configured(dev, prod):
 
 def test_alarms_need_the_stacks_customer_managed_key(key_directory):
     config = make_config(key_directory)  # dev: no customer-managed key
-    with pytest.raises(ConfigError, match=r"alarms = 'on': need customer_managed_key = true"):
+    with pytest.raises(ConfigError, match=r"alarms = True: need customer_managed_key = true"):
         replace(config, alarms=AuroraAlarmsConfig())
     stack = Synthesized(replace(config, customer_managed_key=True, alarms=AuroraAlarmsConfig()), "dev-alarms")
     assert len(stack.resources("aws_cloudwatch_metric_alarm")) == 7

@@ -89,6 +89,7 @@ SIMPLE_KINDS: dict[Any, str] = {
     str: "string",
     bool: "boolean",
     int: "integer",
+    float: "number",
     list: "string list",
     dict: "string table",
 }
@@ -109,6 +110,7 @@ def kind_of(annotation: Any) -> str:
 TYPE_MESSAGES = {
     "string": "must be a string",
     "integer": "must be an integer",
+    "number": "must be a number",
     "boolean": "must be true or false",
     "string list": "must be a list of strings",
     "string table": "must be a table of string values",

@@ -23,6 +23,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
             "instance_class": "db.t3.medium",
             "performance_insights": False,
             "backup_plan": False,
+            "log_retention_days": 30,
+            "alarms": False,
         },
     },
     "prod": {
@@ -36,6 +38,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
             "instance_class": "db.t4g.medium",
             "performance_insights": True,
             "backup_plan": True,
+            "log_retention_days": 365,
+            "alarms": True,
         },
     },
 }

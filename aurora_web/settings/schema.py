@@ -15,7 +15,15 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from constructs_lib.aurora_cluster import MAX_BACKTRACK_HOURS, MAX_READERS, MONITORING_INTERVALS, AuroraClusterConfig
+from constructs_lib.aurora_alarms import AuroraAlarmsConfig
+from constructs_lib.aurora_autoscaling import METRICS, AuroraAutoscalingConfig
+from constructs_lib.aurora_cluster import (
+    CA_CERTIFICATES,
+    MAX_BACKTRACK_HOURS,
+    MAX_READERS,
+    MONITORING_INTERVALS,
+    AuroraClusterConfig,
+)
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.key_pair import KeyPairConfig
 from constructs_lib.network import MAX_AZ_COUNT, NetworkConfig
@@ -210,6 +218,102 @@ class DatabaseSettings(Table):
         description="enhanced monitoring interval: 0 (off), " + ", ".join(map(str, MONITORING_INTERVALS[1:-1])) + " or "
         f"{MONITORING_INTERVALS[-1]}",
         json_schema_extra={"enum": list(MONITORING_INTERVALS)},
+    )
+    # Issue 14: what teams set first. Values are checked by the construct configs (AuroraClusterConfig,
+    # AuroraAutoscalingConfig, AuroraAlarmsConfig); problems are named by these keys.
+    serverless_min_acu: float | None = Field(
+        AuroraClusterConfig.serverless_min_acu,
+        description="Aurora Serverless v2: least ACUs, 0 to 256 in steps of 0.5 (0 pauses; 3.08 or later); set with "
+        "serverless_max_acu, and every instance is db.serverless",
+    )
+    serverless_max_acu: float | None = Field(
+        AuroraClusterConfig.serverless_max_acu, description="Aurora Serverless v2: most ACUs, 1 to 256 in steps of 0.5"
+    )
+    preferred_backup_window: str | None = Field(
+        AuroraClusterConfig.preferred_backup_window,
+        description='daily backup window, UTC, "hh24:mi-hh24:mi", at least 30 minutes; unset: AWS picks one',
+    )
+    preferred_maintenance_window: str | None = Field(
+        AuroraClusterConfig.preferred_maintenance_window,
+        description='weekly maintenance window, UTC, "ddd:hh24:mi-ddd:hh24:mi" (mon..sun), at least 30 minutes, '
+        "not overlapping the backup window; unset: AWS picks one",
+    )
+    ca_cert_identifier: str | None = Field(
+        AuroraClusterConfig.ca_cert_identifier,
+        description="server certificate authority of every instance: " + ", ".join(CA_CERTIFICATES),
+        json_schema_extra={"enum": [*CA_CERTIFICATES, None]},
+    )
+    master_secret_rotation_days: int | None = Field(
+        AuroraClusterConfig.master_secret_rotation_days,
+        description="rotate the master secret every 1 to 1000 days; unset (and no schedule): RDS's 7 days",
+    )
+    master_secret_rotation_schedule: str | None = Field(
+        AuroraClusterConfig.master_secret_rotation_schedule,
+        description='or a rotation schedule: "rate(N hours)" (N >= 4), "rate(N days)" or "cron(...)"',
+    )
+    log_groups: bool = Field(
+        True,
+        description="the stack owns /aws/rds/cluster/<id>/<log> for every exported log, created before the cluster "
+        "(else RDS creates them, kept forever)",
+    )
+    log_retention_days: int = Field(
+        _profile("database", "log_retention_days"),
+        description="retention of those log groups, a CloudWatch Logs period (1, 3, 5, 7, 14, 30, ... 3653 days)",
+    )
+    instance_parameters: dict[str, str] = Field(
+        default_factory=dict,
+        description="instance-level DB parameters (applied at the next reboot); any makes an instance parameter group",
+    )
+    autoscaling_max_readers: int | None = Field(
+        None,
+        description="reader autoscaling up to this many readers (reader_count to 15; reader_count is the minimum); "
+        "unset: off. Not with Serverless v2",
+    )
+    autoscaling_metric: Literal["cpu", "connections"] = Field(
+        AuroraAutoscalingConfig.metric,  # type: ignore[arg-type]
+        description="what reader autoscaling tracks: " + " or ".join(f"`{name}` ({METRICS[name]})" for name in METRICS),
+    )
+    autoscaling_target_cpu: float = Field(
+        AuroraAutoscalingConfig.target_cpu_percent, description="average reader CPU % to hold (metric cpu)"
+    )
+    autoscaling_target_connections: int = Field(
+        AuroraAutoscalingConfig.target_connections,
+        description="average connections per reader to hold (metric connections)",
+    )
+    autoscaling_scale_in_cooldown: int = Field(
+        AuroraAutoscalingConfig.scale_in_cooldown_seconds, description="seconds to wait after removing a reader"
+    )
+    autoscaling_scale_out_cooldown: int = Field(
+        AuroraAutoscalingConfig.scale_out_cooldown_seconds, description="seconds to wait after adding a reader"
+    )
+    alarms: bool = Field(
+        _profile("database", "alarms"),
+        description="CloudWatch alarms on the writer and readers into an SNS topic under the stack's key "
+        "(needs customer_managed_key)",
+    )
+    alarm_email: str | None = Field(
+        AuroraAlarmsConfig.email, description="e-mail address subscribed to the alarm topic (AWS asks to confirm)"
+    )
+    alarm_cpu_percent: float = Field(AuroraAlarmsConfig.cpu_percent, description="alarm when CPU is above this %")
+    alarm_freeable_memory_mib: int = Field(
+        AuroraAlarmsConfig.freeable_memory_mib, description="alarm when freeable memory is below this many MiB"
+    )
+    alarm_database_connections: int = Field(
+        AuroraAlarmsConfig.database_connections,
+        description="alarm when connections are above this (db.t3/t4g.medium allow 90)",
+    )
+    alarm_replica_lag_ms: int = Field(
+        AuroraAlarmsConfig.replica_lag_ms, description="alarm when a reader lags more than this many ms"
+    )
+    alarm_acu_utilization_percent: float = Field(
+        AuroraAlarmsConfig.acu_utilization_percent,
+        description="Serverless v2: alarm when capacity is above this % of serverless_max_acu",
+    )
+    alarm_period_seconds: int = Field(
+        AuroraAlarmsConfig.period_seconds, description="alarm period, a multiple of 60 seconds"
+    )
+    alarm_evaluation_periods: int = Field(
+        AuroraAlarmsConfig.evaluation_periods, description="bad periods in a row before an alarm fires"
     )
 
 

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
+from constructs_lib.aurora_alarms import AuroraAlarmsConfig
+from constructs_lib.aurora_autoscaling import AuroraAutoscalingConfig
 from constructs_lib.aurora_cluster import AuroraClusterConfig
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.backup_plan import BackupPlanConfig
@@ -30,6 +32,16 @@ from .profiles import with_profile_defaults
 from .schema import ENVIRONMENT_NAME, StackSettings
 
 ZONE_LETTERS = "abcdef"
+# The construct configs' field names -> the [database] keys of the file.
+AUTOSCALING_KEYS = {
+    "max_readers": "autoscaling_max_readers",
+    "metric": "autoscaling_metric",
+    "target_cpu_percent": "autoscaling_target_cpu",
+    "target_connections": "autoscaling_target_connections",
+    "scale_in_cooldown_seconds": "autoscaling_scale_in_cooldown",
+    "scale_out_cooldown_seconds": "autoscaling_scale_out_cooldown",
+}
+ALARM_KEYS = {name: f"alarm_{name}" for name in AuroraAlarmsConfig.__dataclass_fields__}
 T = TypeVar("T")
 
 
@@ -281,8 +293,53 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
             "backtrack_hours": database.backtrack_hours,
             "monitoring_interval_seconds": database.monitoring_interval_seconds,
             "performance_insights": database.performance_insights,
+            "serverless_min_acu": database.serverless_min_acu,
+            "serverless_max_acu": database.serverless_max_acu,
+            "preferred_backup_window": database.preferred_backup_window,
+            "preferred_maintenance_window": database.preferred_maintenance_window,
+            "ca_cert_identifier": database.ca_cert_identifier,
+            "master_secret_rotation_days": database.master_secret_rotation_days,
+            "master_secret_rotation_schedule": database.master_secret_rotation_schedule,
+            "log_retention_days": database.log_retention_days if database.log_groups else None,
+            "instance_parameters": dict(database.instance_parameters) or None,
         },
         renamed={"identifier": "cluster_identifier"},
+    )
+    reader_autoscaling = (
+        build(
+            "database",
+            AuroraAutoscalingConfig,
+            {
+                "max_readers": database.autoscaling_max_readers,
+                "metric": database.autoscaling_metric,
+                "target_cpu_percent": database.autoscaling_target_cpu,
+                "target_connections": database.autoscaling_target_connections,
+                "scale_in_cooldown_seconds": database.autoscaling_scale_in_cooldown,
+                "scale_out_cooldown_seconds": database.autoscaling_scale_out_cooldown,
+            },
+            renamed=AUTOSCALING_KEYS,
+        )
+        if database.autoscaling_max_readers is not None
+        else None
+    )
+    alarms = (
+        build(
+            "database",
+            AuroraAlarmsConfig,
+            {
+                "email": database.alarm_email,
+                "cpu_percent": database.alarm_cpu_percent,
+                "freeable_memory_mib": database.alarm_freeable_memory_mib,
+                "database_connections": database.alarm_database_connections,
+                "replica_lag_ms": database.alarm_replica_lag_ms,
+                "acu_utilization_percent": database.alarm_acu_utilization_percent,
+                "period_seconds": database.alarm_period_seconds,
+                "evaluation_periods": database.alarm_evaluation_periods,
+            },
+            renamed=ALARM_KEYS,
+        )
+        if database.alarms
+        else None
     )
     connection = build("", Ec2AuroraConnectionConfig, {"suffix": prefix})
     backup_plan = build("database", BackupPlanConfig, {"name": prefix}) if database.backup_plan else None
@@ -316,8 +373,14 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
             customer_managed_key=settings.customer_managed_key,
             install_app=web.install_app,
             backup_plan=backup_plan,
+            reader_autoscaling=reader_autoscaling,
+            alarms=alarms,
             **{key: value for key, value in parts.items() if value is not None},
         ),
+        renamed={
+            **{f"reader_autoscaling.{key}": f"database.{name}" for key, name in AUTOSCALING_KEYS.items()},
+            "alarms": "database.alarms",
+        },
     )
     # Names derived from the keys, against AWS's limits: reported with the construct configs' problems, not instead.
     problems.extend(name_problems(settings))
