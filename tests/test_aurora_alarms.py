@@ -27,17 +27,28 @@ def test_topic_is_encrypted_with_the_stack_key_and_mails_ops(scaled):
     )
 
 
-def test_key_policy_admits_cloudwatch_only_when_alarms_are_on(scaled, prod):
-    statements = json.loads(scaled.only("aws_kms_key")["policy"])["Statement"]
-    assert {
+@pytest.fixture(scope="module")
+def prod_without_alarms(key_directory):
+    return Synthesized(
+        make_config(key_directory, {"profile": "prod", "database": {"alarms": False}}), "prod-without-alarms"
+    )
+
+
+def test_key_policy_admits_cloudwatch_only_when_alarms_are_on(scaled, prod, prod_without_alarms):
+    statement = {
         "Sid": "CloudWatchAlarmsPublishToEncryptedTopics",
         "Effect": "Allow",
         "Principal": {"Service": "cloudwatch.amazonaws.com"},
         "Action": ["kms:Decrypt", "kms:GenerateDataKey*"],
         "Resource": "*",
-    } in statements
-    prod_sids = [statement["Sid"] for statement in json.loads(prod.only("aws_kms_key")["policy"])["Statement"]]
-    assert prod_sids == ["AccountAdministersThroughIam", "CloudWatchLogsOfThisAccount"]
+    }
+    for stack in (scaled, prod):
+        assert statement in json.loads(stack.only("aws_kms_key")["policy"])["Statement"]
+    statements = json.loads(prod_without_alarms.only("aws_kms_key")["policy"])["Statement"]
+    assert [statement["Sid"] for statement in statements] == [
+        "AccountAdministersThroughIam",
+        "CloudWatchLogsOfThisAccount",
+    ]
 
 
 def test_writer_and_reader_alarms_with_the_default_thresholds(scaled):
@@ -95,8 +106,9 @@ def test_serverless_instances_also_alarm_on_acu_utilisation(serverless):
     assert not serverless.resources("aws_sns_topic_subscription"), "no e-mail unless one is given"
 
 
-def test_no_alarms_unless_configured(dev, prod):
-    for stack in (dev, prod):
+def test_alarms_on_in_prod_off_in_dev(dev, prod, prod_without_alarms):
+    assert len(prod.resources("aws_cloudwatch_metric_alarm")) == 7 and prod.resources("aws_sns_topic")
+    for stack in (dev, prod_without_alarms):
         assert not stack.resources("aws_cloudwatch_metric_alarm") and not stack.resources("aws_sns_topic")
 
 

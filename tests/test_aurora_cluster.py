@@ -191,16 +191,50 @@ def test_aurora_cluster_alone_in_a_bare_stack():
 LOGS = ("audit", "error", "general", "slowquery")
 
 
-def test_new_features_are_off_by_default_so_existing_stacks_do_not_change(dev, prod):
-    for stack in (dev, prod):
-        cluster = stack.only("aws_rds_cluster")
-        for key in ("serverlessv2_scaling_configuration", "preferred_backup_window", "preferred_maintenance_window"):
-            assert key not in cluster
-        for instance in stack.resources("aws_rds_cluster_instance").values():
-            assert "ca_cert_identifier" not in instance and "db_parameter_group_name" not in instance
-        types = set(stack.json["resource"])
-        assert not types & {"aws_secretsmanager_secret_rotation", "aws_db_parameter_group"}
-        assert not any(name.startswith("/aws/rds/") for name in _log_group_names(stack))
+def test_new_features_are_off_in_the_construct_by_default():
+    """A library user who sets none of issue 14's props gets the cluster as before: nothing new in the JSON."""
+    from bare_stack import SUBNET_IDS, ZONES, BareStack
+
+    from constructs_lib.aurora_cluster import AuroraCluster
+
+    bare = BareStack(
+        lambda stack: AuroraCluster(stack, "db", AuroraClusterConfig(), subnet_ids=SUBNET_IDS, availability_zones=ZONES)
+    )
+    (cluster,) = bare.resources("aws_rds_cluster").values()
+    for key in (
+        "serverlessv2_scaling_configuration",
+        "preferred_backup_window",
+        "preferred_maintenance_window",
+        "depends_on",
+    ):
+        assert key not in cluster
+    for instance in bare.resources("aws_rds_cluster_instance").values():
+        assert "ca_cert_identifier" not in instance and "db_parameter_group_name" not in instance
+    assert not bare.types() & {
+        "aws_secretsmanager_secret_rotation",
+        "aws_db_parameter_group",
+        "aws_cloudwatch_log_group",
+    }
+
+
+def test_profiles_own_the_log_groups_dev_for_30_days_prod_for_a_year_under_the_key(dev, prod):
+    for stack, days in ((dev, 30), (prod, 365)):
+        groups = [
+            group for group in stack.resources("aws_cloudwatch_log_group").values() if "/aws/rds/" in group["name"]
+        ]
+        assert sorted(group["name"] for group in groups) == [
+            f"/aws/rds/cluster/aurora-web-db-cluster/{log}" for log in LOGS
+        ]
+        assert all(group["retention_in_days"] == days for group in groups)
+    assert all("kms_key_id" not in group for group in dev.resources("aws_cloudwatch_log_group").values())
+    key = reference(prod.address("aws_kms_key", "encryption-key"), "arn")
+    assert all(group["kms_key_id"] == key for group in prod.resources("aws_cloudwatch_log_group").values())
+
+
+def test_log_groups_false_leaves_them_to_rds(key_directory):
+    stack = Synthesized(make_config(key_directory, {"database": {"log_groups": False}}), "rds-logs")
+    assert not stack.resources("aws_cloudwatch_log_group")
+    assert "depends_on" in stack.only("aws_rds_cluster"), "still after the web server"
 
 
 def _log_group_names(stack):
