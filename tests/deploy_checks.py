@@ -129,6 +129,12 @@ KNOWN_EMULATOR_ARTIFACTS = (
         lambda before, after, _r: before in ("", None) and isinstance(after, str),
         "moto's RDS has no Performance Insights: its key reads back empty",
     ),
+    Artifact(
+        ("aws_db_parameter_group",),
+        "parameter",
+        lambda before, after, _r: not before and isinstance(after, list) and len(after) > 0,
+        "moto stores an instance parameter group's parameters (boto3 lists them) but the provider reads none back",
+    ),
 )
 
 

@@ -301,6 +301,26 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
             group["logGroupName"]
             for group in emulator.client("logs").describe_log_groups(logGroupNamePrefix=f"/{prefix}/")["logGroups"]
         ],
+        "RDS log groups": [
+            group["logGroupName"]
+            for group in emulator.client("logs").describe_log_groups(
+                logGroupNamePrefix=f"/aws/rds/cluster/{cluster_id}/"
+            )["logGroups"]
+        ],
+        "DB parameter groups": [
+            group["DBParameterGroupName"]
+            for group in rds.describe_db_parameter_groups()["DBParameterGroups"]
+            if group["DBParameterGroupName"].startswith(f"{cluster_id}-")
+        ],
+        "alarms": [
+            alarm["AlarmName"]
+            for alarm in emulator.client("cloudwatch").describe_alarms(AlarmNamePrefix=f"{cluster_id}-")["MetricAlarms"]
+        ],
+        "SNS topics": [
+            topic["TopicArn"]
+            for topic in emulator.client("sns").list_topics()["Topics"]
+            if topic["TopicArn"].endswith(f":{cluster_id}-alarms")
+        ],
         "KMS aliases": [
             alias["AliasName"]
             for alias in emulator.client("kms").list_aliases()["Aliases"]
