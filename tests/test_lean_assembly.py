@@ -405,3 +405,19 @@ def test_cache_entries_beyond_the_newest_few_are_pruned(cache):
         f"entry{index}.json" for index in range(2, lean_assembly_cache.KEPT_CACHE_ENTRIES + 2)
     ]
     assert len(list(cache.glob("*.tgz"))) == lean_assembly_cache.KEPT_CACHE_ENTRIES
+
+
+def test_the_scan_remembers_unchanged_files_and_rereads_changed_ones(tmp_path, monkeypatch):
+    monkeypatch.setenv(lean_assembly_cache.CACHE_ENV_VAR, str(tmp_path / "cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    module = project / "m.py"
+    module.write_text("from pkg.vpc import Vpc\n")
+    assert lean_assembly.used_provider_submodules("pkg", project) == ("vpc",)
+    assert "vpc" in (tmp_path / "cache" / "import-scan-pkg.json").read_text()
+    module.write_text("from pkg.subnet import Subnet, SubnetConfig\n")  # another size: read again
+    assert lean_assembly.used_provider_submodules("pkg", project) == ("subnet",)
+    os.utime(module, ns=(1, 1))  # same size, another mtime: read again
+    module.write_text("from pkg.route import RouteTableX\n")
+    os.utime(module, ns=(2, 2))
+    assert lean_assembly.used_provider_submodules("pkg", project) == ("route",)

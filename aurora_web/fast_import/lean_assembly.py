@@ -11,6 +11,7 @@ unexpected means the full assembly is loaded as usual, with one line on stderr.
 from __future__ import annotations
 
 import ast
+import json
 import os
 from pathlib import Path
 
@@ -45,24 +46,88 @@ def source_files(root: Path) -> list[Path]:
     return found
 
 
+def imported_submodules(package: str, text: str, filename: str) -> set[str]:
+    """The provider submodules one file's import statements name (read with ast: comments and strings never count)."""
+    found: set[str] = set()
+    try:
+        tree = ast.parse(text, filename) if package in text else None
+    except (ValueError, SyntaxError):  # a work in progress; if it is imported, that import fails on its own
+        return found
+    for node in ast.walk(tree) if tree else ():
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            if node.module == package:
+                found.update(alias.name for alias in node.names)
+            elif node.module.startswith(package + "."):
+                found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(alias.name.split(".")[1] for alias in node.names if alias.name.startswith(package + "."))
+    return found
+
+
 def used_provider_submodules(package: str, root: Path) -> tuple[str, ...]:
-    """The provider submodules imported anywhere under `root` (`from <package>.x import ...`, `import <package>.x`)."""
+    """The provider submodules imported anywhere under `root` (`from <package>.x import ...`, `import <package>.x`).
+
+    Each file's answer is remembered in the cache by its path, size and mtime, so an unchanged tree costs a stat per
+    file instead of a parse (a tenth of a second on every synth otherwise).
+    """
+    memo = _ScanMemo.open(package)
     found: set[str] = set()
     for path in source_files(root):
         try:
-            text = path.read_text(encoding="utf-8")
-            tree = ast.parse(text, str(path)) if package in text else None
-        except (ValueError, SyntaxError):  # a work in progress; if it is imported, that import fails on its own
+            info = path.stat()
+        except OSError:
             continue
-        for node in ast.walk(tree) if tree else ():
-            if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-                if node.module == package:
-                    found.update(alias.name for alias in node.names)
-                elif node.module.startswith(package + "."):
-                    found.add(node.module.split(".")[1])
-            elif isinstance(node, ast.Import):
-                found.update(alias.name.split(".")[1] for alias in node.names if alias.name.startswith(package + "."))
+        signature = [info.st_size, info.st_mtime_ns]
+        names = memo.get(path, signature)
+        if names is None:
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, ValueError):
+                continue
+            names = imported_submodules(package, text, str(path))
+            memo.put(path, signature, names)
+        found.update(names)
+    memo.save()
     return tuple(sorted(name for name in found if not name.startswith("_")))
+
+
+class _ScanMemo:
+    """path -> (signature, submodules) in the private cache directory; without a usable cache, a no-op."""
+
+    def __init__(self, file: Path | None, entries: dict[str, list[object]]) -> None:
+        self.file, self.entries, self.changed = file, entries, False
+
+    @classmethod
+    def open(cls, package: str) -> _ScanMemo:
+        try:
+            file = cache.cache_dir() / f"import-scan-{package}.json"
+        except Unavailable:
+            return cls(None, {})
+        try:
+            entries = json.loads(file.read_text())
+        except (OSError, ValueError):
+            entries = {}
+        return cls(file, entries if isinstance(entries, dict) else {})
+
+    def get(self, path: Path, signature: list[int]) -> set[str] | None:
+        entry = self.entries.get(str(path.resolve()))
+        if isinstance(entry, list) and len(entry) == 2 and entry[0] == signature and isinstance(entry[1], list):
+            return {str(name) for name in entry[1]}
+        return None
+
+    def put(self, path: Path, signature: list[int], names: set[str]) -> None:
+        self.entries[str(path.resolve())] = [signature, sorted(names)]
+        self.changed = True
+
+    def save(self) -> None:
+        if self.file is None or not self.changed:
+            return
+        partial = self.file.with_name(f".{self.file.name}.{os.getpid()}.partial")
+        try:
+            partial.write_text(json.dumps(self.entries))
+            os.replace(partial, self.file)
+        except OSError:
+            partial.unlink(missing_ok=True)
 
 
 def provider_assembly(package_dir: Path) -> ProviderAssembly:
