@@ -71,7 +71,7 @@ CERTIFICATE_ARN = re.compile(
 HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
 DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 # <name>-alb and <name>-web stay within the 32 characters ELB allows for load balancer and target group names.
-LB_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,26}[a-z0-9])?$")
+LB_NAME = re.compile(r"^(?!internal-)[a-z0-9]([a-z0-9-]{0,26}[a-z0-9])?$")
 HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$")
 # The service principal ELB log delivery writes as; region-agnostic (see LoadBalancer._access_log_bucket).
 ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
@@ -153,7 +153,8 @@ class LoadBalancerConfig:
             isinstance(self.name, str) and bool(LB_NAME.match(self.name)),
             "name",
             self.name,
-            "must be 1 to 28 lowercase letters, digits and hyphens, not starting or ending with a hyphen",
+            "must be 1 to 28 lowercase letters, digits and hyphens, not starting or ending with a hyphen, "
+            'not starting with "internal-" (ELB reserves it)',
         )
         self._check_certificate_source(problems)
         problems.check(

@@ -111,6 +111,11 @@ def test_hosted_zone_id_format(zone):
     assert "hosted zone id" in problems_of(domain_name=DOMAIN, hosted_zone_id=zone)["hosted_zone_id"]
 
 
+@pytest.mark.parametrize("name", ["internal-site", "-site", "site-", "Site", "a" * 29])
+def test_load_balancer_name_rules(name):
+    assert "1 to 28 lowercase" in problems_of(certificate_arn=CERTIFICATE_ARN, name=name)["name"]
+
+
 def test_other_values_are_checked_all_at_once():
     problems = problems_of(
         certificate_arn=CERTIFICATE_ARN,
