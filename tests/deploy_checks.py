@@ -129,6 +129,12 @@ KNOWN_EMULATOR_ARTIFACTS = (
         lambda before, after, _r: before in ("", None) and isinstance(after, str),
         "moto's RDS has no Performance Insights: its key reads back empty",
     ),
+    Artifact(
+        ("aws_s3_bucket_notification",),
+        "eventbridge",
+        lambda before, after, _r: before is False and after is True,
+        "moto accepts an empty EventBridgeConfiguration but GetBucketNotificationConfiguration never returns it",
+    ),
 )
 
 

@@ -118,3 +118,18 @@ def broken(change) -> dict:
 def test_each_broken_fact_is_noticed(change, phrase):
     problems = judge(broken(change))
     assert any(phrase in problem for problem in problems), problems
+
+
+def test_the_log_bucket_notification_artifact_is_the_only_one_direction():
+    from deploy_checks import drift_problems
+
+    def plan(before: bool, after: bool) -> dict:
+        change = {"actions": ["update"], "before": {"eventbridge": before}, "after": {"eventbridge": after}}
+        return {
+            "resource_changes": [
+                {"address": "aws_s3_bucket_notification.n", "type": "aws_s3_bucket_notification", "change": change}
+            ]
+        }
+
+    assert drift_problems(plan(False, True)) == []
+    assert len(drift_problems(plan(True, False))) == 1
