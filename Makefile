@@ -22,7 +22,9 @@ synth: setup
 	$(PY) -m aurora_web synth
 
 # The same synthesis through the cdktf CLI (npm cdktf-cli 0.21.0), which runs cdktf.json's app command.
+# The check first: the CLI echoes an app's error lines twice (live, then in its summary) and always exits 1.
 cdktf-synth: setup
+	$(PY) -m aurora_web synth --check
 	PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf synth
 
 # ruff (lint and format) and mypy (strict; settings in pyproject.toml): zero findings, or the tests do not run.

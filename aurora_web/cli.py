@@ -66,5 +66,5 @@ def main(argv: list[str] | None = None) -> int:
     for name, subcommand in SUBCOMMANDS.items():
         # Each subcommand parses its own arguments (and its own --help), so only the name is read here.
         choices.add_parser(name, help=subcommand.summary, add_help=False)
-    known, rest = parser.parse_known_args(argv[:1])
+    known, _unparsed = parser.parse_known_args(argv[:1])
     return SUBCOMMANDS[known.subcommand].run(argv[1:], f"{PROG} {known.subcommand}")

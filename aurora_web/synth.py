@@ -1,61 +1,73 @@
-"""Synthesize into a fresh directory and swap it in only on success, so a failed run loses nothing."""
+"""Synthesize into a staging directory inside the output directory, then move only our files into place.
+
+The output directory is never renamed or emptied: Terraform's working files, state and a user's files stay where
+they are (aurora_web/output_dir.py says how, and what "complete" means after a kill).
+"""
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+import sys
 from pathlib import Path
 
 from cdktf import App
 
 from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
+from constructs_lib.validation import ConfigError
+
+from . import output_dir
 
 DEFAULT_OUTDIR = "cdktf.out"
-# Terraform's working files inside a stack directory: kept across re-synthesis so `init` need not rerun.
-CARRIED_OVER = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup")
 
 
 def build_app(stacks: dict[str, AuroraWebStackConfig], outdir: str) -> App:
     app = App(outdir=outdir)
+    problems = []
     for name, config in stacks.items():
-        AuroraWebStack(app, name, config)
+        try:
+            AuroraWebStack(app, name, config)
+        except ConfigError as error:
+            # Construct-time problems (the generated key) concern the [web] table's keys.
+            problems.extend(error.under("web").problems)
+    if problems:
+        raise ConfigError(problems)
     return app
 
 
+def resolve_outdir(outdir: str | None = None) -> Path:
+    return Path(outdir or os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
+
+
 def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = None) -> Path:
-    """Write every stack's Terraform JSON to `outdir` (default $CDKTF_OUTDIR or cdktf.out); returns it."""
-    final = Path(outdir or os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.synth-", dir=final.parent))
-    try:
-        build_app(stacks, str(staging)).synth()
-        _carry_over_working_files(final, staging)
-        _swap_in(staging, final)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    """Write every stack's Terraform JSON to `outdir` (default $CDKTF_OUTDIR or cdktf.out); returns it.
+
+    Raises OutputDirError (nothing changed) for a directory that is not ours, ConfigError for bad settings.
+    """
+    final = resolve_outdir(outdir)
+    installed = output_dir.synthesize_into(final, list(stacks), lambda staging: build_app(stacks, str(staging)).synth())
+    for relative, foreign in installed.kept.items():
+        print(
+            f"aurora-web: kept {final / relative}: its stack is no longer in the settings, but it holds files synth "
+            f"did not write ({', '.join(foreign[:3])}); delete it yourself when you no longer need them",
+            file=sys.stderr,
+        )
+    _mention_older_versions_leftovers(final)
     return final
 
 
-def _carry_over_working_files(old: Path, new: Path) -> None:
-    old_stacks = old / "stacks"
-    if not old_stacks.is_dir():
-        return
-    for stack_dir in old_stacks.iterdir():
-        target = new / "stacks" / stack_dir.name
-        if not target.is_dir():
-            continue
-        for name in CARRIED_OVER:
-            source = stack_dir / name
-            if source.exists() and not (target / name).exists():
-                shutil.move(str(source), str(target / name))
-
-
-def _swap_in(staging: Path, final: Path) -> None:
-    retired = None
-    if final.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.old-", dir=final.parent))
-        os.rename(final, retired / "out")
-    os.rename(staging, final)
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+def _mention_older_versions_leftovers(final: Path) -> None:
+    """Earlier versions swapped a staging directory in beside the output; a kill could strand one, sometimes with
+    the stacks' .terraform/ and state moved into it. Never deleted here (it may hold state): named, once."""
+    leftovers = sorted(
+        path.name
+        for pattern in (f".{final.name}.synth-*", f".{final.name}.old-*")
+        for path in final.parent.glob(pattern)
+        if path.is_dir()
+    )
+    if leftovers:
+        print(
+            f"aurora-web: {len(leftovers)} director{'y' if len(leftovers) == 1 else 'ies'} left beside {final} by an "
+            f"older aurora-web synth ({', '.join(leftovers[:3])}) may hold Terraform state or .terraform/: "
+            "check, move back what you need, then delete them",
+            file=sys.stderr,
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from . import fast_import
@@ -15,19 +16,33 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
         description="Synthesize the stacks described by the settings file ($AURORA_WEB_CONFIG; none: one "
         "dev stack) into $CDKTF_OUTDIR or cdktf.out/.",
     )
-    parser.parse_args(argv)
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="only check the settings file and the output directory (one line per problem, exit 2); write nothing. "
+        "`make cdktf-synth` runs it first: the cdktf CLI prints an app's errors twice and always exits 1",
+    )
+    args = parser.parse_args(argv)
     fast_import.enable(project_root or Path.cwd())
     # After enable(): these import cdktf and the provider bindings.
     from constructs_lib.validation import ConfigError
 
+    from .output_dir import OutputDirError, claim
     from .settings.loader import load_app_config
-    from .synth import synthesize
+    from .synth import resolve_outdir, synthesize
 
     try:
         stacks = load_app_config()
+        if args.check:
+            claim(resolve_outdir())
+            print(f"aurora-web: settings ({len(stacks)} stack(s)) and output directory {resolve_outdir()} are usable")
+            return 0
         outdir = synthesize(stacks)
     except ConfigError as error:
         report_bad_input(error)
+        return EXIT_BAD_INPUT
+    except OutputDirError as error:
+        print(f"aurora-web: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for name in stacks:
         print(f"aurora-web: synthesized stack '{name}' into {outdir}/stacks/{name}")

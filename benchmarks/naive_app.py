@@ -1,4 +1,4 @@
-"""Baseline for scripts/bench.py: the default stack written as a plain cdktf app, without constructs_lib.
+"""Baseline for `python -m aurora_web bench`: the default stack written as a plain cdktf app, without constructs_lib.
 
 Plain `from cdktf_cdktf_provider_aws.x import Y` imports (so the provider package loads the usual way: all of
 its submodules in Python, its whole assembly in Node), constructs inline, and the resources and main properties
@@ -73,7 +73,7 @@ def assume_role(service: str) -> str:
     )
 
 
-def tcp_rule(rule_class, scope, name, group, port, description, **peer):
+def tcp_rule(rule_class, scope, name, group, port, *, description, **peer):
     rule_class(
         scope,
         name,
@@ -122,7 +122,7 @@ class NaiveStack(TerraformStack):
             ("public", ("10.0.0.0/20", "10.0.16.0/20"), public_rt, public),
             ("private", ("10.0.128.0/20", "10.0.144.0/20"), private_rt, private),
         ):
-            for index, (az, cidr) in enumerate(zip(AZS, cidrs)):
+            for index, (az, cidr) in enumerate(zip(AZS, cidrs, strict=True)):
                 subnet = Subnet(
                     self,
                     f"{tier}-subnet-{index}",
@@ -180,15 +180,15 @@ class NaiveStack(TerraformStack):
 
         # Security groups: web server, and the EC2 <-> RDS pair, one resource per rule.
         groups = {}
-        for name, description in (
+        for key, description in (
             ("web", "Web server: HTTP in, HTTPS out"),
             ("ec2-rds", "Attached to the web server: reaches the database on 3306"),
             ("rds-ec2", "Attached to the Aurora cluster: admits the web server on 3306"),
         ):
-            group_name = f"{PREFIX}-web" if name == "web" else f"{name}-{PREFIX}"
-            groups[name] = SecurityGroup(
+            group_name = f"{PREFIX}-web" if key == "web" else f"{key}-{PREFIX}"
+            groups[key] = SecurityGroup(
                 self,
-                f"{name}-security-group",
+                f"{key}-security-group",
                 name=group_name,
                 description=description,
                 vpc_id=vpc.id,
@@ -196,16 +196,30 @@ class NaiveStack(TerraformStack):
                 lifecycle={"create_before_destroy": True},
             )
         tcp_rule(
-            VpcSecurityGroupIngressRule, self, "http-in", groups["web"], 80, "HTTP from anywhere", cidr_ipv4="0.0.0.0/0"
+            VpcSecurityGroupIngressRule,
+            self,
+            "http-in",
+            groups["web"],
+            80,
+            description="HTTP from anywhere",
+            cidr_ipv4="0.0.0.0/0",
         )
-        tcp_rule(VpcSecurityGroupEgressRule, self, "https-out", groups["web"], 443, "HTTPS out", cidr_ipv4="0.0.0.0/0")
+        tcp_rule(
+            VpcSecurityGroupEgressRule,
+            self,
+            "https-out",
+            groups["web"],
+            443,
+            description="HTTPS out",
+            cidr_ipv4="0.0.0.0/0",
+        )
         tcp_rule(
             VpcSecurityGroupEgressRule,
             self,
             "ec2-to-database",
             groups["ec2-rds"],
             3306,
-            "MySQL to Aurora",
+            description="MySQL to Aurora",
             referenced_security_group_id=groups["rds-ec2"].id,
         )
         tcp_rule(
@@ -214,7 +228,7 @@ class NaiveStack(TerraformStack):
             "database-from-ec2",
             groups["rds-ec2"],
             3306,
-            "MySQL from EC2",
+            description="MySQL from EC2",
             referenced_security_group_id=groups["ec2-rds"].id,
         )
 
@@ -353,8 +367,8 @@ class NaiveStack(TerraformStack):
             "database_name": "sample",
             "master_secret_arn": cluster.master_user_secret.get(0).secret_arn,
         }
-        for name, value in outputs.items():
-            TerraformOutput(self, name, value=value)
+        for output_name, value in outputs.items():
+            TerraformOutput(self, output_name, value=value)
 
 
 if __name__ == "__main__":

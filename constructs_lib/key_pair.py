@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
+import errno
+import glob
 import os
 import re
+import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from cdktf_cdktf_provider_aws.key_pair import KeyPair as AwsKeyPair
 from constructs import Construct
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
 from .validation import ConfigError, Problem, ProblemList
 
 OPENSSH_PUBLIC_KEY = re.compile(
-    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521) [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$"
+    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521)"
+    r" [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$"
 )
 KEY_PAIR_NAME = re.compile(r"^[\x20-\x7e]{1,255}$")
 
@@ -71,29 +78,139 @@ def read_public_key(path: str, problems: ProblemList, key: str = "public_key_pat
     return text
 
 
+MAX_KEY_FILE_BYTES = 64 * 1024  # an OpenSSH private key is a few hundred bytes; anything larger is not one
+
+
+class KeyFileError(ValueError):
+    """The key directory holds a private key synth cannot use; the message says what to do instead."""
+
+
 def ensure_generated_key(private_key_path: Path) -> str:
-    """Create an ed25519 key at first use and reuse it afterwards; returns the OpenSSH public key line."""
+    """Create an ed25519 key at first use and reuse it afterwards; returns the OpenSSH public key line.
+
+    Safe when several synths start at once: the key is written to a temporary file and published with a hard
+    link, which fails if a key is already there; the loser reads the winner's key. Raises KeyFileError for a
+    private key it cannot read (passphrase-protected, not a key), OSError for the directory.
+    """
     public_key_path = private_key_path.with_suffix(".pub")
-    if private_key_path.exists():
-        private_key = serialization.load_ssh_private_key(private_key_path.read_bytes(), password=None)
+    if private_key_path.exists() or private_key_path.is_symlink():
+        private_key = _load_private_key(private_key_path)
     else:
-        private_key = ed25519.Ed25519PrivateKey.generate()
         private_key_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        pem = private_key.private_bytes(
+        _remove_stale_temporaries(private_key_path)
+        generated = ed25519.Ed25519PrivateKey.generate()
+        pem = generated.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
         )
-        # O_EXCL: never overwrite a key someone else just wrote; 0600 from the first byte.
-        descriptor = os.open(private_key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(pem)
+        private_key = generated if _publish_new_file(private_key_path, pem) else _load_private_key(private_key_path)
     public_line = (
         private_key.public_key()
         .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
         .decode("ascii")
     )
     if not public_key_path.exists():
-        public_key_path.write_text(public_line + "\n", encoding="ascii")
+        # The same line whoever writes it; os.replace so a reader never sees half a line.
+        _write_replacing(public_key_path, (public_line + "\n").encode("ascii"), 0o644)
     return public_line
+
+
+def _load_private_key(path: Path) -> serialization.SSHPrivateKeyTypes:
+    if path.is_symlink() or not path.is_file():
+        raise KeyFileError(f"{path} is not a regular file; remove it, or point key_directory elsewhere")
+    if path.stat().st_size > MAX_KEY_FILE_BYTES:
+        raise KeyFileError(f"{path} is too large to be an OpenSSH private key")
+    data = path.read_bytes()
+    try:
+        return serialization.load_ssh_private_key(data, password=None)
+    except TypeError:
+        raise KeyFileError(
+            f"{path} is passphrase-protected, so synth cannot read its public half; set web.public_key_path to "
+            "its .pub file instead, or point key_directory at a directory without it"
+        ) from None
+    except (ValueError, UnsupportedAlgorithm) as error:
+        raise KeyFileError(
+            f"{path} is not an OpenSSH private key synth can read ({error}); move it away, or set "
+            "web.public_key_path to your public key"
+        ) from None
+
+
+def _temporary_name(final: Path) -> str:
+    return f".{final.name}.tmp-{os.getpid()}-"
+
+
+def _publish_new_file(final: Path, data: bytes) -> bool:
+    """Write data to `final` only if nothing is there, whole and mode 0600 from the first byte.
+
+    Returns False when another process published it first. A temporary file, then os.link (atomic, fails on an
+    existing name); where hard links are not supported, O_EXCL on the final name.
+    """
+    descriptor, temporary = tempfile.mkstemp(prefix=_temporary_name(final), dir=final.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            os.link(temporary, final)
+        except FileExistsError:
+            return False
+        except OSError as error:
+            if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                raise
+            return _publish_exclusively(final, data)
+        return True
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _publish_exclusively(final: Path, data: bytes) -> bool:
+    try:
+        descriptor = os.open(final, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # The other writer may still be writing: wait a moment for a whole key.
+        for _ in range(50):
+            try:
+                serialization.load_ssh_private_key(final.read_bytes(), password=None)
+                break
+            except (ValueError, TypeError, UnsupportedAlgorithm):
+                time.sleep(0.05)
+        return False
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+    return True
+
+
+def _remove_stale_temporaries(final: Path) -> None:
+    """Temporary key files left by a synth that was killed (its process is gone); never another live one's."""
+    prefix = f".{final.name}.tmp-"
+    for candidate in final.parent.glob(f"{glob.escape(prefix)}*"):
+        pid = candidate.name[len(prefix) :].split("-", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            with contextlib.suppress(FileNotFoundError):
+                candidate.unlink()
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_replacing(path: Path, data: bytes, mode: int) -> None:
+    descriptor, temporary = tempfile.mkstemp(prefix=_temporary_name(path), dir=path.parent)
+    try:
+        os.fchmod(descriptor, mode)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+        os.replace(temporary, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
 
 
 class KeyPair(Construct):
@@ -106,20 +223,24 @@ class KeyPair(Construct):
         super().__init__(scope, id)
         if config.public_key_path is not None:
             problems = ProblemList()
-            public_key = read_public_key(config.public_key_path, problems)
+            read_key = read_public_key(config.public_key_path, problems)
             problems.raise_if_any()
+            assert read_key is not None  # a None comes with a problem, raised above
+            public_key = read_key
             self.private_key_path: Path | None = None
         else:
             self.private_key_path = config.generated_private_key_path
             try:
                 public_key = ensure_generated_key(self.private_key_path)
-            except (OSError, ValueError) as error:
+            except KeyFileError as error:
+                raise ConfigError([Problem("key_directory", config.key_directory, str(error))]) from None
+            except OSError as error:
                 raise ConfigError(
                     [
                         Problem(
                             "key_directory",
                             config.key_directory,
-                            f"cannot hold the generated key {self.private_key_path}: {error}",
+                            f"cannot hold the generated key {self.private_key_path}: {error.strerror or error}",
                         )
                     ]
                 ) from None

@@ -29,7 +29,8 @@ LeanAssemblyNotice = OnceOnStderr("aurora-web: lean provider assembly not used (
 
 def source_files(root: Path) -> list[Path]:
     """The project's own Python files under `root`: hidden directories (.venv, .git) and NOT_SOURCE are skipped."""
-    found, seen = [], set()
+    found: list[Path] = []
+    seen: set[str] = set()
     # Symlinks are followed (a checkout may link a package in), each real directory read once.
     for directory, subdirectories, files in os.walk(root, followlinks=True):
         real = os.path.realpath(directory)
@@ -79,9 +80,13 @@ def provider_assembly(package_dir: Path) -> ProviderAssembly:
     if len(calls) != 1 or len(calls[0].args) != 4 or calls[0].keywords:
         raise Unavailable("the provider's _jsii module does not load its assembly the expected way")
     name, version, _module, filename = calls[0].args
-    if not all(isinstance(arg, ast.Constant) and isinstance(arg.value, str) for arg in (name, version, filename)):
+    literals = [
+        arg.value for arg in (name, version, filename) if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
+    ]
+    if len(literals) != 3:
         raise Unavailable("the provider's _jsii module computes its assembly name, version or file")
-    return ProviderAssembly(name.value, version.value, package_dir / "_jsii" / filename.value)
+    name_value, version_value, file_value = literals
+    return ProviderAssembly(name_value, version_value, package_dir / "_jsii" / file_value)
 
 
 def preload(package: str, package_dir: Path, project_root: Path) -> frozenset[str] | None:

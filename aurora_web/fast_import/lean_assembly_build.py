@@ -17,7 +17,9 @@ import json
 import re
 import sys
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypedDict
 
 PREFIX = "package/"
 _INDEX_EXPORT = re.compile(r'^exports\.([A-Za-z_$][A-Za-z0-9_$]*) = require\("\./([A-Za-z0-9_.-]+)"\);$')
@@ -31,6 +33,16 @@ MODIFIED_FINGERPRINT = "*" * 10  # jsii's own marker for an assembly rewritten a
 
 class ShapeError(Exception):
     """The package does not look the way this builder expects; the caller loads the full assembly instead."""
+
+
+class BuildDescription(TypedDict):
+    """What `build` wrote, saved as JSON beside the tarball (lean_assembly_cache adds its sha256)."""
+
+    name: str
+    version: str
+    submodules: dict[str, str]  # Python submodule -> jsii namespace
+    directories: dict[str, str]  # jsii namespace -> directory under lib/
+    types: int
 
 
 def namespaces_of_python_submodules(package_dir: Path, assembly: str, submodules: list[str]) -> list[str]:
@@ -51,9 +63,9 @@ def namespaces_of_python_submodules(package_dir: Path, assembly: str, submodules
 
 def parse_index_exports(index_js: str) -> dict[str, str]:
     """Map each namespace exported by the package's lib/index.js to its directory; reject anything else in it."""
-    exports = {}
-    for line in index_js.splitlines():
-        line = line.strip()
+    exports: dict[str, str] = {}
+    for raw_line in index_js.splitlines():
+        line = raw_line.strip()
         match = _INDEX_EXPORT.match(line)
         if match:
             exports[match.group(1)] = match.group(2)
@@ -64,7 +76,7 @@ def parse_index_exports(index_js: str) -> dict[str, str]:
     return exports
 
 
-def filter_assembly(assembly: dict, namespaces: set[str]) -> dict:
+def filter_assembly(assembly: dict[str, Any], namespaces: set[str]) -> dict[str, Any]:
     """The assembly with only the types and submodule entries of `namespaces`; fails if a kept type refers elsewhere."""
     name = assembly["name"]
     types = {fqn: spec for fqn, spec in assembly.get("types", {}).items() if spec.get("namespace") in namespaces}
@@ -101,13 +113,16 @@ def lazy_index_js(directories: dict[str, str], origin: str) -> str:
     )
 
 
-def _read_members(source: Path, wanted) -> dict[str, bytes]:
+def _read_members(source: Path, wanted: Callable[[str], bool]) -> dict[str, bytes]:
     """One streaming pass over the tarball, keeping the members `wanted(name)` accepts."""
     found = {}
     with tarfile.open(source, mode="r|gz") as archive:
         for member in archive:
             if member.isfile() and wanted(member.name):
-                found[member.name] = archive.extractfile(member).read()
+                content = archive.extractfile(member)
+                if content is None:  # never for a regular file; only links and directories have no content
+                    raise ShapeError(f"cannot read {member.name} from the tarball")
+                found[member.name] = content.read()
     return found
 
 
@@ -119,7 +134,7 @@ def _template(source: Path) -> tarfile.TarInfo:
         return first
 
 
-def build(source: Path, package_dir: Path, submodules: list[str], output: Path) -> dict:
+def build(source: Path, package_dir: Path, submodules: list[str], output: Path) -> BuildDescription:
     """Write the lean tarball for the Python `submodules` of the package to `output`; returns its description."""
     package_bytes = _read_members(
         source,
@@ -164,7 +179,7 @@ def build(source: Path, package_dir: Path, submodules: list[str], output: Path) 
     return {
         "name": manifest["name"],
         "version": manifest["version"],
-        "submodules": dict(zip(submodules, namespaces)),
+        "submodules": dict(zip(submodules, namespaces, strict=True)),  # one namespace per submodule
         "directories": directories,
         "types": len(lean["types"]),
     }

@@ -16,6 +16,7 @@ import re
 import stat
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -65,12 +66,14 @@ def file_sha256(path: Path) -> str:
 def source_digest(tarball: Path, cache: Path) -> str:
     """The source tarball's SHA-256, recomputed only when its size, mtime or inode change (it is 34 MB)."""
     info = tarball.stat()
-    signature = [str(tarball.resolve()), info.st_size, info.st_mtime_ns, info.st_ino]
-    memo = cache / "source-digests" / (hashlib.sha256(signature[0].encode()).hexdigest()[:32] + ".json")
+    resolved = str(tarball.resolve())
+    signature: list[str | int] = [resolved, info.st_size, info.st_mtime_ns, info.st_ino]
+    memo = cache / "source-digests" / (hashlib.sha256(resolved.encode()).hexdigest()[:32] + ".json")
     with contextlib.suppress(OSError, ValueError, KeyError):
         recorded = json.loads(memo.read_text())
         if recorded["signature"] == signature:
-            return recorded["sha256"]
+            recorded_sha256: str = recorded["sha256"]
+            return recorded_sha256
     digest = file_sha256(tarball)
     memo.parent.mkdir(mode=0o700, exist_ok=True)
     _write_atomically(memo, json.dumps({"signature": signature, "sha256": digest}).encode())
@@ -106,7 +109,8 @@ def lean_tarball(assembly: ProviderAssembly, package_dir: Path, submodules: tupl
 
 def _is_intact(tarball: Path, record: Path) -> bool:
     try:
-        return json.loads(record.read_text())["sha256"] == file_sha256(tarball)
+        recorded_sha256: object = json.loads(record.read_text())["sha256"]
+        return recorded_sha256 == file_sha256(tarball)
     except (OSError, ValueError, KeyError):
         return False
 
@@ -149,7 +153,7 @@ def _build(
 
 
 @contextlib.contextmanager
-def _build_lock(cache: Path):
+def _build_lock(cache: Path) -> Iterator[None]:
     """Concurrent first synths wait for one build instead of each spending ~10 s and ~600 MB on it."""
     try:
         import fcntl

@@ -21,6 +21,7 @@ import importlib.machinery
 import importlib.util
 import re
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
@@ -49,12 +50,12 @@ def strip_eager_imports(source: str) -> str | None:
 
 
 class _LeanRootLoader(importlib.abc.Loader):
-    def __init__(self, spec: importlib.machinery.ModuleSpec, lean_source: str, finder: LeanProviderFinder) -> None:
-        self._origin = spec.origin
+    def __init__(self, origin: str, lean_source: str, finder: LeanProviderFinder) -> None:
+        self._origin = origin
         self._lean_source = lean_source
         self._finder = finder
 
-    def create_module(self, spec):
+    def create_module(self, spec: importlib.machinery.ModuleSpec) -> ModuleType | None:
         return None
 
     def exec_module(self, module: ModuleType) -> None:
@@ -74,7 +75,9 @@ class LeanProviderFinder(importlib.abc.MetaPathFinder):
     def __init__(self, project_root: Path) -> None:
         self.project_root = project_root
 
-    def find_spec(self, fullname, path, target=None):
+    def find_spec(
+        self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
+    ) -> importlib.machinery.ModuleSpec | None:
         if fullname.startswith(PROVIDER_PACKAGE + "."):
             self._refuse_if_not_in_lean_assembly(fullname)
             return None
@@ -92,7 +95,7 @@ class LeanProviderFinder(importlib.abc.MetaPathFinder):
         if lean is None:
             FallbackNotice.say("the provider package's __init__ has an unexpected shape")
             return None
-        spec.loader = _LeanRootLoader(spec, lean, self)
+        spec.loader = _LeanRootLoader(spec.origin, lean, self)
         return spec
 
     def _refuse_if_not_in_lean_assembly(self, fullname: str) -> None:

@@ -10,6 +10,7 @@ from /proc every ~20 ms. Prints figures only; nothing here asserts a time. Linux
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import shutil
@@ -21,6 +22,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from ..fast_import.node_runtime import wheel_node_bin_dir
 from ..paths import PROJECT_ROOT
@@ -47,6 +49,14 @@ print(f"import {imported - started:.3f} build+synth {done - imported:.3f}")
 """
 
 
+class ProcessStatus(TypedDict):
+    """From /proc/<pid>/status and /proc/<pid>/exe: resident and peak resident KiB, and the program's file name."""
+
+    rss: int
+    hwm: int
+    program: str
+
+
 @dataclass
 class Run:
     """One process tree: wall seconds, peak of the summed RSS, and each part's peak (MiB)."""
@@ -57,7 +67,7 @@ class Run:
     stdout: str = ""
 
 
-def _read_status(pid: int) -> dict[str, int] | None:
+def _read_status(pid: int) -> ProcessStatus | None:
     try:
         with open(f"/proc/{pid}/status") as handle:
             fields = dict(line.split(":", 1) for line in handle if ":" in line)
@@ -76,7 +86,8 @@ def _read_status(pid: int) -> dict[str, int] | None:
 
 def _descendants(pid: int) -> list[int]:
     """The process and all of its descendants, via /proc/<pid>/task/<tid>/children."""
-    found, queue = [], [pid]
+    found: list[int] = []
+    queue = [pid]
     while queue:
         current = queue.pop()
         found.append(current)
@@ -98,10 +109,17 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
     with tempfile.TemporaryFile(mode="w+") as output:
         started = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=output, stderr=subprocess.STDOUT, text=True)
-        ended = []
-        waiter = threading.Thread(target=lambda: (process.wait(), ended.append(time.perf_counter())))
+        ended: list[float] = []
+
+        def wait() -> None:
+            process.wait()
+            ended.append(time.perf_counter())
+
+        waiter = threading.Thread(target=wait)
         waiter.start()
-        peak, hwm_by_pid, part_by_pid = 0, {}, {}
+        peak = 0
+        hwm_by_pid: dict[int, int] = {}
+        part_by_pid: dict[int, str] = {}
         while waiter.is_alive():
             total = 0
             for pid in _descendants(process.pid):
@@ -177,7 +195,8 @@ def machine() -> str:
 
     def version(command: list[str]) -> str:
         try:
-            return subprocess.run(command, capture_output=True, text=True, timeout=30).stdout.splitlines()[0].strip()
+            result = subprocess.run(command, capture_output=True, text=True, timeout=30, check=False)
+            return result.stdout.splitlines()[0].strip()
         except (OSError, IndexError, subprocess.TimeoutExpired):
             return "not found"
 
@@ -210,8 +229,8 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     python, env = sys.executable, bench_env()
     print(machine(), flush=True)
 
-    with tempfile.TemporaryDirectory(prefix="aurora-web-bench-") as scratch:
-        scratch = Path(scratch)
+    with tempfile.TemporaryDirectory(prefix="aurora-web-bench-") as scratch_name:
+        scratch = Path(scratch_name)
         variants = {"ours (python main.py)": ([python, "main.py"], project_copy(_mkdir(scratch / "ours")), env)}
         if args.hook_only:
             variants["ours, full assembly"] = (
@@ -248,7 +267,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         driver.write_text(STACKS_DRIVER)
         for package in SOURCE_PACKAGES:
             (driver.parent / package).symlink_to(PROJECT_ROOT / package)
-        medians = {}
+        medians: dict[int, float] = {}
         for count in (int(value) for value in args.stacks.split(",")):
             runs = [measure([python, "driver.py", str(count)], driver.parent, env) for _ in range(args.stack_runs + 1)][
                 1:
@@ -257,7 +276,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             inner = runs[len(runs) // 2].stdout.strip().splitlines()[-1]
             print(f"  {count:>3} stacks: {summary('', runs).strip()}   [{inner}]")
         counts = sorted(medians)
-        for low, high in zip(counts, counts[1:]):
+        for low, high in itertools.pairwise(counts):
             print(f"  {low} -> {high} stacks: +{(medians[high] - medians[low]) / (high - low):.3f} s per extra stack")
         print(f"\nload average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0

@@ -16,6 +16,7 @@ import subprocess
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypedDict
 
 REFERENCE = re.compile(r"(?<![\w.])(aws_[a-z0-9_]+)\.([A-Za-z0-9_-]+)")
 # Drawn as something else (edges, cluster labels) or too fine-grained for an architecture picture.
@@ -59,28 +60,39 @@ NODE_COLORS = {
 }
 
 
+JsonObject = dict[str, Any]
+"""A JSON object as json.loads returns it: the synthesized document or one resource's body."""
+
+
+class Subnet(TypedDict):
+    """A subnet's cluster in the diagram: its label and its tier ("public", "private", or the Tier tag)."""
+
+    label: str
+    tier: str
+
+
 @dataclass
 class Diagram:
     """Nodes placed in clusters (None = outside the VPC) and labelled edges; rendered by to_dot()."""
 
     title: str
     vpc_label: str = "VPC"
-    subnets: dict[str, dict] = field(default_factory=dict)  # address -> {"label", "tier"}
+    subnets: dict[str, Subnet] = field(default_factory=dict)  # address -> {"label", "tier"}
     placement: dict[str, str | None] = field(default_factory=dict)  # node address -> subnet address, tier, "vpc", None
     labels: dict[str, str] = field(default_factory=dict)
-    edges: list[tuple[str, str, dict]] = field(default_factory=list)
+    edges: list[tuple[str, str, dict[str, str]]] = field(default_factory=list)  # source, target, DOT attributes
 
 
-def references(value) -> set[str]:
+def references(value: object) -> set[str]:
     """Resource addresses referenced in `${...}` anywhere inside a JSON value (data sources excluded)."""
     text = json.dumps(value)
-    found = set()
+    found: set[str] = set()
     for interpolation in re.findall(r"\$\{(.*?)\}", text):
         found |= {f"{type_}.{name}" for type_, name in REFERENCE.findall(interpolation)}
     return found
 
 
-def resources(document: dict) -> dict[str, dict]:
+def resources(document: JsonObject) -> dict[str, JsonObject]:
     return {
         f"{type_}.{name}": body
         for type_, blocks in document.get("resource", {}).items()
@@ -88,36 +100,39 @@ def resources(document: dict) -> dict[str, dict]:
     }
 
 
-def _display_name(address: str, body: dict) -> str:
+def _display_name(address: str, body: JsonObject) -> str:
     for key in ("cluster_identifier", "identifier", "key_name", "name", "name_prefix"):
-        if isinstance(body.get(key), str) and "${" not in body[key]:
-            return body[key]
+        value = body.get(key)
+        if isinstance(value, str) and "${" not in value:
+            return value
     tags = body.get("tags") or {}
     if "Name" in tags:
-        return tags["Name"]
-    return body.get("//", {}).get("metadata", {}).get("path", address).split("/", 1)[-1]
+        name: str = tags["Name"]
+        return name
+    path: str = body.get("//", {}).get("metadata", {}).get("path", address)
+    return path.split("/", 1)[-1]
 
 
-def _zone(body: dict) -> str | None:
+def _zone(body: JsonObject) -> str | None:
     """A subnet's or instance's availability zone: the literal name, or "AZ n" from element(...names, n-1)."""
     zone = str(body.get("availability_zone") or "")
     index = re.search(r"names, (\d+)\)", zone)
     return f"AZ {int(index.group(1)) + 1}" if index else (zone if zone and "${" not in zone else None)
 
 
-def _subnet_label(body: dict) -> str:
+def _subnet_label(body: JsonObject) -> str:
     name = (body.get("tags") or {}).get("Name", "subnet")
     zone = _zone(body)
     return f"{name}\\n{body.get('cidr_block', '')}" + (f" ({zone})" if zone else "")
 
 
-def _rule_label(body: dict, direction: str) -> str:
+def _rule_label(body: JsonObject, direction: str) -> str:
     ports = body.get("from_port"), body.get("to_port")
     port = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
     return f"{body.get('ip_protocol', 'all')}/{port}" + (" out" if direction == "egress" else "")
 
 
-def _place(address: str, body: dict, all_resources: dict[str, dict], diagram: Diagram) -> str | None:
+def _place(address: str, body: JsonObject, all_resources: dict[str, JsonObject], diagram: Diagram) -> str | None:
     refs = references({key: value for key, value in body.items() if key != "depends_on"})
     subnets = [ref for ref in refs if ref in diagram.subnets]
     if len(subnets) == 1:
@@ -143,7 +158,7 @@ def _place(address: str, body: dict, all_resources: dict[str, dict], diagram: Di
     return None
 
 
-def build(document: dict, title: str) -> Diagram:
+def build(document: JsonObject, title: str) -> Diagram:
     """The diagram of one stack's JSON: a pure function, so tests can check placement without Graphviz."""
     all_resources = resources(document)
     diagram = Diagram(title=title)
@@ -165,7 +180,7 @@ def build(document: dict, title: str) -> Diagram:
     return diagram
 
 
-def _edges(all_resources: dict[str, dict], diagram: Diagram) -> None:
+def _edges(all_resources: dict[str, JsonObject], diagram: Diagram) -> None:
     shown = set(diagram.placement)
     for address, body in sorted(all_resources.items()):
         type_ = address.split(".")[0]
@@ -198,7 +213,7 @@ def _edges(all_resources: dict[str, dict], diagram: Diagram) -> None:
                 diagram.edges.append((address, "secrets_manager", {"style": "dashed", "color": "#616161"}))
 
 
-def _rule_edge(body: dict, direction: str, diagram: Diagram) -> None:
+def _rule_edge(body: JsonObject, direction: str, diagram: Diagram) -> None:
     group = next(iter(references(body.get("security_group_id", ""))), None)
     peer = next(iter(references(body.get("referenced_security_group_id", ""))), None)
     if peer is None:
@@ -221,7 +236,7 @@ def _rule_edge(body: dict, direction: str, diagram: Diagram) -> None:
 # ---- DOT ---------------------------------------------------------------------------------------------------
 
 
-def _attrs(attributes: dict) -> str:
+def _attrs(attributes: dict[str, str]) -> str:
     return ", ".join(f'{key}="{value}"' for key, value in attributes.items())
 
 
@@ -234,9 +249,19 @@ def _node(address: str, diagram: Diagram, indent: str) -> str:
 
 def to_dot(diagram: Diagram) -> str:
     """The diagram as Graphviz DOT: VPC > tier > subnet clusters, everything else outside."""
+    graph = {
+        "label": diagram.title,
+        "labelloc": "t",
+        "fontname": "Helvetica",
+        "fontsize": "18",
+        "compound": "true",
+        "rankdir": "TB",
+        "newrank": "true",
+        "nodesep": "0.4",
+    }
     lines = [
         "digraph architecture {",
-        f"  graph [{_attrs({'label': diagram.title, 'labelloc': 't', 'fontname': 'Helvetica', 'fontsize': '18', 'compound': 'true', 'rankdir': 'TB', 'newrank': 'true', 'nodesep': '0.4'})}];",
+        f"  graph [{_attrs(graph)}];",
         '  node [fontname="Helvetica", fontsize="11", style="rounded,filled"];',
         '  edge [fontname="Helvetica", fontsize="10"];',
     ]
@@ -250,7 +275,8 @@ def to_dot(diagram: Diagram) -> str:
     for tier in sorted({subnet["tier"] for subnet in diagram.subnets.values()}):
         lines += [
             f"    subgraph cluster_tier_{tier} {{",
-            f'      label="{tier} subnets"; style="rounded,filled"; fillcolor="{TIER_COLORS.get(tier, "#fafafa")}"; fontsize="14";',
+            f'      label="{tier} subnets"; style="rounded,filled"; '
+            f'fillcolor="{TIER_COLORS.get(tier, "#fafafa")}"; fontsize="14";',
         ]
         lines += [
             _node(address, diagram, "      ") for address, where in diagram.placement.items() if where == f"tier:{tier}"
@@ -308,7 +334,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     return 0
 
 
-def _source(args) -> tuple[Path, str]:
+def _source(args: argparse.Namespace) -> tuple[Path, str]:
     if args.json:
         return args.json, args.stack or args.json.parent.name
     manifest = json.loads((args.outdir / "manifest.json").read_text())["stacks"]

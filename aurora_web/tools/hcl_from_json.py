@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from typing import Any
 
 IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 BARE_META = {"depends_on", "ignore_changes", "replace_triggered_by"}  # lists of references, written bare
 TOP_LEVEL_ORDER = ("terraform", "provider", "variable", "locals", "data", "resource", "module", "output")
+
+JsonObject = dict[str, Any]
+"""A JSON object as json.loads returns it: a cdk.tf.json document, a block body, a provider schema."""
 
 
 class UnsupportedJson(ValueError):
@@ -24,31 +28,34 @@ class UnsupportedJson(ValueError):
 class Schema:
     """Block schemas from `terraform providers schema -json`, looked up by the provider's local name."""
 
-    def __init__(self, providers_schema: dict, required_providers: dict[str, Any]) -> None:
-        self.by_local_name = {}
+    def __init__(self, providers_schema: JsonObject, required_providers: JsonObject) -> None:
+        self.by_local_name: dict[str, JsonObject] = {}
         schemas = providers_schema.get("provider_schemas", {})
         for local_name, requirement in required_providers.items():
             source = requirement.get("source", local_name) if isinstance(requirement, dict) else local_name
             self.by_local_name[local_name] = schemas.get(_full_source(source), {})
 
-    def _provider_for(self, type_name: str, explicit: str | None) -> dict:
+    def _provider_for(self, type_name: str, explicit: str | None) -> JsonObject:
         local_name = (explicit or type_name).split(".")[0].split("_")[0]
         return self.by_local_name.get(local_name, {})
 
-    def provider(self, local_name: str) -> dict:
-        return self.by_local_name.get(local_name, {}).get("provider", {}).get("block", {})
+    def provider(self, local_name: str) -> JsonObject:
+        block: JsonObject = self.by_local_name.get(local_name, {}).get("provider", {}).get("block", {})
+        return block
 
-    def resource(self, type_name: str, provider: str | None = None) -> dict:
+    def resource(self, type_name: str, provider: str | None = None) -> JsonObject:
         found = self._provider_for(type_name, provider).get("resource_schemas", {}).get(type_name)
         if found is None:
             raise UnsupportedJson(f"no schema for resource type {type_name}")
-        return found["block"]
+        block: JsonObject = found["block"]
+        return block
 
-    def data(self, type_name: str, provider: str | None = None) -> dict:
+    def data(self, type_name: str, provider: str | None = None) -> JsonObject:
         found = self._provider_for(type_name, provider).get("data_source_schemas", {}).get(type_name)
         if found is None:
             raise UnsupportedJson(f"no schema for data source {type_name}")
-        return found["block"]
+        block: JsonObject = found["block"]
+        return block
 
 
 def _full_source(source: str) -> str:
@@ -99,7 +106,8 @@ def _skip_string(text: str, index: int) -> int:
 def template_parts(text: str) -> list[tuple[bool, str]]:
     """Split a Terraform string template into (is_interpolation, text) parts; `$${` / `%%{` stay literal."""
     parts: list[tuple[bool, str]] = []
-    literal, index = [], 0
+    literal: list[str] = []
+    index = 0
     while index < len(text):
         if text.startswith(("$${", "%%{"), index):
             literal.append(text[index : index + 3])
@@ -120,7 +128,7 @@ def template_parts(text: str) -> list[tuple[bool, str]]:
 
 
 def _escape_literal(text: str) -> str:
-    out = []
+    out: list[str] = []
     for char in text:
         if char in '"\\':
             out.append("\\" + char)
@@ -162,7 +170,14 @@ def render_key(key: str) -> str:
 
 def render_value(value: Any, indent: int = 0) -> str:
     """Any JSON value as an attribute expression."""
-    pad = "  " * indent
+    if isinstance(value, list):
+        return _render_list(value, indent)
+    if isinstance(value, dict):
+        return _render_object(value, indent)
+    return _render_scalar(value)
+
+
+def _render_scalar(value: Any) -> str:
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -171,24 +186,30 @@ def render_value(value: Any, indent: int = 0) -> str:
         return json.dumps(value)
     if isinstance(value, str):
         return render_string(value)
-    if isinstance(value, list):
-        items = [render_value(item, indent + 1) for item in value]
-        if sum(len(item) for item in items) < 80 and not any("\n" in item for item in items):
-            return "[" + ", ".join(items) + "]"
-        return "[\n" + "".join(f"{pad}  {item},\n" for item in items) + pad + "]"
-    if isinstance(value, dict):
-        if not value:
-            return "{}"
-        body = "".join(f"{pad}  {render_key(key)} = {render_value(item, indent + 1)}\n" for key, item in value.items())
-        return "{\n" + body + pad + "}"
     raise UnsupportedJson(f"unexpected JSON value {value!r}")
+
+
+def _render_list(value: list[Any], indent: int) -> str:
+    pad = "  " * indent
+    items = [render_value(item, indent + 1) for item in value]
+    if sum(len(item) for item in items) < 80 and not any("\n" in item for item in items):
+        return "[" + ", ".join(items) + "]"
+    return "[\n" + "".join(f"{pad}  {item},\n" for item in items) + pad + "]"
+
+
+def _render_object(value: JsonObject, indent: int) -> str:
+    pad = "  " * indent
+    if not value:
+        return "{}"
+    body = "".join(f"{pad}  {render_key(key)} = {render_value(item, indent + 1)}\n" for key, item in value.items())
+    return "{\n" + body + pad + "}"
 
 
 # ---- blocks ------------------------------------------------------------------------------------------------
 
 
-def _blocks(value: Any, where: str) -> list[dict]:
-    items = value if isinstance(value, list) else [value]
+def _blocks(value: Any, where: str) -> list[JsonObject]:
+    items: list[Any] = value if isinstance(value, list) else [value]
     if not all(isinstance(item, dict) for item in items):
         raise UnsupportedJson(f"{where}: a block given as an expression (dynamic blocks are not supported)")
     return items
@@ -201,11 +222,12 @@ def _attribute(name: str, value: Any, indent: int) -> list[str]:
     return [f"{pad}{name} = {render_value(value, indent)}"]
 
 
-def render_body(body: dict, schema: dict | None, indent: int, where: str) -> list[str]:
+def render_body(body: JsonObject, schema: JsonObject | None, indent: int, where: str) -> list[str]:
     """Attributes first, then nested blocks (per the schema), then the lifecycle meta-block."""
     pad = "  " * indent
     block_types = (schema or {}).get("block_types", {})
-    attributes, blocks = [], []
+    attributes: list[str] = []
+    blocks: list[str] = []
     for name, value in body.items():
         if name == "//":
             continue
@@ -229,8 +251,8 @@ def _labelled(keyword: str, labels: list[str], lines: list[str]) -> list[str]:
     return [" ".join([keyword, *(json.dumps(label) for label in labels), "{"]), *lines, "}", ""]
 
 
-def _terraform_block(body: dict) -> list[str]:
-    lines = []
+def _terraform_block(body: JsonObject) -> list[str]:
+    lines: list[str] = []
     for name, value in body.items():
         if name == "required_providers":
             lines += ["  required_providers {", *_attribute_lines(value, 2), "  }"]
@@ -244,21 +266,21 @@ def _terraform_block(body: dict) -> list[str]:
     return _labelled("terraform", [], lines)
 
 
-def _attribute_lines(values: dict, indent: int) -> list[str]:
-    lines = []
+def _attribute_lines(values: JsonObject, indent: int) -> list[str]:
+    lines: list[str] = []
     for name, value in values.items():
         if name != "//":
             lines += _attribute(name, value, indent)
     return lines
 
 
-def _each_named(section: dict, what: str):
+def _each_named(section: JsonObject, what: str) -> Iterator[tuple[str, JsonObject]]:
     for name, body in section.items():
         for item in _blocks(body, f"{what}.{name}"):
             yield name, item
 
 
-def render_document(document: dict, schema: Schema) -> str:
+def render_document(document: JsonObject, schema: Schema) -> str:
     """The whole cdk.tf.json document as HCL text (unformatted; run `terraform fmt` for alignment)."""
     unknown = set(document) - set(TOP_LEVEL_ORDER) - {"//"}
     if unknown:
@@ -278,20 +300,34 @@ def render_document(document: dict, schema: Schema) -> str:
             for body in _blocks(value, "locals"):
                 out += _labelled("locals", [], _attribute_lines(body, 1))
         elif section in ("resource", "data"):
-            lookup = schema.resource if section == "resource" else schema.data
-            for type_name, named in value.items():
-                for name, body in _each_named(named, f"{section}.{type_name}"):
-                    block_schema = lookup(type_name, body.get("provider"))
-                    out += _labelled(
-                        section, [type_name, name], render_body(body, block_schema, 1, f"{section}.{type_name}.{name}")
-                    )
+            out += _typed_blocks(section, value, schema)
         else:  # variable, module, output: attributes plus meta-blocks
-            for name, body in _each_named(value, section):
-                typed = section == "variable" and "type" in body  # a type constraint is a bare expression
-                rest = {key: item for key, item in body.items() if not (typed and key == "type")}
-                lines = [f"  type = {bare(body['type'])}"] if typed else []
-                out += _labelled(section, [name], lines + render_body(rest, None, 1, f"{section}.{name}"))
+            out += _named_blocks(section, value)
     return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _typed_blocks(section: str, value: JsonObject, schema: Schema) -> list[str]:
+    """The `resource` or `data` section: blocks labelled with type and name, their bodies per the provider schema."""
+    lookup = schema.resource if section == "resource" else schema.data
+    out: list[str] = []
+    for type_name, named in value.items():
+        for name, body in _each_named(named, f"{section}.{type_name}"):
+            block_schema = lookup(type_name, body.get("provider"))
+            out += _labelled(
+                section, [type_name, name], render_body(body, block_schema, 1, f"{section}.{type_name}.{name}")
+            )
+    return out
+
+
+def _named_blocks(section: str, value: JsonObject) -> list[str]:
+    """A `variable`, `module` or `output` section: attributes plus meta-blocks, no schema."""
+    out: list[str] = []
+    for name, body in _each_named(value, section):
+        typed = section == "variable" and "type" in body  # a type constraint is a bare expression
+        rest = {key: item for key, item in body.items() if not (typed and key == "type")}
+        lines = [f"  type = {bare(body['type'])}"] if typed else []
+        out += _labelled(section, [name], lines + render_body(rest, None, 1, f"{section}.{name}"))
+    return out
 
 
 # ---- round trip --------------------------------------------------------------------------------------------
@@ -309,7 +345,7 @@ def normalized(value: Any, key: str | None = None) -> Any:
         if len(value) == 1 and isinstance(value[0], dict):
             return normalized(value[0], key)
         return [normalized(item, key) for item in value]
-    if isinstance(value, str) and (key in BARE_META or key == "provider" or key == "type"):
+    if isinstance(value, str) and (key in BARE_META or key in {"provider", "type"}):
         return bare(value)
     return value
 
@@ -325,7 +361,7 @@ def first_difference(left: Any, right: Any, path: str = "") -> str | None:
                 return found
         return None
     if isinstance(left, list) and isinstance(right, list) and len(left) == len(right):
-        for index, (a, b) in enumerate(zip(left, right)):
+        for index, (a, b) in enumerate(zip(left, right, strict=True)):  # lengths are equal here
             found = first_difference(a, b, f"{path}[{index}]")
             if found:
                 return found

@@ -2,8 +2,9 @@
 
 Usage (project root): python -m aurora_web plan-summary STACK_DIR [--out summary.md] [--plan-json FILE]
 
-Runs `terraform init`, `terraform plan -out` and `terraform show -json` for STACK_DIR (e.g. cdktf.out/stacks/aurora-web),
-or reads an existing `terraform show -json` document with --plan-json. The summary is a pure function of that JSON.
+Runs `terraform init`, `terraform plan -out` and `terraform show -json` for STACK_DIR
+(e.g. cdktf.out/stacks/aurora-web), or reads an existing `terraform show -json` document with --plan-json.
+The summary is a pure function of that JSON.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 KINDS = ("add", "change", "replace", "destroy")
 MARKER = "<!-- plan-summary:{name} -->"  # lets CI find and update its own PR comment
@@ -33,22 +35,23 @@ class Change:
 
 def classify(actions: list[str]) -> str | None:
     """Terraform's action list as one kind; ["delete","create"] and ["create","delete"] are both a replacement."""
-    actions = set(actions)
-    if {"create", "delete"} <= actions:
+    unique = set(actions)
+    if {"create", "delete"} <= unique:
         return "replace"
     return {frozenset({"create"}): "add", frozenset({"update"}): "change", frozenset({"delete"}): "destroy"}.get(
-        frozenset(actions)
+        frozenset(unique)
     )
 
 
-def _reason(change: dict) -> str:
+def _reason(change: dict[str, Any]) -> str:
     paths = [".".join(str(step) for step in path) for path in change["change"].get("replace_paths", [])]
     if paths:
         return "forced by " + ", ".join(f"`{path}`" for path in paths)
-    return change.get("action_reason", "").replace("_", " ")
+    action_reason: str = change.get("action_reason", "")
+    return action_reason.replace("_", " ")
 
 
-def changes(plan: dict) -> list[Change]:
+def changes(plan: dict[str, Any]) -> list[Change]:
     """The reviewable changes of a `terraform show -json` plan document, in plan order."""
     found = []
     for change in plan.get("resource_changes", []):
@@ -67,7 +70,7 @@ def counts(found: list[Change]) -> dict[str, int]:
     return {kind: tally.get(kind, 0) for kind in KINDS}
 
 
-def summarize(plan: dict, name: str) -> str:
+def summarize(plan: dict[str, Any], name: str) -> str:
     """Markdown: ⚠ lines for replacements and destroys, then counts, then a table by resource type."""
     found = changes(plan)
     total = counts(found)
@@ -79,14 +82,14 @@ def summarize(plan: dict, name: str) -> str:
     if warnings:
         lines.append("")
     if not found:
-        return "\n".join(lines + ["No changes: the infrastructure matches the configuration."]) + "\n"
+        return "\n".join([*lines, "No changes: the infrastructure matches the configuration."]) + "\n"
     lines += [
         f"**{total['add']} to add, {total['change']} to change, {total['replace']} to replace, "
         f"{total['destroy']} to destroy** (Terraform counts: {total['add'] + total['replace']} to add, "
         f"{total['change']} to change, {total['destroy'] + total['replace']} to destroy)",
         "",
     ]
-    by_type: dict[str, Counter] = defaultdict(Counter)
+    by_type: dict[str, Counter[str]] = defaultdict(Counter)
     for change in found:
         by_type[change.type][change.kind] += 1
     lines += ["| resource type | " + " | ".join(KINDS) + " |", "| --- |" + " ---: |" * len(KINDS)]
@@ -114,14 +117,15 @@ def terraform(args: list[str], cwd: Path) -> str:
     return result.stdout
 
 
-def plan_json(stack_dir: Path, init: bool = True) -> dict:
+def plan_json(stack_dir: Path, init: bool = True) -> dict[str, Any]:
     """init (unless told not to), plan into a temporary plan file, and the plan as JSON."""
     if init:
         terraform(["init", "-input=false", "-no-color"], stack_dir)
     with tempfile.TemporaryDirectory(prefix="plan-summary-") as scratch:
         plan_file = str(Path(scratch) / "plan.tfplan")
         terraform(["plan", "-input=false", "-no-color", "-lock-timeout=120s", f"-out={plan_file}"], stack_dir)
-        return json.loads(terraform(["show", "-json", plan_file], stack_dir))
+        plan: dict[str, Any] = json.loads(terraform(["show", "-json", plan_file], stack_dir))
+        return plan
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:

@@ -1,0 +1,527 @@
+"""The output directory (cdktf.out/ or $CDKTF_OUTDIR): synth owns only the files it writes there.
+
+What we write is recorded in `.aurora-web-owned.json`; everything else (Terraform's `.terraform/`, lock file and
+state, a user's files, a `.keys/` directory) is left alone. New files are staged in a hidden directory inside
+the output directory (same filesystem), then moved into place one by one with os.replace: each stack's JSON first,
+`manifest.json` last, the record after it. So after a kill at any point:
+
+- every file is whole (old or new content, never torn), and the manifest only names stack files that exist;
+- a journal (`.aurora-web-pending.json`, written before the first move, removed after the last clean-up) tells
+  the next synth which files were ours, and that synth rewrites every file of the new generation.
+
+Synths of one output directory serialize on an exclusive flock of the directory itself (no lock file to leave
+behind). The directory is never renamed, so a bind mount or an immutable mount point works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+RECORD = ".aurora-web-owned.json"
+JOURNAL = ".aurora-web-pending.json"
+STAGING_PREFIX = ".aurora-web-staging-"
+STAGING_MARKER = ".aurora-web-staging.json"
+MANIFEST = "manifest.json"
+STACKS = "stacks"
+RECORD_FORMAT = 1
+# Terraform's working files in a stack directory: a legacy cdktf.out holding these beside cdktf's files is adopted.
+TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup")
+# What cdktf itself writes in a stack directory (JSON, or HCL with its metadata).
+CDKTF_STACK_FILES = ("cdk.tf.json", "cdk.tf", "metadata.json")
+# The cdktf CLI sets this for the app it runs (cli-core synth-stack.js); nothing else does.
+CDKTF_CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
+
+
+class OutputDirError(Exception):
+    """The output directory cannot be used as asked; the message is one line for the user. Nothing was changed."""
+
+
+@dataclass
+class Record:
+    """Files (relative path -> sha256) and directories we wrote, and the stacks of the last synth."""
+
+    files: dict[str, str] = field(default_factory=dict)
+    dirs: set[str] = field(default_factory=set)
+    stacks: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": RECORD_FORMAT,
+            "written_by": "aurora-web synth",
+            "stacks": sorted(self.stacks),
+            "files": dict(sorted(self.files.items())),
+            "dirs": sorted(self.dirs),
+        }
+
+    @classmethod
+    def from_json(cls, data: object) -> Record:
+        if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+            raise ValueError("not an aurora-web ownership record")
+        files, dirs, stacks = data.get("files"), data.get("dirs"), data.get("stacks")
+        if not (isinstance(files, dict) and isinstance(dirs, list) and isinstance(stacks, list)):
+            raise ValueError("malformed aurora-web ownership record")
+        for path in [*files, *dirs]:
+            _check_relative(path)
+        return cls({str(k): str(v) for k, v in files.items()}, {str(d) for d in dirs}, [str(s) for s in stacks])
+
+    def union(self, other: Record) -> Record:
+        return Record({**other.files, **self.files}, self.dirs | other.dirs, self.stacks)
+
+
+def _check_relative(path: object) -> None:
+    if not isinstance(path, str) or not path or os.path.isabs(path) or ".." in Path(path).parts:
+        raise ValueError(f"unsafe path in ownership record: {path!r}")
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """A temporary file in the same directory, flushed to disk, then os.replace: readers see old or new, whole."""
+    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.tmp-", dir=path.parent)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _read_json(path: Path) -> object:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def read_record(outdir: Path, name: str = RECORD) -> Record | None:
+    path = outdir / name
+    if not path.exists():
+        return None
+    try:
+        return Record.from_json(_read_json(path))
+    except (OSError, ValueError) as error:
+        raise OutputDirError(
+            f"{path} cannot be read ({error}); move it away or choose another output directory"
+        ) from None
+
+
+def owned(outdir: Path) -> Record | None:
+    """Everything a synth of ours wrote here: the record, plus what an interrupted synth's journal names."""
+    record = read_record(outdir)
+    journal = _read_journal(outdir)
+    if journal is None:
+        return record
+    new, previous = journal
+    merged = new.union(previous)
+    return merged.union(record) if record else merged
+
+
+def _read_journal(outdir: Path) -> tuple[Record, Record] | None:
+    path = outdir / JOURNAL
+    if not path.exists():
+        return None
+    try:
+        data = _read_json(path)
+        if not isinstance(data, dict):
+            raise ValueError("not a journal")
+        return Record.from_json(data.get("new")), Record.from_json(data.get("previous"))
+    except (OSError, ValueError) as error:
+        raise OutputDirError(
+            f"{path} cannot be read ({error}); move it away or choose another output directory"
+        ) from None
+
+
+def _is_our_staging(path: Path) -> bool:
+    """A staging directory a synth of ours made: our prefix, and our marker inside (or still empty)."""
+    if not (path.name.startswith(STAGING_PREFIX) and path.is_dir() and not path.is_symlink()):
+        return False
+    return (path / STAGING_MARKER).is_file() or not any(path.iterdir())
+
+
+def _walk(root: Path) -> tuple[list[str], list[str]]:
+    """Files (and symlinks, special files) and directories under root, relative to it; directories not followed."""
+    files: list[str] = []
+    dirs: list[str] = []
+    for current, dirnames, filenames in os.walk(root):
+        base = Path(current).relative_to(root)
+        for name in list(dirnames):
+            full = Path(current) / name
+            if full.is_symlink():
+                files.append(str(base / name))
+                dirnames.remove(name)
+            else:
+                dirs.append(str(base / name))
+        files.extend(str(base / name) for name in filenames)
+    return files, dirs
+
+
+def _legacy_adoption(outdir: Path, entries: list[Path]) -> Record | None:
+    """A cdktf.out from before the record: only cdktf's own files and Terraform's working files. Else None."""
+    names = {entry.name for entry in entries}
+    if not names <= {MANIFEST, STACKS} or MANIFEST not in names:
+        return None
+    try:
+        manifest = _read_json(outdir / MANIFEST)
+    except (OSError, ValueError):
+        return None
+    if not (isinstance(manifest, dict) and isinstance(manifest.get("stacks"), dict)):
+        return None
+    record = Record(stacks=list(manifest["stacks"]))
+    record.files[MANIFEST] = sha256_of(outdir / MANIFEST)
+    stacks = outdir / STACKS
+    if stacks.exists() and not _adopt_stacks(stacks, record):
+        return None
+    return record
+
+
+def _adopt_stacks(stacks: Path, record: Record) -> bool:
+    if stacks.is_symlink() or not stacks.is_dir():
+        return False
+    record.dirs.add(STACKS)
+    for stack_dir in stacks.iterdir():
+        if stack_dir.is_symlink() or not stack_dir.is_dir():
+            return False
+        record.dirs.add(f"{STACKS}/{stack_dir.name}")
+        for entry in stack_dir.iterdir():
+            if entry.name in CDKTF_STACK_FILES and entry.is_file() and not entry.is_symlink():
+                record.files[f"{STACKS}/{stack_dir.name}/{entry.name}"] = sha256_of(entry)
+            elif entry.name not in TERRAFORM_WORKING_FILES:
+                return False
+    return True
+
+
+def claim(outdir: Path) -> Record:
+    """What we own in outdir (an empty record for a missing or empty one); refuses a directory that is not ours."""
+    if outdir.is_symlink() and not outdir.exists():
+        raise OutputDirError(f"{outdir} is a dangling symbolic link; point it at a directory or remove it")
+    if outdir.exists() and not outdir.is_dir():
+        raise OutputDirError(f"{outdir} exists and is not a directory; choose a directory for the output")
+    if not outdir.exists():
+        return Record()
+    ours = owned(outdir)
+    if ours is not None:
+        return ours
+    entries = [entry for entry in sorted(outdir.iterdir()) if not (_is_our_staging(entry) or _is_our_temporary(entry))]
+    if not entries:
+        return Record()
+    adopted = _legacy_adoption(outdir, entries)
+    if adopted is not None:
+        return adopted
+    shown = ", ".join(entry.name for entry in entries[:3]) + (", ..." if len(entries) > 3 else "")
+    raise OutputDirError(
+        f"{outdir} is not empty and was not written by aurora-web synth (it holds {shown}); "
+        "choose an empty or new directory (CDKTF_OUTDIR / cdktf synth --output); nothing was changed"
+    )
+
+
+def synthesize_into(final: Path, stacks: list[str], write: Callable[[Path], object]) -> Installed:
+    """Refuse a directory that is not ours, lock it, let `write` synthesize into a fresh staging directory, install.
+
+    `write` is the cdktf app's synth (aurora_web/synth.py) or, in the stress test, a fake that writes many files.
+    """
+    claim(final)  # refuse early, before creating anything
+    created = not final.exists()
+    try:
+        with locked(final):
+            ours = claim(final)  # again under the lock: another synth may have just written it
+            remove_stale_staging(final)
+            with staging_directory(final) as staging:
+                write(staging)
+                return install(final, staging, stacks, ours)
+    except BaseException:
+        if created:
+            with contextlib.suppress(OSError):
+                final.rmdir()  # only when still empty: a failed first synth leaves no trace
+        raise
+
+
+@contextlib.contextmanager
+def locked(outdir: Path) -> Iterator[None]:
+    """An exclusive flock on the output directory itself: synths of the same directory run one after another.
+
+    If the directory was removed while we waited (a concurrent first synth that failed removes the empty directory
+    it made), the lock is on a dead inode: make the directory again and lock that.
+    """
+    while True:
+        outdir.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(outdir, os.O_RDONLY | os.O_DIRECTORY)
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        try:
+            current = os.stat(outdir)
+        except FileNotFoundError:
+            current = None
+        locked_stat = os.fstat(descriptor)
+        if current is not None and (current.st_dev, current.st_ino) == (locked_stat.st_dev, locked_stat.st_ino):
+            break
+        os.close(descriptor)
+    try:
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock; a killed process releases it too
+
+
+def remove_stale_staging(outdir: Path) -> None:
+    """Staging directories and temporary record files left by a killed synth of ours (we hold the lock)."""
+    for entry in outdir.iterdir():
+        if _is_our_staging(entry):
+            shutil.rmtree(entry, ignore_errors=True)
+        elif _is_our_temporary(entry):
+            entry.unlink()
+
+
+def _is_our_temporary(path: Path) -> bool:
+    """A temporary file of write_atomically for the record or the journal (a kill can leave one)."""
+    return path.name.startswith((f".{RECORD}.tmp-", f".{JOURNAL}.tmp-")) and path.is_file() and not path.is_symlink()
+
+
+@contextlib.contextmanager
+def staging_directory(outdir: Path) -> Iterator[Path]:
+    """A fresh staging directory inside outdir, marked as ours, removed afterwards whatever happens."""
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
+    try:
+        (staging / STAGING_MARKER).write_text(json.dumps({"pid": os.getpid()}) + "\n", encoding="utf-8")
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+@dataclass
+class Installed:
+    """What install() did: directories of stacks no longer in the app that it left in place, and why."""
+
+    kept: dict[str, list[str]] = field(default_factory=dict)
+
+
+def _staged_record(staging: Path, stacks: list[str]) -> Record:
+    files, dirs = _walk(staging)
+    record = Record(stacks=list(stacks))
+    for relative in files:
+        if relative == STAGING_MARKER:
+            continue
+        path = staging / relative
+        if path.is_symlink() or not path.is_file():
+            raise OutputDirError(f"synth produced {relative}, which is not a regular file")
+        record.files[relative] = sha256_of(path)
+    record.dirs = set(dirs)
+    return record
+
+
+def _install_order(paths: list[str]) -> list[str]:
+    """Stack files first, the manifest last: the manifest never names a stack file that is not in place."""
+    return sorted(paths, key=lambda path: (path == MANIFEST, path))
+
+
+def _stack_dirs_to_retire(outdir: Path, new: Record, ours: Record) -> tuple[list[str], dict[str, list[str]]]:
+    """Stack directories not in the new app: removable ones (only our files) and kept ones (with what is foreign)."""
+    removable: list[str] = []
+    kept: dict[str, list[str]] = {}
+    stacks = outdir / STACKS
+    if not stacks.is_dir() or stacks.is_symlink():
+        return removable, kept
+    current = {f"{STACKS}/{name}" for name in new.stacks}
+    for stack_dir in sorted(stacks.iterdir()):
+        relative = f"{STACKS}/{stack_dir.name}"
+        if relative in current:
+            continue
+        if stack_dir.is_symlink() or not stack_dir.is_dir():
+            kept[relative] = [stack_dir.name]
+            continue
+        files, dirs = _walk(stack_dir)
+        foreign = sorted(
+            {
+                Path(relative, item).relative_to(relative).parts[0]
+                for item in files
+                if f"{relative}/{item}" not in ours.files
+            }
+            | {
+                Path(relative, item).relative_to(relative).parts[0]
+                for item in dirs
+                if f"{relative}/{item}" not in ours.dirs
+            }
+        )
+        if foreign or relative not in ours.dirs:
+            kept[relative] = foreign or ["(a directory synth did not make)"]
+        else:
+            removable.append(relative)
+    return removable, kept
+
+
+def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Installed:
+    """Move the staged files into outdir (we hold the lock), record them, retire what the app no longer has."""
+    new = _staged_record(staging, stacks)
+    removable, kept = _stack_dirs_to_retire(outdir, new, ours)
+    # The cdktf CLI deletes every stacks/ directory its manifest does not name (recursively) after the app exits,
+    # and fails if one is already gone: under it, refuse when that would lose a file, else leave the deleting to it.
+    under_cli = os.environ.get(CDKTF_CLI_MARKER) == "true"
+    if kept and under_cli:
+        name = next(iter(kept))
+        raise OutputDirError(
+            f"{outdir / name} is not a stack of these settings and holds files synth did not write "
+            f"({', '.join(kept[name][:3])}); `cdktf synth` would delete it: move them away, or run `python main.py`, "
+            "which leaves it in place; nothing was changed"
+        )
+    for relative in new.files:
+        target = outdir / relative
+        if relative not in ours.files and (target.exists() or target.is_symlink()):
+            raise OutputDirError(
+                f"{target} exists and was not written by aurora-web synth; move it away; nothing was changed"
+            )
+        for parent in Path(relative).parents:
+            existing = outdir / parent
+            if str(parent) != "." and (existing.is_symlink() or (existing.exists() and not existing.is_dir())):
+                raise OutputDirError(f"{existing} is in the way of synth's output; move it away; nothing was changed")
+
+    left = [*kept, *removable] if under_cli else list(kept)
+
+    def in_kept(path: str) -> bool:
+        return any(path == kept_dir or path.startswith(kept_dir + "/") for kept_dir in left)
+
+    # "previous" is what is on disk now (after an interrupted synth, a mix of two generations), hashed as it is.
+    on_disk = Record(
+        {path: sha256_of(outdir / path) for path in ours.files if (outdir / path).is_file()}, ours.dirs, ours.stacks
+    )
+    # Our files in a kept directory stay recorded as ours, so a later synth can remove them once the user's are gone.
+    committed = Record(
+        {**{path: digest for path, digest in on_disk.files.items() if in_kept(path)}, **new.files},
+        new.dirs | {directory for directory in ours.dirs if in_kept(directory)},
+        list(stacks),
+    )
+    write_atomically(outdir / JOURNAL, _dump({"new": committed.to_json(), "previous": on_disk.to_json()}))
+    for directory in sorted(new.dirs, key=lambda d: d.count("/")):
+        (outdir / directory).mkdir(exist_ok=True)
+    touched: set[Path] = set()
+    for relative in _install_order(list(new.files)):
+        source = staging / relative
+        with source.open("rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(source, outdir / relative)
+        touched.add((outdir / relative).parent)
+    for parent in touched:
+        _fsync_directory(parent)
+    write_atomically(outdir / RECORD, _dump(committed.to_json()))
+    # Clean-up after the commit: files of ours the new generation no longer has, then emptied directories of ours.
+    for relative in sorted(set(ours.files) - set(committed.files)):
+        target = outdir / relative
+        if target.is_file() and not target.is_symlink():
+            target.unlink()
+    for relative in [] if under_cli else removable:
+        _remove_our_tree(outdir / relative, outdir, ours)
+    for directory in sorted(ours.dirs - committed.dirs, key=lambda d: -d.count("/")):
+        with contextlib.suppress(OSError):
+            (outdir / directory).rmdir()  # only when empty: a user's file keeps its directory
+    os.unlink(outdir / JOURNAL)
+    _fsync_directory(outdir)
+    return Installed(kept)
+
+
+def _remove_our_tree(directory: Path, outdir: Path, ours: Record) -> None:
+    files, dirs = _walk(directory)
+    for item in files:
+        if str((directory / item).relative_to(outdir)) in ours.files:
+            (directory / item).unlink()
+    for item in sorted(dirs, key=lambda d: -d.count("/")):
+        with contextlib.suppress(OSError):
+            (directory / item).rmdir()
+    with contextlib.suppress(OSError):
+        directory.rmdir()
+
+
+def _dump(data: object) -> bytes:
+    return (json.dumps(data, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+@dataclass
+class Check:
+    """check_output's verdict. complete: the manifest parses and every stack file it names is there and parses.
+    consistent: additionally every file we recorded has the content recorded (one generation, no journal)."""
+
+    complete: bool
+    consistent: bool
+    problems: list[str]
+
+
+def check_output(outdir: Path) -> Check:
+    """Is the output directory usable (complete) and from one synth (consistent)? For tests, stress runs, users."""
+    try:
+        manifest = _read_json(outdir / MANIFEST)
+        stacks = manifest["stacks"] if isinstance(manifest, dict) else None
+        if not isinstance(stacks, dict) or not stacks:
+            raise ValueError("names no stacks")
+    except (OSError, ValueError, KeyError) as error:
+        return Check(False, False, [f"{MANIFEST}: {error}"])
+    problems = _missing_stack_files(outdir, stacks)
+    try:
+        record = read_record(outdir)
+        journal = _read_journal(outdir)
+    except OutputDirError as error:
+        return Check(not problems, False, [*problems, str(error)])
+    if journal is not None:
+        # Interrupted between the journal and its removal: each file must be whole, from the old or the new synth.
+        new, previous = journal
+        torn = [
+            f"{relative}: content from neither the old nor the new synth"
+            for relative in set(new.files) | set(previous.files)
+            if (outdir / relative).is_file()
+            and sha256_of(outdir / relative) not in {new.files.get(relative), previous.files.get(relative)}
+        ]
+        return Check(not problems and not torn, False, [*problems, *torn])
+    if record is None:
+        return Check(not problems, False, [*problems, f"{RECORD}: missing"])
+    current = {MANIFEST} | {f"{STACKS}/{name}/" for name in record.stacks}
+
+    def is_current(relative: str) -> bool:
+        return relative == MANIFEST or any(relative.startswith(prefix) for prefix in current)
+
+    # Files of a retired stack's directory stay recorded while kept; the cdktf CLI may have deleted them since.
+    drift = [
+        f"{relative}: differs from {RECORD}"
+        for relative, digest in record.files.items()
+        if (is_current(relative) or (outdir / relative).exists())
+        and (not (outdir / relative).is_file() or sha256_of(outdir / relative) != digest)
+    ]
+    if sorted(record.stacks) != sorted(stacks):
+        drift.append(f"{MANIFEST}: stacks differ from {RECORD}")
+    return Check(not problems, not problems and not drift, [*problems, *drift])
+
+
+def _missing_stack_files(outdir: Path, stacks: dict[str, Any]) -> list[str]:
+    problems = []
+    for name, stack in stacks.items():
+        relative = stack.get("synthesizedStackPath") if isinstance(stack, dict) else None
+        if not isinstance(relative, str):
+            problems.append(f"{MANIFEST}: stack {name} has no synthesizedStackPath")
+            continue
+        try:
+            if relative.endswith(".json"):
+                _read_json(outdir / relative)
+            else:
+                (outdir / relative).read_bytes()
+        except (OSError, ValueError) as error:
+            problems.append(f"{relative}: {error}")
+    return problems
