@@ -13,6 +13,9 @@ if [ "${1:-}" = "--test" ]; then
   command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || missing+=(mariadb-server mariadb-client)
   command -v shellcheck >/dev/null || missing+=(shellcheck)
   command -v dot >/dev/null || missing+=(graphviz)
+  command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ] || missing+=(apache2)
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  command -v systemd-analyze >/dev/null || missing+=(systemd)
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
       echo "setup: installing ${missing[*]}"

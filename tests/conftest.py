@@ -56,6 +56,10 @@ def emulator(tmp_path_factory):
     """One moto server on 127.0.0.1 for the session (tests/emulator.py); its log is named in every deploy failure."""
     from emulator import MotoServer
 
-    server = MotoServer(tmp_path_factory.mktemp("emulator") / "moto.log").start()
-    yield server
-    server.stop()
+    moto_server = MotoServer(tmp_path_factory.mktemp("emulator") / "moto.log").start()
+    yield moto_server
+    moto_server.stop()
+
+
+# The throwaway MariaDB server of the web app's tests: one per session, whichever test module asks first.
+from mariadb_server import mariadb, server  # noqa: E402, F401

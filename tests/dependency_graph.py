@@ -19,9 +19,9 @@ def edges_from_json(document: dict) -> dict[str, set[str]]:
             for name, body in items.items():
                 address = f"{prefix}{resource_type}.{name}"
                 graph[address]
-                body = {key: value for key, value in body.items() if key != "//"}
-                graph[address] |= set(REFERENCE.findall(str(body)))
-                graph[address] |= {entry.strip("${}") for entry in body.get("depends_on", [])}
+                fields = {key: value for key, value in body.items() if key != "//"}
+                graph[address] |= set(REFERENCE.findall(str(fields)))
+                graph[address] |= {entry.strip("${}") for entry in fields.get("depends_on", [])}
     return graph
 
 

@@ -18,8 +18,8 @@ from typing import Any
 def parse_events(text: str) -> list[dict]:
     """The JSON lines of `terraform apply -json` (other lines are ignored)."""
     events = []
-    for line in text.splitlines():
-        line = line.strip()
+    for raw_line in text.splitlines():
+        line = raw_line.strip()
         if line.startswith("{"):
             try:
                 events.append(json.loads(line))
@@ -139,7 +139,7 @@ KNOWN_EMULATOR_ARTIFACTS = (
 
 
 def changed_attributes(change: dict) -> dict[str, tuple[Any, Any]]:
-    """Attribute -> (state value, planned value) for what an in-place update would change (unknown counts as changed)."""
+    """Attribute -> (state value, planned value) an in-place update would change (unknown counts as changed)."""
     before, after = change.get("before") or {}, change.get("after") or {}
     unknown = change.get("after_unknown") or {}
     diff = {}

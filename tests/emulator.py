@@ -60,17 +60,16 @@ class MotoServer:
 
     def start(self) -> MotoServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "ab")
         env = {**without_aws_settings(os.environ), **MOTO_SETTINGS}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            env=env,
-            start_new_session=True,
-        )
-        log.close()
+        with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
         self._wait_until_ready()
         return self
 
@@ -168,7 +167,7 @@ def observe(emulator: MotoServer, config) -> dict:
     instances = [
         instance
         for reservation in ec2.describe_instances(
-            Filters=tagged + [{"Name": "instance-state-name", "Values": ["pending", "running"]}]
+            Filters=[*tagged, {"Name": "instance-state-name", "Values": ["pending", "running"]}]
         )["Reservations"]
         for instance in reservation["Instances"]
     ]

@@ -37,7 +37,8 @@ BLOCK_SCHEMA = {
 def test_quotes_are_escaped_in_literal_text_but_not_inside_interpolations():
     policy = '{"Resource": "arn:${data.aws_partition.p.partition}:s3:::x", "Id": "${split(":", var.arn)[1]}"}'
     assert render_string(policy) == (
-        '"{\\"Resource\\": \\"arn:${data.aws_partition.p.partition}:s3:::x\\", \\"Id\\": \\"${split(":", var.arn)[1]}\\"}"'
+        '"{\\"Resource\\": \\"arn:${data.aws_partition.p.partition}:s3:::x\\", '
+        '\\"Id\\": \\"${split(":", var.arn)[1]}\\"}"'
     )
 
 

@@ -104,12 +104,15 @@ def make_fake_provider(root: Path, assembly: dict | None = None, index_js: str =
         (package / submodule / "__init__.py").write_text(marker)
     (package / "_jsii").mkdir()
     (package / "_jsii" / "__init__.py").write_text(
-        f'__jsii_assembly__ = jsii.JSIIAssembly.load(\n    "{NAME}", "{VERSION}", __name__[0:-6], "prov@{VERSION}.jsii.tgz"\n)\n'
+        "__jsii_assembly__ = jsii.JSIIAssembly.load(\n"
+        f'    "{NAME}", "{VERSION}", __name__[0:-6], "prov@{VERSION}.jsii.tgz"\n)\n'
     )
     files = {
         ".jsii": json.dumps(assembly or fake_assembly()).encode(),
         "LICENSE": b"license text\n",
-        "lib/alpha-one/index.js": b"globalThis.alphaLoads = (globalThis.alphaLoads || 0) + 1;\nexports.AlphaOne = 42;\n",
+        "lib/alpha-one/index.js": (
+            b"globalThis.alphaLoads = (globalThis.alphaLoads || 0) + 1;\nexports.AlphaOne = 42;\n"
+        ),
         "lib/beta/index.js": b"exports.Beta = 7;\n",
         "lib/index.js": index_js.encode(),
         "package.json": json.dumps({"name": NAME, "version": VERSION, "main": "lib/index.js"}).encode(),
@@ -384,7 +387,7 @@ def test_a_tarball_the_kernel_rejects_is_removed_and_reported(fake, cache, monke
         raise jsii.errors.JSIIError(f"Error for package tarball {tarball}: unexpected end of file")
 
     monkeypatch.setattr(jsii, "load", kernel_rejects)
-    with pytest.raises(RuntimeError, match="could not load the lean provider assembly.*removed from the cache"):
+    with pytest.raises(RuntimeError, match=r"could not load the lean provider assembly.*removed from the cache"):
         lean_assembly.preload("fake_prov", fake, fake)
     assert not broken.exists()
 

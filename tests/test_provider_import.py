@@ -58,7 +58,7 @@ def test_the_hook_and_the_lean_assembly_are_active_in_this_session():
 
 def test_a_submodule_imported_nowhere_in_the_project_is_refused_with_the_reason():
     """Only a computed import name can reach one: every import statement in the tree is in the lean assembly."""
-    with pytest.raises(ImportError, match="not in the lean provider assembly.*AURORA_WEB_LEAN_PROVIDER_ASSEMBLY=0"):
+    with pytest.raises(ImportError, match=r"not in the lean provider assembly.*AURORA_WEB_LEAN_PROVIDER_ASSEMBLY=0"):
         importlib.import_module(f"{provider_import.PROVIDER_PACKAGE}.accessanalyzer_analyzer")
 
 

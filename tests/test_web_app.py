@@ -1,22 +1,17 @@
 """The employee directory WSGI app against a real MariaDB server with TLS, plus its AWS settings lookup on moto.
 
-The server is started here (own datadir, free port, generated CA): needs mariadb-server installed.
+The server is started by tests/mariadb_server.py (own datadir, free port, generated CA): needs mariadb-server.
 """
 
 from __future__ import annotations
 
-import datetime
 import io
 import json
-import os
-import secrets
-import shutil
+import re
 import socket
 import struct
-import subprocess
 import threading
-import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 from wsgiref.validate import validator
@@ -24,12 +19,10 @@ from wsgiref.validate import validator
 import boto3
 import pymysql
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from mariadb_server import DATABASE, free_port, root_query, write_tls_files
 from moto import mock_aws
 
+import employee_directory
 from employee_directory import (
     AwsSettingsSource,
     ConnectionSettings,
@@ -40,234 +33,8 @@ from employee_directory import (
     settings_source_from_env,
 )
 
-DATABASE = "sample"
-SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin", "/usr/local/sbin", "/usr/libexec"])
-
-
-# --- A throwaway MariaDB server with TLS ------------------------------------------------------------
-
-
-@dataclass
-class Server:
-    """How to reach the test server: the app user over TCP + TLS, root over the unix socket."""
-
-    port: int
-    socket: str
-    ca_file: str
-    wrong_ca_file: str
-    user: str
-    password: str
-
-    def settings(self, **changes) -> ConnectionSettings:
-        values = dict(
-            writer_host="localhost",
-            reader_host="localhost",
-            port=self.port,
-            user=self.user,
-            password=self.password,
-            ca_file=self.ca_file,
-        )
-        values.update(changes)
-        return ConnectionSettings(**values)
-
-    def root(self):
-        return pymysql.connect(unix_socket=self.socket, user="root", autocommit=True)
-
-
-def _name(common_name):
-    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-
-
-def _certificate(subject, issuer, public_key, signing_key, extensions):
-    now = datetime.datetime.now(datetime.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(issuer)
-        .public_key(public_key)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False)
-    )
-    for extension, critical in extensions:
-        builder = builder.add_extension(extension, critical=critical)
-    return builder.sign(signing_key, hashes.SHA256())
-
-
-def _key_usage(**enabled):
-    names = [
-        "digital_signature",
-        "content_commitment",
-        "key_encipherment",
-        "data_encipherment",
-        "key_agreement",
-        "key_cert_sign",
-        "crl_sign",
-        "encipher_only",
-        "decipher_only",
-    ]
-    return x509.KeyUsage(**{name: enabled.get(name, False) for name in names})
-
-
-def _make_ca(common_name):
-    key = ec.generate_private_key(ec.SECP256R1())
-    cert = _certificate(
-        _name(common_name),
-        _name(common_name),
-        key.public_key(),
-        key,
-        [
-            (x509.BasicConstraints(ca=True, path_length=0), True),
-            (_key_usage(key_cert_sign=True, crl_sign=True, digital_signature=True), True),
-        ],
-    )
-    return key, cert
-
-
-def write_tls_files(directory):
-    """A CA, a server certificate for localhost signed by it, and an unrelated CA; returns their paths."""
-    ca_key, ca_cert = _make_ca("employee-directory test CA")
-    _, wrong_ca_cert = _make_ca("some other CA")
-    server_key = ec.generate_private_key(ec.SECP256R1())
-    server_cert = _certificate(
-        _name("localhost"),
-        ca_cert.subject,
-        server_key.public_key(),
-        ca_key,
-        [
-            (x509.BasicConstraints(ca=False, path_length=None), True),
-            (_key_usage(digital_signature=True), True),
-            (x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False),
-            (x509.SubjectAlternativeName([x509.DNSName("localhost")]), False),
-            (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), False),
-        ],
-    )
-    pem = serialization.Encoding.PEM
-    paths = {name: str(directory / f"{name}.pem") for name in ("ca", "wrong-ca", "server-cert", "server-key")}
-    for name, data in [
-        ("ca", ca_cert.public_bytes(pem)),
-        ("wrong-ca", wrong_ca_cert.public_bytes(pem)),
-        ("server-cert", server_cert.public_bytes(pem)),
-        ("server-key", server_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
-    ]:
-        with open(paths[name], "wb") as handle:
-            handle.write(data)
-    os.chmod(paths["server-key"], 0o600)
-    return paths
-
-
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _find(*names):
-    return next((found for found in (shutil.which(name, path=SBIN_PATH) for name in names) if found), None)
-
-
-@pytest.fixture(scope="session")
-def mariadb(tmp_path_factory):
-    """A MariaDB server on 127.0.0.1 requiring TLS, with database `sample` and user `app`; stopped afterwards."""
-    server_bin, install_db = _find("mariadbd", "mysqld"), _find("mariadb-install-db", "mysql_install_db")
-    if not server_bin or not install_db:
-        pytest.skip(
-            "MariaDB server not installed: mariadbd/mysqld and mariadb-install-db/mysql_install_db "
-            "not found (apt-get install mariadb-server mariadb-client)"
-        )
-    base = tmp_path_factory.mktemp("mariadb")
-    datadir, sock, log = base / "data", str(base / "mysqld.sock"), base / "error.log"
-    tls = write_tls_files(base)
-    as_root = ["--user=root"] if os.geteuid() == 0 else []
-    subprocess.run(
-        [
-            install_db,
-            "--no-defaults",
-            f"--datadir={datadir}",
-            "--auth-root-authentication-method=normal",
-            "--skip-test-db",
-            *as_root,
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            server_bin,
-            "--no-defaults",
-            f"--datadir={datadir}",
-            f"--socket={sock}",
-            f"--port={port}",
-            "--bind-address=127.0.0.1",
-            "--skip-networking=0",
-            "--skip-name-resolve",
-            f"--log-error={log}",
-            f"--pid-file={base / 'mysqld.pid'}",
-            f"--tmpdir={base}",
-            "--innodb-buffer-pool-size=32M",
-            f"--ssl-ca={tls['ca']}",
-            f"--ssl-cert={tls['server-cert']}",
-            f"--ssl-key={tls['server-key']}",
-            "--require-secure-transport=ON",
-            *as_root,
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    server = Server(
-        port=port,
-        socket=sock,
-        ca_file=tls["ca"],
-        wrong_ca_file=tls["wrong-ca"],
-        user="app",
-        password=secrets.token_urlsafe(16),
-    )
-    try:
-        _wait_until_up(process, server, log)
-        with server.root() as root, root.cursor() as cursor:
-            cursor.execute(f"CREATE DATABASE {DATABASE}")
-            cursor.execute("CREATE USER 'app'@'127.0.0.1' IDENTIFIED BY %s REQUIRE SSL", (server.password,))
-            cursor.execute(f"GRANT ALL PRIVILEGES ON {DATABASE}.* TO 'app'@'127.0.0.1'")
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-def _wait_until_up(process, server, log, timeout=60):
-    deadline = time.monotonic() + timeout
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"mariadbd exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            with socket.socket(socket.AF_UNIX) as probe:  # PyMySQL leaks the socket of a refused unix connect
-                probe.connect(server.socket)
-            server.root().close()
-            return
-        except (OSError, pymysql.err.OperationalError):
-            if time.monotonic() > deadline:
-                pytest.fail(f"mariadbd did not come up in {timeout}s:\n{log.read_text()[-3000:]}")
-            time.sleep(0.1)
-
-
-def root_query(server, sql, args=None):
-    with server.root() as root, root.cursor() as cursor:
-        cursor.execute(sql, args)
-        return cursor.fetchall()
-
-
-@pytest.fixture
-def server(mariadb):
-    """The shared server with no EMPLOYEES table, so each test starts from first use."""
-    root_query(mariadb, f"DROP TABLE IF EXISTS {DATABASE}.EMPLOYEES")
-    return mariadb
+ORIGIN = "http://127.0.0.1"  # wsgiref's testing defaults: Host 127.0.0.1, plain HTTP
+SAME_ORIGIN = {"HTTP_ORIGIN": ORIGIN, "HTTP_SEC_FETCH_SITE": "same-origin"}
 
 
 @pytest.fixture
@@ -284,9 +51,15 @@ class Response:
     headers: dict
     text: str
     log: str
+    set_cookies: list = field(default_factory=list)
+
+    @property
+    def token(self):
+        found = re.search(r'name=csrf_token value="([^"]*)"', self.text)
+        return found.group(1) if found else None
 
 
-def call(app, method="GET", path="/", form=None, body=None):
+def call(app, method="GET", path="/", *, form=None, body=None, query="", cookies=None, headers=None):
     """Run one request through wsgiref's validator, which also checks WSGI compliance."""
     environ = {}
     setup_testing_defaults(environ)
@@ -296,13 +69,16 @@ def call(app, method="GET", path="/", form=None, body=None):
         {
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "CONTENT_LENGTH": str(len(data)),
             "CONTENT_TYPE": "application/x-www-form-urlencoded",
             "wsgi.input": io.BytesIO(data),
             "wsgi.errors": errors,
         }
     )
+    if cookies:
+        environ["HTTP_COOKIE"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    environ.update(headers or {})
     started = {}
 
     def start_response(status, headers, exc_info=None):
@@ -313,7 +89,45 @@ def call(app, method="GET", path="/", form=None, body=None):
         content = b"".join(result)
     finally:
         result.close()
-    return Response(int(started["status"][:3]), dict(started["headers"]), content.decode("utf-8"), errors.getvalue())
+    return Response(
+        int(started["status"][:3]),
+        dict(started["headers"]),
+        content.decode("utf-8"),
+        errors.getvalue(),
+        [value for name, value in started["headers"] if name == "Set-Cookie"],
+    )
+
+
+class Browser:
+    """Keeps cookies like a browser and submits the page's own form from the page's own origin."""
+
+    def __init__(self, app):
+        self.app, self.cookies = app, {}
+
+    def request(self, method="GET", **options):
+        response = call(self.app, method, cookies=self.cookies, **options)
+        for header in response.set_cookies:
+            name, _, rest = header.partition("=")
+            value = rest.split(";")[0]
+            if "Max-Age=0" in header:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def get(self, **options):
+        return self.request("GET", **options)
+
+    def add(self, name, address, headers=SAME_ORIGIN, token=None):
+        """Load the page for its form token, then submit the form."""
+        token = self.get().token if token is None else token
+        form = {"name": name, "address": address, "csrf_token": token}
+        return self.request("POST", form=form, headers=headers)
+
+
+@pytest.fixture
+def browser(app):
+    return Browser(app)
 
 
 def table_exists(server):
@@ -327,11 +141,17 @@ def table_exists(server):
 
 
 def stored_rows(server):
+    if not table_exists(server):
+        return ()
     return root_query(server, f"SELECT NAME, ADDRESS FROM {DATABASE}.EMPLOYEES ORDER BY ID")
 
 
 def dead_settings(server):
     return server.settings(writer_host="localhost", reader_host="localhost", port=free_port())
+
+
+def listed_names(response):
+    return re.findall(r"<tr(?: class=new)?><td>\d+</td><td>([^<]*)</td>", response.text)
 
 
 # --- Behaviour -----------------------------------------------------------------------------------------
@@ -354,19 +174,20 @@ def test_table_is_created_on_first_request(app, server):
 
 
 @pytest.mark.integration
-def test_added_employee_is_listed_after_redirect(app, server):
-    response = call(app, "POST", form={"name": "Ada Lovelace", "address": "12 St James's Square, London"})
+def test_added_employee_is_listed_after_redirect(browser, server):
+    response = browser.add("Ada Lovelace", "12 St James's Square, London")
     assert (response.status, response.headers["Location"]) == (303, "/")
-    page = call(app)
+    page = browser.get()
     assert page.status == 200
     assert "Ada Lovelace" in page.text and "12 St James&#x27;s Square, London" in page.text
+    assert "Employee 1 added." in page.text and "<tr class=new><td>1</td>" in page.text
     assert stored_rows(server) == (("Ada Lovelace", "12 St James's Square, London"),)
 
 
 @pytest.mark.integration
-def test_script_in_name_is_shown_escaped(app):
-    call(app, "POST", form={"name": "<script>alert(1)</script>", "address": '"><img src=x onerror=alert(2)>'})
-    page = call(app)
+def test_script_in_name_is_shown_escaped(browser):
+    browser.add("<script>alert(1)</script>", '"><img src=x onerror=alert(2)>')
+    page = browser.get()
     assert "<script>alert" not in page.text and "<img" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
     assert "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;" in page.text
@@ -374,35 +195,49 @@ def test_script_in_name_is_shown_escaped(app):
 
 
 @pytest.mark.integration
-def test_sql_injection_attempt_is_stored_literally(app, server):
+def test_sql_injection_attempt_is_stored_literally(browser, server):
     attack = "x'); DROP TABLE EMPLOYEES; --"
-    assert call(app, "POST", form={"name": attack, "address": "1' OR '1'='1"}).status == 303
+    assert browser.add(attack, "1' OR '1'='1").status == 303
     assert stored_rows(server) == ((attack, "1' OR '1'='1"),)
     assert table_exists(server)
 
 
 @pytest.mark.integration
 @pytest.mark.parametrize(
-    "form, message",
+    "name, address, message",
     [
-        ({"name": "n" * 46, "address": "a"}, "Name must be at most 45 characters (got 46)."),
-        ({"name": "n", "address": "a" * 91}, "Address must be at most 90 characters (got 91)."),
-        ({"name": "", "address": "a"}, "Name is required."),
-        ({"name": "n", "address": "   "}, "Address is required."),
-        ({"address": "a"}, "Name is required."),
+        ("n" * 46, "a", "Name must be at most 45 characters (got 46)."),
+        ("n", "a" * 91, "Address must be at most 90 characters (got 91)."),
+        ("", "a", "Name is required."),
+        ("n", "   ", "Address is required."),
+        ("Ada\x00", "a", "Name must not contain control characters (found U+0000)."),
+        ("Ada", "\x1b[31mred", "Address must not contain control characters (found U+001B)."),
+        ("Ada\x07", "a", "Name must not contain control characters (found U+0007)."),
+        ("Ada", "line\nbreak", "Address must not contain control characters (found U+000A)."),
+        ("\u202egnp.exe", "a", "Name must not contain control characters (found U+202E)."),
     ],
 )
-def test_bad_input_is_refused_with_400(app, server, form, message):
-    response = call(app, "POST", form=form)
+def test_bad_input_is_refused_with_400_that_says_why(browser, server, name, address, message):
+    response = browser.add(name, address)
     assert response.status == 400
     assert message in response.text
-    assert call(app).text.count("<tr>") == 0
+    assert "\x00" not in response.text and "\x1b" not in response.text and "\x07" not in response.text
+    assert 'name=name maxlength=45 required autocomplete=off value="' in response.text, "the form is kept"
+    assert response.token, "with a token to submit it again"
+    assert stored_rows(server) == ()
 
 
 @pytest.mark.integration
-def test_limits_count_characters_not_bytes(app, server):
+def test_missing_field_is_refused(browser, server):
+    token = browser.get().token
+    response = browser.request("POST", form={"address": "a", "csrf_token": token}, headers=SAME_ORIGIN)
+    assert response.status == 400 and "Name is required." in response.text
+
+
+@pytest.mark.integration
+def test_limits_count_characters_not_bytes(browser, server):
     name, address = "é" * 45, "ü" * 90
-    assert call(app, "POST", form={"name": name, "address": address}).status == 303
+    assert browser.add(name, address).status == 303
     assert stored_rows(server) == ((name, address),)
 
 
@@ -423,30 +258,197 @@ def test_unknown_path_and_method(app):
 @pytest.mark.integration
 def test_health_reports_reachable(app):
     response = call(app, path="/health")
-    assert (response.status, json.loads(response.text)) == (200, {"database": "reachable"})
+    assert (response.status, json.loads(response.text)) == (200, {"writer": "reachable", "reader": "reachable"})
+
+
+# --- Security headers and CSRF -------------------------------------------------------------------------------
 
 
 @pytest.mark.integration
-def test_database_down_gives_clear_503_without_traceback(server):
-    app = create_app(StaticSettingsSource(dead_settings(server)), DATABASE)
-    for method, form in (("GET", None), ("POST", {"name": "n", "address": "a"})):
-        response = call(app, method, form=form)
-        assert response.status == 503
-        assert "Database unavailable" in response.text and "try again" in response.text
-        assert "Traceback" not in response.text and "pymysql" not in response.text.lower()
-        assert response.headers["Retry-After"] == "30"
-        assert "database unavailable" in response.log
-    health = call(app, path="/health")
-    assert (health.status, json.loads(health.text)) == (503, {"database": "unreachable"})
+def test_security_headers_and_cookie_attributes(app):
+    response = call(app)
+    headers = response.headers
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Referrer-Policy"] == "same-origin"
+    csp = headers["Content-Security-Policy"]
+    assert "default-src 'none'" in csp and "frame-ancestors 'none'" in csp and "form-action 'self'" in csp
+    assert "unsafe-inline" not in csp and "style-src 'sha256-" in csp
+    (cookie,) = response.set_cookies
+    assert cookie.startswith("csrf=") and "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    assert "Secure" not in cookie, "the site is plain HTTP behind httpd"
+    assert '<meta name=viewport content="width=device-width, initial-scale=1">' in response.text
+    assert "overflow-wrap:anywhere" in response.text and "table-layout:fixed" in response.text
+    https = call(app, headers={"wsgi.url_scheme": "https"})
+    assert "Secure" in https.set_cookies[0]
 
 
 @pytest.mark.integration
-def test_writes_use_writer_and_list_uses_reader(server):
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"HTTP_ORIGIN": "https://evil.example"},
+        {"HTTP_ORIGIN": "https://evil.example", "HTTP_SEC_FETCH_SITE": "cross-site"},
+        {"HTTP_SEC_FETCH_SITE": "same-site"},
+        {"HTTP_ORIGIN": "null"},
+        {"HTTP_ORIGIN": "http://127.0.0.1.evil.example"},
+    ],
+)
+def test_cross_origin_post_is_refused(browser, server, headers):
+    """Even with a valid token (an attacker cannot read it, but the check must not depend on that)."""
+    response = browser.add("Mallory", "1 Evil Street", headers=headers)
+    assert response.status == 403
+    assert "Mallory" not in response.text
+    assert "cross-site POST refused" in response.log
+    assert stored_rows(server) == ()
+
+
+@pytest.mark.integration
+def test_same_origin_post_with_token_is_accepted(browser, server):
+    assert browser.add("Ada", "London", headers=SAME_ORIGIN).status == 303
+    assert browser.add("Grace", "Arlington", headers={"HTTP_ORIGIN": "http://127.0.0.1:80"}).status == 303
+    assert browser.add("Edsger", "Nuenen", headers={}).status == 303, "no browser headers: the token suffices"
+    assert stored_rows(server) == (("Ada", "London"), ("Grace", "Arlington"), ("Edsger", "Nuenen"))
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("token", ["", "0" * 64, "forged"])
+def test_post_without_a_valid_token_is_refused_and_keeps_the_values(browser, server, token):
+    response = browser.add("Ada", "London", token=token)
+    assert response.status == 403
+    assert "The form had expired" in response.text
+    assert 'value="Ada"' in response.text and 'value="London"' in response.text
+    assert stored_rows(server) == ()
+    assert browser.add("Ada", "London").status == 303, "the fresh token in that page works"
+
+
+@pytest.mark.integration
+def test_token_belongs_to_its_cookie_and_its_server(app, server):
+    first, second = Browser(app), Browser(app)
+    token = first.get().token
+    second.get()
+    assert second.add("Ada", "London", token=token).status == 403, "another browser's token"
+    other_server = Browser(create_app(StaticSettingsSource(server.settings()), DATABASE))
+    other_server.cookies = dict(first.cookies)
+    assert other_server.add("Ada", "London", token=token).status == 403, "a token made with another secret"
+    assert first.add("Ada", "London", token=token).status == 303
+
+
+# --- Paging -------------------------------------------------------------------------------------------------
+
+
+def insert_rows(server, count):
+    rows = [(f"Person {number}", f"{number} Long Street") for number in range(1, count + 1)]
+    with server.root() as root, root.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {DATABASE}.EMPLOYEES (NAME, ADDRESS) VALUES (%s, %s)", rows)
+
+
+@pytest.mark.integration
+def test_list_is_paged_newest_first(app, server):
+    call(app)  # creates the table
+    insert_rows(server, 120)
+    first = call(app)
+    assert listed_names(first) == [f"Person {number}" for number in range(120, 70, -1)]
+    assert "Page 1 of 3 &middot; 120 employees" in first.text
+    assert 'href="/?page=2" rel=next' in first.text and "rel=prev" not in first.text
+    second = call(app, query="page=2")
+    assert listed_names(second) == [f"Person {number}" for number in range(70, 20, -1)]
+    assert 'href="/" rel=prev' in second.text and 'href="/?page=3" rel=next' in second.text
+    last = call(app, query="page=3")
+    assert listed_names(last) == [f"Person {number}" for number in range(20, 0, -1)]
+    assert 'href="/?page=2" rel=prev' in last.text and "rel=next" not in last.text
+    assert len(first.text.encode()) < 20_000
+    assert call(app, query="page=4").status == 404
+    for bad in ("page=0", "page=-1", "page=two", "page=1e3"):
+        assert call(app, query=bad).status == 400, bad
+
+
+@pytest.mark.integration
+def test_five_thousand_rows_give_a_small_page(app, server):
+    call(app)
+    insert_rows(server, 5000)
+    page = call(app)
+    assert len(page.text.encode()) < 20_000
+    assert listed_names(page)[0] == "Person 5000"
+    assert "Page 1 of 100 &middot; 5,000 employees" in page.text
+
+
+# --- Endpoints: read-your-write, reader down, database down -------------------------------------------------
+
+
+class StaleReaderStore(EmployeeStore):
+    """A store whose reader is a replica that lags: reads from the reader see the table as it was."""
+
+    def __init__(self, source, database, frozen_rows):
+        super().__init__(source, database)
+        self.frozen_rows, self.reads = frozen_rows, []
+
+    def page(self, number, size=50, role="reader"):
+        self.reads.append(role)
+        if role == "reader":
+            rows = tuple(reversed(self.frozen_rows))
+            return employee_directory.Page(rows, len(rows), number, size)
+        return super().page(number, size, role)
+
+
+@pytest.mark.integration
+def test_read_your_write_reads_the_writer_after_an_add(server):
+    store = StaleReaderStore(StaticSettingsSource(server.settings()), DATABASE, frozen_rows=())
+    browser = Browser(employee_directory.EmployeeDirectoryApp(store))
+    assert "No employees yet" in browser.get().text, "the lagging replica"
+    response = browser.add("Ada", "London")
+    assert response.status == 303
+    (added,) = [cookie for cookie in response.set_cookies if cookie.startswith("added=")]
+    assert "Max-Age=15" in added and "HttpOnly" in added and "SameSite=Strict" in added
+    store.reads.clear()
+    page = browser.get()
+    assert store.reads == ["writer"] and listed_names(page) == ["Ada"]
+    browser.cookies.pop("added")  # 15 seconds later
+    store.reads.clear()
+    browser.get()
+    assert store.reads == ["reader"]
+
+
+@pytest.mark.integration
+def test_list_comes_from_the_writer_when_the_reader_is_down(server):
     # 127.0.0.1 is not in the server certificate, so only connections to the reader fail.
-    reader_down = create_app(StaticSettingsSource(server.settings(reader_host="127.0.0.1")), DATABASE)
-    assert call(reader_down, "POST", form={"name": "w", "address": "a"}).status == 303
-    assert call(reader_down).status == 503
-    assert stored_rows(server) == (("w", "a"),)
+    app = create_app(StaticSettingsSource(server.settings(reader_host="127.0.0.1")), DATABASE)
+    browser = Browser(app)
+    assert browser.add("w", "a").status == 303
+    browser.cookies.pop("added")
+    page = browser.get()
+    assert page.status == 200 and listed_names(page) == ["w"]
+    assert "reader unavailable, the list comes from the writer" in page.log
+    health = call(app, path="/health")
+    assert (health.status, json.loads(health.text)) == (200, {"writer": "reachable", "reader": "unreachable"})
+
+
+@pytest.mark.integration
+def test_list_comes_from_the_reader_when_the_writer_is_down(server):
+    app = create_app(StaticSettingsSource(server.settings()), DATABASE)
+    Browser(app).add("r", "a")
+    down = create_app(StaticSettingsSource(server.settings(writer_host="127.0.0.1")), DATABASE)
+    page = call(down)
+    assert page.status == 200 and listed_names(page) == ["r"]
+    assert call(down, path="/health").status == 503
+
+
+@pytest.mark.integration
+def test_database_down_gives_clear_503_that_keeps_the_form(server):
+    app = create_app(StaticSettingsSource(dead_settings(server)), DATABASE)
+    browser = Browser(app)
+    page = browser.get()
+    assert page.status == 503 and page.token, "the page still offers the form"
+    response = browser.add("Ada <Lovelace>", "12 St James's Square")
+    assert response.status == 503
+    assert "Database unavailable" in response.text and "try again" in response.text
+    assert "Your employee was not saved" in response.text
+    assert 'value="Ada &lt;Lovelace&gt;"' in response.text and 'value="12 St James&#x27;s Square"' in response.text
+    assert "Traceback" not in response.text and "pymysql" not in response.text.lower()
+    assert response.headers["Retry-After"] == "30"
+    assert "database unavailable" in response.log
+    health = call(app, path="/health")
+    assert (health.status, json.loads(health.text)) == (503, {"writer": "unreachable", "reader": "unreachable"})
 
 
 @pytest.mark.integration
@@ -460,7 +462,7 @@ def test_connection_uses_tls(server):
 @pytest.mark.integration
 def test_wrong_ca_is_refused_cleanly(server):
     source = StaticSettingsSource(server.settings(ca_file=server.wrong_ca_file))
-    with pytest.raises(DatabaseUnavailable, match="(?i)certificate verify failed"):
+    with pytest.raises(DatabaseUnavailable, match=r"(?i)certificate verify failed"):
         EmployeeStore(source, DATABASE).connect()
     response = call(create_app(source, DATABASE))
     assert response.status == 503 and "Traceback" not in response.text
@@ -469,7 +471,7 @@ def test_wrong_ca_is_refused_cleanly(server):
 @pytest.mark.integration
 def test_host_name_not_in_certificate_is_refused(server):
     source = StaticSettingsSource(server.settings(writer_host="127.0.0.1"))
-    with pytest.raises(DatabaseUnavailable, match="(?i)certificate verify failed.*(hostname|IP address mismatch)"):
+    with pytest.raises(DatabaseUnavailable, match=r"(?i)certificate verify failed.*(hostname|IP address mismatch)"):
         EmployeeStore(source, DATABASE).connect()
 
 
@@ -511,7 +513,7 @@ def test_server_without_tls_is_refused(tmp_path):
             ca_file=write_tls_files(tmp_path)["ca"],
         )
     )
-    with pytest.raises(DatabaseUnavailable, match="(?i)ssl|tls"):
+    with pytest.raises(DatabaseUnavailable, match=r"(?i)ssl|tls"):
         EmployeeStore(source, DATABASE).connect()
     assert not any(b"hunter2" in packet for packet in received)
 
@@ -592,9 +594,7 @@ def test_env_gives_static_settings_without_aws():
 
 @pytest.mark.integration
 def test_default_application_is_configured_from_the_environment(server, monkeypatch):
-    from constructs_lib.web_app import employee_directory
-
-    monkeypatch.setattr(employee_directory, "_default_app", None)
+    monkeypatch.setattr(employee_directory, "_default", {})
     for name, value in {
         "EMPLOYEE_DB_HOST": "localhost",
         "EMPLOYEE_DB_PORT": str(server.port),
@@ -604,7 +604,7 @@ def test_default_application_is_configured_from_the_environment(server, monkeypa
         "EMPLOYEE_DB_NAME": DATABASE,
     }.items():
         monkeypatch.setenv(name, value)
-    assert call(employee_directory.application, "POST", form={"name": "env", "address": "a"}).status == 303
+    assert Browser(employee_directory.application).add("env", "a").status == 303
     assert stored_rows(server) == (("env", "a"),)
 
 
@@ -664,7 +664,7 @@ def test_aws_source_reads_endpoints_and_managed_secret(aws):
     clock.now += 299
     assert source.get() is settings, "cached for five minutes"
     clock.now += 1
-    with pytest.raises(DatabaseUnavailable, match="aurora-web-db.*DBClusterNotFound"):
+    with pytest.raises(DatabaseUnavailable, match=r"aurora-web-db.*DBClusterNotFound"):
         source.get()
 
 

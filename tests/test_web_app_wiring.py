@@ -18,15 +18,20 @@ def connect_policy(stack) -> dict:
 
 def test_user_data_is_the_rendered_app_for_this_cluster(dev):
     expected = render_user_data(region="us-east-1", cluster_identifier="aurora-web-db-cluster", database_name="sample")
-    assert "%{GLOBAL}" in expected, "the httpd config holds a sequence Terraform would read as a template"
     assert dev.only("aws_instance")["user_data"] == terraform_literal(expected)
 
 
 @pytest.mark.integration
-def test_terraform_renders_the_user_data_back_to_exactly_the_script(dev, tmp_path):
-    """What Terraform sends to EC2 is the script byte for byte, `%{` and `${` included."""
+@pytest.mark.parametrize("which", ["template sequences", "the rendered script"])
+def test_terraform_renders_the_user_data_back_to_exactly_the_script(dev, tmp_path, which):
+    """What Terraform sends to EC2 is the script byte for byte: `%{` and `${`, and the Ascii85 app's punctuation."""
     require_program("terraform")
-    script = "#!/bin/bash\necho ${HOME} %{GLOBAL} $${x} %%{y}\n"
+    script = {
+        "template sequences": "#!/bin/bash\necho ${HOME} %{GLOBAL} $${x} %%{y}\n",
+        "the rendered script": render_user_data(
+            region="us-east-1", cluster_identifier="aurora-web-db-cluster", database_name="sample"
+        ),
+    }[which]
     (tmp_path / "main.tf.json").write_text(json.dumps({"locals": {"rendered": terraform_literal(script)}}))
     result = subprocess.run(
         ["terraform", "console"],

@@ -126,7 +126,7 @@ def test_main_applies_only_behind_the_production_environment(workflow):
 @pytest.mark.parametrize("job, role", [("review", "AWS_PLAN_ROLE_ARN"), ("apply", "AWS_APPLY_ROLE_ARN")])
 def test_aws_credentials_come_from_oidc_roles_only(workflow, job, role):
     credentials = action(workflow, job, "aws-actions/configure-aws-credentials")["with"]
-    assert credentials == {"role-to-assume": "${{ vars.%s }}" % role, "aws-region": "${{ vars.AWS_REGION }}"}
+    assert credentials == {"role-to-assume": "${{ vars." + role + " }}", "aws-region": "${{ vars.AWS_REGION }}"}
     assert "secrets." not in WORKFLOW.read_text(), "no long-lived keys: OIDC only"
 
 

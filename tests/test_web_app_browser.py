@@ -1,0 +1,258 @@
+"""The employee directory in a real browser: Debian's headless Chromium driven by Playwright, against the app served
+by waitress on 127.0.0.1 with a real MariaDB behind it.
+
+Screenshots of the list at a desktop and a phone width go to test-artifacts/web-app-browser/ (ignored by git;
+$AURORA_WEB_TEST_ARTIFACTS overrides the directory); their paths are printed.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from mariadb_server import DATABASE, root_query
+
+from constructs_lib.web_app.user_data import APP_LISTEN, render_user_data
+from employee_directory import StaticSettingsSource, create_app
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-proxy-server",  # loopback only, whatever proxy the environment names
+]
+ARTIFACTS = Path(os.environ.get("AURORA_WEB_TEST_ARTIFACTS") or Path(__file__).parent.parent / "test-artifacts")
+LONG_ADDRESS = "Flat" + "9" * 86  # 90 characters without a space
+DESKTOP, PHONE = {"width": 1280, "height": 800}, {"width": 390, "height": 844}
+
+
+def serve(app, **options):
+    """Serve a WSGI app with waitress on a free loopback port in a thread; returns (base URL, stop)."""
+    from waitress import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4, **options)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+
+    def stop():
+        server.close()
+        thread.join(timeout=10)
+
+    return f"http://127.0.0.1:{server.effective_port}", stop
+
+
+@pytest.fixture
+def site(server):
+    base, stop = serve(create_app(StaticSettingsSource(server.settings()), DATABASE))
+    yield base
+    stop()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.exists():
+        pytest.skip(f"Chromium not installed: {CHROMIUM} is missing (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def names_in_table(page):
+    return page.locator("table tr td:nth-child(2)").all_inner_texts()
+
+
+def fits_the_viewport(page):
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def screenshot(page, name, capsys, full_page=True):
+    directory = ARTIFACTS / "web-app-browser"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"{name}.png"
+    page.screenshot(path=str(path), full_page=full_page)
+    with capsys.disabled():  # shown in the run's output even without -s
+        print(f"\nscreenshot: {path}")
+    return path
+
+
+@pytest.mark.integration
+def test_a_user_adds_an_employee_and_sees_it_listed(chromium, site, server):
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    response = page.goto(site)
+    assert response.status == 200
+    assert page.title() == "Employee directory"
+    assert "No employees yet" in page.inner_text("main")
+    page.get_by_label("Name").fill("Ada Lovelace")
+    page.get_by_label("Address").fill("12 St James's Square, London")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add employee").click()
+    assert page.url == f"{site}/"
+    assert page.get_by_role("status").inner_text() == "Employee 1 added."
+    assert names_in_table(page) == ["Ada Lovelace"]
+    assert root_query(server, f"SELECT NAME, ADDRESS FROM {DATABASE}.EMPLOYEES") == (
+        ("Ada Lovelace", "12 St James's Square, London"),
+    )
+    context.close()
+
+
+@pytest.mark.integration
+def test_a_value_with_a_control_character_is_refused_and_kept(chromium, site, server):
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(site)
+    page.get_by_label("Name").fill("Ada\u202eecalevol")
+    page.get_by_label("Address").fill("London")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Add employee").click()
+    assert navigation.value.status == 400
+    assert "must not contain control characters (found U+202E)" in page.inner_text("main")
+    assert page.get_by_label("Address").input_value() == "London"
+    context.close()
+
+
+@pytest.mark.integration
+def test_another_sites_form_cannot_add_an_employee(chromium, site, server):
+    """A real cross-site POST: a page on another origin submits a form to the directory."""
+    evil_page = (
+        f'<!DOCTYPE html><form method=post action="{site}/"><input name=name value=Mallory>'
+        '<input name=address value="1 Evil Street"><input name=csrf_token value=guess></form>'
+        "<script>document.forms[0].submit()</script>"
+    ).encode()
+
+    def evil(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(evil_page)))])
+        return [evil_page]
+
+    evil_base, stop = serve(evil)
+    try:
+        context = chromium.new_context(viewport=DESKTOP)
+        page = context.new_page()
+        page.goto(site)  # the victim has the directory's cookies
+        with page.expect_navigation(url=f"{site}/") as navigation:
+            page.goto(evil_base.replace("127.0.0.1", "localhost"))  # another site, not just another port
+        assert navigation.value.status == 403
+        assert "Not allowed" in page.inner_text("main")
+        context.close()
+    finally:
+        stop()
+    assert root_query(server, f"SELECT COUNT(*) FROM {DATABASE}.EMPLOYEES") == ((0,),)
+
+
+@pytest.mark.integration
+def test_the_list_on_a_desktop_and_a_phone(chromium, site, server, capsys):
+    """Paged, long values wrapped inside the table, no sideways scrolling; screenshots for a person to look at."""
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    page.goto(site)
+    rows = [(f"Employee {number}", f"{number} Queen Street, Wellington") for number in range(1, 61)]
+    rows += [("Grace Hopper", LONG_ADDRESS)]
+    with server.root() as root, root.cursor() as cursor:
+        cursor.executemany(f"INSERT INTO {DATABASE}.EMPLOYEES (NAME, ADDRESS) VALUES (%s, %s)", rows)
+    page.get_by_label("Name").fill("Ada Lovelace")
+    page.get_by_label("Address").fill("12 St James's Square, London")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Add employee").click()
+    names = names_in_table(page)
+    assert names[:3] == ["Ada Lovelace", "Grace Hopper", "Employee 60"] and len(names) == 50
+    assert "Page 1 of 2 · 62 employees" in page.inner_text("nav")
+    assert fits_the_viewport(page)
+    desktop = screenshot(page, "desktop-1280", capsys)
+    page.set_viewport_size(PHONE)
+    page.reload()
+    assert fits_the_viewport(page), "a 90-character address without spaces must not widen the page"
+    cell = page.get_by_role("cell", name=LONG_ADDRESS)
+    assert cell.bounding_box()["x"] + cell.bounding_box()["width"] <= PHONE["width"]
+    phone = screenshot(page, "phone-390", capsys)
+    screenshot(page, "phone-390-screen", capsys, full_page=False)  # what the phone shows before scrolling
+    page.get_by_role("link", name="Older →").click()
+    assert names_in_table(page)[-1] == "Employee 1"
+    assert "Page 2 of 2" in page.inner_text("nav")
+    context.close()
+    assert desktop.stat().st_size > 0 and phone.stat().st_size > 0
+
+
+# --- The whole stack: httpd with the boot script's own config in front of waitress ------------------------------
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def httpd_site(server, tmp_path):
+    """Debian's apache2 running the boot script's httpd config, its backend moved from 8080 to waitress's port."""
+    apache = shutil.which("apache2", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
+    modules = Path("/usr/lib/apache2/modules")
+    if apache is None or not modules.is_dir():
+        pytest.skip("Apache httpd not installed: apache2 and /usr/lib/apache2/modules (apt-get install apache2)")
+    script = render_user_data(region="eu-west-1", cluster_identifier="aurora-web-db", database_name=DATABASE)
+    conf = re.search(r"<<'EMPLOYEE_DIRECTORY_CONF'\n(.*?)EMPLOYEE_DIRECTORY_CONF\n", script, re.DOTALL).group(1)
+    # As the systemd unit runs it: waitress trusting X-Forwarded-For from httpd only.
+    backend, stop_backend = serve(
+        create_app(StaticSettingsSource(server.settings()), DATABASE),
+        trusted_proxy="127.0.0.1",
+        trusted_proxy_headers={"x-forwarded-for"},
+    )
+    (tmp_path / "site.conf").write_text(conf.replace(APP_LISTEN, backend.removeprefix("http://")))
+    port = free_port()
+    main = [f"ServerRoot {tmp_path}", "ServerName localhost", f"Listen 127.0.0.1:{port}"]
+    main += [f"PidFile {tmp_path}/httpd.pid", f"DefaultRuntimeDir {tmp_path}", f"ErrorLog {tmp_path}/error.log"]
+    if os.geteuid() == 0:
+        main += ["User #65534", "Group #65534"]
+    for name in ("mpm_event", "authz_core", "proxy", "proxy_http", "headers"):
+        main.append(f"LoadModule {name}_module {modules}/mod_{name}.so")
+    (tmp_path / "httpd.conf").write_text("\n".join([*main, f"Include {tmp_path}/site.conf", ""]))
+    process = subprocess.Popen([apache, "-f", str(tmp_path / "httpd.conf"), "-DFOREGROUND"])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                log = tmp_path / "error.log"
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"apache2 did not start: {log.read_text() if log.exists() else ''}")
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+        stop_backend()
+
+
+@pytest.mark.integration
+def test_through_httpd_with_the_boot_scripts_config(chromium, httpd_site, server):
+    """Port 80's path on the instance: browser -> httpd (mod_proxy) -> waitress -> app -> database."""
+    context = chromium.new_context(viewport=DESKTOP)
+    page = context.new_page()
+    response = page.goto(httpd_site)
+    assert response.status == 200
+    headers = response.headers
+    assert headers["x-frame-options"] == "DENY" and "frame-ancestors 'none'" in headers["content-security-policy"]
+    page.get_by_label("Name").fill("Via httpd")
+    page.get_by_label("Address").fill("Port 80")
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Add employee").click()
+    assert navigation.value.url == f"{httpd_site}/", "the redirect stays on httpd's address (ProxyPreserveHost)"
+    assert names_in_table(page) == ["Via httpd"]
+    context.close()
