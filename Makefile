@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import whe
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth lint test unit-test bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -38,6 +38,11 @@ test: setup-test lint
 
 unit-test: setup
 	$(PY) -m pytest -m "not integration"
+
+# The settings file's JSON Schema (docs/settings.schema.json) and the README's key table, regenerated from
+# aurora_web/settings/schema.py (tests fail when either is stale).
+schema: setup
+	$(PY) -m aurora_web schema --write
 
 # Synth speed and memory: ours against a naive cdktf app of the same resources (prints figures only).
 bench: setup

@@ -34,6 +34,16 @@ def _prepare(argv: list[str], prog: str) -> int:
     return prepare(argv, prog)
 
 
+def _schema(argv: list[str], prog: str) -> int:
+    from . import fast_import
+    from .paths import PROJECT_ROOT
+
+    fast_import.enable(PROJECT_ROOT)  # the schema reads the construct library's defaults, which import cdktf
+    from .settings.docs import main
+
+    return main(argv, prog)
+
+
 def _tool(module: str) -> Callable[[list[str], str], int]:
     def run(argv: list[str], prog: str) -> int:
         import importlib
@@ -50,6 +60,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "handoff": Subcommand("a bundle per stack for ops: JSON, HCL, lock files, a README", _tool("handoff")),
     "plan-summary": Subcommand("terraform plan of one stack, summarized in Markdown", _tool("plan_summary")),
     "diagram": Subcommand("the architecture diagram (DOT and PNG) from a synthesized stack", _tool("diagram")),
+    "schema": Subcommand("the settings file's JSON Schema; --write updates docs/ and the README table", _schema),
     "bench": Subcommand("synth speed and memory against a naive cdktf app (figures only)", _tool("bench")),
 }
 

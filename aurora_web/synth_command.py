@@ -28,18 +28,36 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     from constructs_lib.validation import ConfigError
 
     from .output_dir import OutputDirError, claim
-    from .settings.loader import load_app_config
+    from .settings.keys import loose_mode_warnings
+    from .settings.stacks import load_app_config
     from .synth import resolve_outdir, synthesize
 
     try:
+        # Every environment is validated here, before any construct is built (and any key file is made).
         stacks = load_app_config()
         if args.check:
             claim(resolve_outdir())
             print(f"aurora-web: settings ({len(stacks)} stack(s)) and output directory {resolve_outdir()} are usable")
             return 0
-        outdir = synthesize(stacks)
     except ConfigError as error:
         report_bad_input(error)
+        return EXIT_BAD_INPUT
+    except OutputDirError as error:
+        print(f"aurora-web: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    warnings = [
+        warning
+        for config in stacks.values()
+        if config.key_pair.public_key_path is None
+        for warning in loose_mode_warnings(config.key_pair.key_directory, config.key_pair.name)
+    ]
+    for warning in dict.fromkeys(warnings):  # once each, though environments share a key directory
+        print(f"aurora-web: warning: {warning}", file=sys.stderr)
+    try:
+        outdir = synthesize(stacks)
+    except ConfigError as error:
+        # Building may have made files already (a generated key), so no "nothing was changed" here.
+        report_bad_input(error, nothing_changed=False)
         return EXIT_BAD_INPUT
     except OutputDirError as error:
         print(f"aurora-web: {error}", file=sys.stderr)

@@ -17,7 +17,7 @@ from .key_pair import KeyPair, KeyPairConfig
 from .load_balancer import LoadBalancer, LoadBalancerConfig, certificate_region
 from .network import Network, NetworkConfig
 from .state_backend import StateBackendConfig, configure_backend
-from .validation import ProblemList, is_region
+from .validation import ProblemList, is_region, partition_of
 from .web_app.user_data import render_user_data
 from .web_server import WebServer, WebServerConfig
 
@@ -50,7 +50,14 @@ class AuroraWebStackConfig:
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check(self.profile in PROFILES, "profile", self.profile, f"must be one of {', '.join(PROFILES)}")
-        problems.check(is_region(self.region), "region", self.region, 'must be an AWS region name like "us-east-1"')
+        if problems.check(is_region(self.region), "region", self.region, 'must be an AWS region name like "us-east-1"'):
+            problems.check(
+                partition_of(self.region) == "aws",
+                "region",
+                self.region,
+                f"is in the {partition_of(self.region)} partition; these constructs write ARNs of the aws partition "
+                "(managed IAM policies), so only commercial AWS regions are supported",
+            )
         problems.check(
             isinstance(self.name_prefix, str)
             and bool(NAME_PREFIX.match(self.name_prefix))

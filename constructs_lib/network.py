@@ -21,6 +21,11 @@ from .flow_logs import FlowLogs, FlowLogsConfig
 from .validation import AWS_RESOURCE_ID, ProblemList, is_availability_zone, is_int, parse_ipv4_network
 
 MAX_AZ_COUNT = 6
+SMALLEST_SUBNET_PREFIX = 28  # AWS: a subnet is /16 to /28
+# Ranges no VPC can use: this host, loopback, link-local, multicast, reserved (RFC 6890; AWS VPC CIDR rules).
+RESERVED_RANGES = tuple(
+    ipaddress.IPv4Network(cidr) for cidr in ("0.0.0.0/8", "127.0.0.0/8", "169.254.0.0/16", "224.0.0.0/4", "240.0.0.0/4")
+)
 
 
 @dataclass(frozen=True)
@@ -79,14 +84,28 @@ class NetworkConfig:
         private = self.private_subnet_cidrs or tuple(blocks[8 : 8 + self.az_count])
         return public, private
 
-    def _check_new_vpc(self, problems: ProblemList) -> None:
+    def _vpc_network(self, problems: ProblemList) -> ipaddress.IPv4Network | None:
+        """vpc_cidr as a network, or None (and a problem) when it is not one a VPC can have."""
         vpc = parse_ipv4_network(self.vpc_cidr)
-        problems.check(
+        if not problems.check(
             vpc is not None and 16 <= vpc.prefixlen <= 24,
             "vpc_cidr",
             self.vpc_cidr,
             'must be an IPv4 CIDR block from /16 to /24, e.g. "10.0.0.0/16"',
-        )
+        ):
+            return None
+        reserved = [str(block) for block in RESERVED_RANGES if vpc is not None and vpc.overlaps(block)]
+        if not problems.check(
+            not reserved,
+            "vpc_cidr",
+            self.vpc_cidr,
+            f"lies in a reserved range ({', '.join(reserved)}); use a private range like 10.0.0.0/16",
+        ):
+            return None
+        return vpc
+
+    def _check_new_vpc(self, problems: ProblemList) -> None:
+        vpc = self._vpc_network(problems)
         if not problems.check(
             is_int(self.az_count) and 2 <= self.az_count <= MAX_AZ_COUNT,
             "az_count",
@@ -110,8 +129,10 @@ class NetworkConfig:
                     zone,
                     'must be availability zone names like "us-east-1a"',
                 )
-        if vpc is None:
-            return
+        if vpc is not None:
+            self._check_subnets(problems, vpc)
+
+    def _check_subnets(self, problems: ProblemList, vpc: ipaddress.IPv4Network) -> None:
         chosen: list[tuple[str, ipaddress.IPv4Network]] = []
         for key in ("public_subnet_cidrs", "private_subnet_cidrs"):
             cidrs = getattr(self, key)
@@ -128,9 +149,36 @@ class NetworkConfig:
                     continue
                 if not problems.check(subnet.subnet_of(vpc), key, cidr, f"must lie inside vpc_cidr {self.vpc_cidr}"):
                     continue
+                if not problems.check(
+                    subnet.prefixlen <= SMALLEST_SUBNET_PREFIX,
+                    key,
+                    cidr,
+                    f"is smaller than AWS's smallest subnet, /{SMALLEST_SUBNET_PREFIX}",
+                ):
+                    continue
                 overlapping = [name for name, other in chosen if other.overlaps(subnet)]
                 if problems.check(not overlapping, key, cidr, f"overlaps another subnet ({', '.join(overlapping)})"):
                     chosen.append((cidr, subnet))
+        self._check_against_the_default_carve(problems, chosen)
+
+    def _check_against_the_default_carve(
+        self, problems: ProblemList, chosen: list[tuple[str, ipaddress.IPv4Network]]
+    ) -> None:
+        """One tier given, the other carved: the carved subnets must not overlap the given ones."""
+        given = [key for key in ("public_subnet_cidrs", "private_subnet_cidrs") if getattr(self, key)]
+        if len(given) != 1 or problems.problems:
+            return
+        public, private = self.subnet_cidrs()
+        carved_key, carved = ("private", private) if given == ["public_subnet_cidrs"] else ("public", public)
+        for cidr, subnet in chosen:
+            clashes = [block for block in carved if ipaddress.IPv4Network(block).overlaps(subnet)]
+            problems.check(
+                not clashes,
+                given[0],
+                cidr,
+                f"overlaps the default {carved_key} subnet {', '.join(clashes)} carved from vpc_cidr; "
+                f"set {carved_key}_subnet_cidrs too, or choose other blocks",
+            )
 
     def _check_existing_vpc(self, problems: ProblemList) -> None:
         problems.check(

@@ -12,6 +12,7 @@ from .validation import ProblemList, is_region
 BACKENDS = ("local", "s3")
 BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)$")
 KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
+IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")  # S3 refuses bucket names formatted as IP addresses
 
 
 @dataclass(frozen=True)
@@ -38,19 +39,20 @@ class StateBackendConfig:
             problems.raise_if_any()
         if self.backend == "s3":
             problems.check(
-                isinstance(self.bucket, str) and bool(BUCKET_NAME.match(self.bucket)),
+                isinstance(self.bucket, str)
+                and bool(BUCKET_NAME.match(self.bucket))
+                and not IP_ADDRESS.match(self.bucket),
                 "bucket",
                 self.bucket,
-                "must be an S3 bucket name (3 to 63 lowercase letters, digits, dots, hyphens)",
+                "must be an S3 bucket name (3 to 63 lowercase letters, digits, dots, hyphens; not an IP address)",
             )
             problems.check(
                 isinstance(self.key_prefix, str)
                 and bool(KEY_PREFIX.match(self.key_prefix))
-                and not self.key_prefix.startswith("/")
-                and not self.key_prefix.endswith("/"),
+                and all(segment not in ("", ".", "..") for segment in self.key_prefix.split("/")),
                 "key_prefix",
                 self.key_prefix,
-                "must be an S3 key prefix without leading or trailing slash",
+                "must be an S3 key prefix: segments joined by single slashes, none of them empty, . or ..",
             )
             if self.region is not None:
                 problems.check(is_region(self.region), "region", self.region, "must be an AWS region name")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import json
 import re
 from dataclasses import dataclass
 
@@ -16,10 +17,21 @@ class Problem:
     allowed: str
 
     def render(self) -> str:
-        return f"{display_key(self.key)} = {self.value!r}: {self.allowed}"
+        return f"{display_key(self.key)} = {shorten(self.value)}: {self.allowed}"
 
     def under(self, section: str) -> Problem:
         return Problem(f"{section}.{self.key}" if section else self.key, self.value, self.allowed)
+
+
+SHOWN_VALUE_LIMIT = 120  # long enough for a file path, short enough that a 50 MB value is not echoed
+
+
+def shorten(value: object, limit: int = SHOWN_VALUE_LIMIT) -> str:
+    """The value as an error line shows it: its repr, cut to `limit` characters with … when longer."""
+    if isinstance(value, str | bytes) and len(value) > limit:
+        value = value[: limit + 1]  # never build the repr of a huge value
+    shown = repr(value)
+    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
 
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -27,7 +39,8 @@ _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 def display_key(key: str) -> str:
     """A dotted key as TOML would write it: segments that are not bare keys are quoted."""
-    return ".".join(part if _BARE_KEY.match(part) else '"' + part.replace('"', '\\"') + '"' for part in key.split("."))
+    # json.dumps escapes quotes, newlines and control characters as a TOML basic string does: one line always.
+    return ".".join(part if _BARE_KEY.fullmatch(part) else json.dumps(part) for part in key.split("."))
 
 
 class ConfigError(ValueError):
@@ -77,6 +90,18 @@ AWS_RESOURCE_ID = {
 def is_region(value: object) -> bool:
     """An AWS region name like us-east-1 (partitions included: us-gov-west-1, us-isob-east-1)."""
     return isinstance(value, str) and bool(AWS_REGION.match(value))
+
+
+def partition_of(region: str) -> str:
+    """The AWS partition a region belongs to: aws, aws-cn, aws-us-gov, aws-iso, aws-iso-b, ..."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    match = re.match(r"^[a-z]{2}-(iso[a-z]?)-", region)
+    if match:
+        return "aws-" + match.group(1).replace("isob", "iso-b").replace("isof", "iso-f").replace("isoe", "iso-e")
+    return "aws"
 
 
 def is_availability_zone(value: object) -> bool:

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from cdktf import Testing
 
-from aurora_web.settings.loader import stack_config_from_document
+from aurora_web.settings.stacks import stack_config_from_document
 from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
 
 

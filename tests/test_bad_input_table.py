@@ -1,11 +1,12 @@
 """Every class of bad input gives the message the README's table shows; the table is checked, not hand-kept."""
 
+import os
 import re
 from pathlib import Path
 
 import pytest
 
-from aurora_web.settings.loader import load_stack_config
+from aurora_web.settings.stacks import load_stack_config
 from constructs_lib.validation import ConfigError
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -31,9 +32,26 @@ BAD_INPUTS = [
     ("private web server without a NAT", "[web]\npublic = false"),
     ("public key file missing", '[web]\npublic_key_path = "missing.pub"'),
     ("not an OpenSSH public key", '[web]\npublic_key_path = "not-a-key.pub"'),
+    ("name too long once suffixed", 'profile = "prod"\nname_prefix = "abcdefghijklmnopqrstuvwxyz123456"'),
+    ("cluster identifier too long for its instances", '[database]\ncluster_identifier = "' + "c" * 60 + '"'),
+    ("upper-case cluster identifier", '[database]\ncluster_identifier = "MyCluster"'),
+    ("subnets on the default carve", '[network]\npublic_subnet_cidrs = ["10.0.128.0/20", "10.0.1.0/24"]'),
+    ("subnet smaller than AWS allows", '[network]\npublic_subnet_cidrs = ["10.0.0.0/30", "10.0.1.0/24"]'),
+    ("reserved VPC range", '[network]\nvpc_cidr = "127.0.0.0/16"'),
+    (
+        "two environments, one name",
+        '[environments.dev]\nname_prefix = "shop"\n[environments.prod]\nname_prefix = "shop"',
+    ),
+    ("nested environments", "[environments.dev.environments.qa]\nreader_count = 0"),
+    ("state bucket like an IP address", '[state]\nbackend = "s3"\nbucket = "192.168.1.1"'),
+    ("state key with ..", '[state]\nbackend = "s3"\nbucket = "team-state"\nkey_prefix = "a/../b"'),
+    ("region outside the aws partition", 'region = "cn-north-1"'),
+    ("unknown user's home", '[web]\npublic_key_path = "~nosuchuser/k.pub"'),
+    ("empty key directory", '[web]\nkey_directory = ""'),
     ("config file missing", None),
     ("config file not valid TOML", "region = "),
     ("config file is a directory", "<directory>"),
+    ("config file is a FIFO", "<fifo>"),
 ]
 
 
@@ -42,6 +60,8 @@ def message_for(tmp_path: Path, text: str | None) -> str:
     path = tmp_path / "settings.toml"
     if text == "<directory>":
         path.mkdir()
+    elif text == "<fifo>":
+        os.mkfifo(path)
     elif text is not None:
         path.write_text(
             text.replace('"missing.pub"', f'"{tmp_path / "missing.pub"}"').replace(
@@ -54,12 +74,11 @@ def message_for(tmp_path: Path, text: str | None) -> str:
     return problem.render().replace(str(tmp_path), "…")
 
 
+SPECIAL_FILES = {"<directory>": "(a directory)", "<fifo>": "(a FIFO, e.g. from mkfifo)"}
+
+
 def table_row(label: str, text: str | None, message: str) -> str:
-    shown = (
-        "(no file at that path)"
-        if text is None
-        else ("(a directory)" if text == "<directory>" else "`" + text.replace("\n", "` `") + "`")
-    )
+    shown = "(no file at that path)" if text is None else SPECIAL_FILES.get(text, "`" + text.replace("\n", "` `") + "`")
     return f"| {label} | {shown} | `{message}` |"
 
 

@@ -175,7 +175,7 @@ class StackRun:
     final_snapshots: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        from aurora_web.settings.loader import app_config_from_document
+        from aurora_web.settings.stacks import app_config_from_document
 
         self.planned = threading.Event()
 

@@ -10,7 +10,7 @@ from deploy_checks import drift_problems
 from emulator import without_aws_settings
 from synthesized import require_program
 
-from aurora_web.settings.loader import app_config_from_document
+from aurora_web.settings.stacks import app_config_from_document
 from aurora_web.synth import synthesize
 
 pytestmark = pytest.mark.integration

@@ -37,7 +37,7 @@ started = time.perf_counter()
 from pathlib import Path
 from aurora_web import fast_import
 fast_import.enable(Path.cwd())
-from aurora_web.settings.loader import stack_config_from_document
+from aurora_web.settings.stacks import stack_config_from_document
 from aurora_web.synth import build_app
 count = int(sys.argv[1])
 stacks = {f"stack{i}": stack_config_from_document({"name_prefix": f"stack{i}", "web": {"key_directory": ".keys"}})

@@ -164,7 +164,7 @@ def settings_note(project: Path) -> str:
     """Which settings file is in force, as a path relative to the project (never an absolute path)."""
     config = os.environ.get("AURORA_WEB_CONFIG")
     if not config:
-        return "none (AURORA_WEB_CONFIG unset): the defaults of the settings schema (`aurora_web/settings/`)"
+        return "none (AURORA_WEB_CONFIG unset): the defaults of `aurora_web/settings/schema.py` and `profiles.py`"
     path = Path(config).resolve()
     shown = path.relative_to(project) if path.is_relative_to(project) else path.name
     return f"`{shown}` (AURORA_WEB_CONFIG when this bundle was made; it must be the one `make synth` used)"

@@ -1,8 +1,9 @@
-"""The TOML settings file: documented keys, profile defaults, and one clean error listing every problem."""
+"""stacks.py: the settings file to stack configs: profile defaults, environments, every problem in one error."""
 
 import pytest
 
-from aurora_web.settings.loader import KEYS, load_stack_config, stack_config_from_document
+from aurora_web.settings.schema import SECTIONS, StackSettings
+from aurora_web.settings.stacks import load_stack_config, stack_config_from_document
 from constructs_lib.validation import ConfigError
 
 
@@ -101,9 +102,9 @@ def test_unreadable_files_are_reported_by_path(tmp_path, content, message):
 
 
 def test_every_key_is_documented():
-    for section, keys in KEYS.items():
-        for name, key in keys.items():
-            assert key.doc and key.kind, f"{section}.{name}"
+    for model in (StackSettings, *SECTIONS.values()):
+        for name, field in model.model_fields.items():
+            assert field.description, f"{model.__name__}.{name}"
 
 
 @pytest.mark.parametrize("profile, expected", [("dev", False), ("prod", True)])
@@ -116,7 +117,7 @@ def test_profile_defaults_reach_every_section_including_the_top_level(profile, e
 
 
 def test_environments_give_one_stack_each_overriding_the_top_level():
-    from aurora_web.settings.loader import app_config_from_document
+    from aurora_web.settings.stacks import app_config_from_document
 
     stacks = app_config_from_document(
         {
@@ -141,7 +142,7 @@ def test_environments_give_one_stack_each_overriding_the_top_level():
 
 
 def test_environment_problems_name_the_environment_and_shared_problems_appear_once():
-    from aurora_web.settings.loader import app_config_from_document
+    from aurora_web.settings.stacks import app_config_from_document
 
     with pytest.raises(ConfigError) as raised:
         app_config_from_document(
@@ -154,6 +155,95 @@ def test_environment_problems_name_the_environment_and_shared_problems_appear_on
 
 
 def test_without_environments_the_stack_is_named_after_the_prefix():
-    from aurora_web.settings.loader import app_config_from_document
+    from aurora_web.settings.stacks import app_config_from_document
 
     assert list(app_config_from_document({"name_prefix": "shop"})) == ["shop"]
+
+
+def test_each_environment_may_keep_its_state_elsewhere():
+    from aurora_web.settings.stacks import app_config_from_document
+
+    stacks = app_config_from_document(
+        {
+            "state": {"backend": "s3", "bucket": "team-state"},
+            "environments": {"dev": {"state": {"backend": "local"}}, "prod": {"profile": "prod"}},
+        }
+    )
+    assert (stacks["dev"].state.backend, stacks["prod"].state.backend) == ("local", "s3")
+    stacks = app_config_from_document(
+        {"environments": {"dev": {}, "prod": {"state": {"backend": "s3", "bucket": "team-state"}}}}
+    )
+    assert (stacks["dev"].state.backend, stacks["prod"].state.bucket) == ("local", "team-state")
+
+
+@pytest.mark.parametrize(
+    "environments, expected",
+    [
+        (
+            {"dev": {"name_prefix": "x"}, "prod": {"name_prefix": "x"}},
+            "environments.prod.name_prefix = 'x': is also environment dev's",
+        ),
+        (
+            {"dev": {"environments": {"qa": {}}}},
+            "environments.dev.environments = {'qa': {}}: environments do not nest",
+        ),
+        ({"dev\n": {}}, "environments.\"dev\\n\" = 'dev\\n': environment names are"),
+    ],
+)
+def test_environments_that_would_clash_or_be_lost_are_refused(environments, expected):
+    from aurora_web.settings.stacks import app_config_from_document
+
+    with pytest.raises(ConfigError) as raised:
+        app_config_from_document({"environments": environments})
+    (line,) = [problem.render() for problem in raised.value.problems]
+    assert line.startswith(expected), line
+
+
+def test_a_cluster_identifier_shared_by_every_environment_is_refused_once():
+    from aurora_web.settings.stacks import app_config_from_document
+
+    with pytest.raises(ConfigError) as raised:
+        app_config_from_document({"database": {"cluster_identifier": "db"}, "environments": {"dev": {}, "prod": {}}})
+    (line,) = [problem.render() for problem in raised.value.problems]
+    assert line.startswith("database.cluster_identifier = 'db': is shared by environments dev and prod")
+
+
+@pytest.mark.parametrize(
+    "document, expected",
+    [
+        ({"network": {"vpc_cidr": "127.0.0.0/16"}}, "network.vpc_cidr = '127.0.0.0/16': lies in a reserved range"),
+        ({"network": {"vpc_cidr": "224.0.0.0/16"}}, "network.vpc_cidr = '224.0.0.0/16': lies in a reserved range"),
+        ({"network": {"vpc_cidr": "169.254.0.0/16"}}, "network.vpc_cidr = '169.254.0.0/16': lies in a reserved"),
+        (
+            {"network": {"public_subnet_cidrs": ["10.0.0.0/30", "10.0.1.0/24"]}},
+            "network.public_subnet_cidrs = '10.0.0.0/30': is smaller than AWS's smallest subnet, /28",
+        ),
+        (
+            {"network": {"public_subnet_cidrs": ["10.0.128.0/20", "10.0.1.0/24"]}},
+            "network.public_subnet_cidrs = '10.0.128.0/20': overlaps the default private subnet 10.0.128.0/20",
+        ),
+        (
+            {"network": {"private_subnet_cidrs": ["10.0.0.0/24", "10.0.128.0/24"]}},
+            "network.private_subnet_cidrs = '10.0.0.0/24': overlaps the default public subnet 10.0.0.0/20",
+        ),
+        (
+            {"state": {"backend": "s3", "bucket": "192.168.1.1"}},
+            "state.bucket = '192.168.1.1': must be an S3 bucket name",
+        ),
+        (
+            {"state": {"backend": "s3", "bucket": "team", "key_prefix": "a/../b"}},
+            "state.key_prefix = 'a/../b': must be an S3 key prefix",
+        ),
+        (
+            {"state": {"backend": "s3", "bucket": "team", "key_prefix": "a//b"}},
+            "state.key_prefix = 'a//b': must be an S3 key prefix",
+        ),
+        ({"region": "cn-north-1"}, "region = 'cn-north-1': is in the aws-cn partition"),
+        ({"region": "us-gov-west-1"}, "region = 'us-gov-west-1': is in the aws-us-gov partition"),
+    ],
+)
+def test_values_aws_would_refuse_are_refused(document, expected):
+    with pytest.raises(ConfigError) as raised:
+        stack_config_from_document(document)
+    (line,) = [problem.render() for problem in raised.value.problems]
+    assert line.startswith(expected), line

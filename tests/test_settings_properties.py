@@ -5,10 +5,12 @@ import tomllib
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from aurora_web.settings.loader import KEYS, load_stack_config, stack_config_from_document
+from aurora_web.settings.problems import every_key
+from aurora_web.settings.stacks import load_stack_config, stack_config_from_document
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.validation import ConfigError
 
+KEYS = every_key()
 KNOWN_NAMES = sorted({key for keys in KEYS.values() for key in keys} | {name for name in KEYS if name})
 scalars = st.one_of(
     st.none(),

@@ -1,0 +1,82 @@
+"""The dev and prod profiles: the one place where a profile's defaults are declared.
+
+dev is the tutorial's stack, cheap and easy to tear down; prod turns on every control the scanners ask for.
+A profile only fills keys the settings file leaves unset, before the schema validates the document.
+"""
+
+from __future__ import annotations
+
+import copy
+import ipaddress
+from typing import Any
+
+from constructs_lib.network import NetworkConfig
+
+PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+    "dev": {
+        "": {"customer_managed_key": False},
+        "network": {"nat_gateway": False, "flow_logs": False},
+        "web": {"public": True, "http_cidrs": ["0.0.0.0/0"]},
+        "database": {
+            "deletion_protection": False,
+            "skip_final_snapshot": True,
+            "instance_class": "db.t3.medium",
+            "performance_insights": False,
+            "backup_plan": False,
+        },
+    },
+    "prod": {
+        "": {"customer_managed_key": True},
+        "network": {"nat_gateway": True, "flow_logs": True},
+        # web.http_cidrs: the VPC's own range, for a load balancer in front (see prod_http_cidrs).
+        "web": {"public": False},
+        "database": {
+            "deletion_protection": True,
+            "skip_final_snapshot": False,
+            "instance_class": "db.t4g.medium",
+            "performance_insights": True,
+            "backup_plan": True,
+        },
+    },
+}
+DEFAULT_PROFILE = "dev"
+PROD_HTTP_CIDRS_TEXT = "[vpc_cidr] (none with existing_vpc_id)"
+
+
+def profile_default(section: str, key: str) -> dict[str, Any] | None:
+    """{profile: default} for a key whose default depends on the profile, else None."""
+    found = {
+        name: sections[section][key] for name, sections in PROFILE_DEFAULTS.items() if key in sections.get(section, {})
+    }
+    return found or None
+
+
+def with_profile_defaults(document: dict[str, Any]) -> dict[str, Any]:
+    """A copy of `document` with its profile's defaults filled in where the file sets nothing."""
+    document = copy.deepcopy(document)
+    profile = document.get("profile", DEFAULT_PROFILE)
+    if not isinstance(profile, str) or profile not in PROFILE_DEFAULTS:
+        return document  # the schema reports the profile; no defaults to add
+    for section, defaults in PROFILE_DEFAULTS[profile].items():
+        table = document if section == "" else document.setdefault(section, {})
+        if isinstance(table, dict):
+            for key, value in defaults.items():
+                table.setdefault(key, copy.deepcopy(value))
+    web, network = document.get("web"), document.get("network")
+    if profile == "prod" and isinstance(web, dict) and "http_cidrs" not in web and isinstance(network, dict):
+        http_cidrs = prod_http_cidrs(network)
+        if http_cidrs is not None:
+            web["http_cidrs"] = http_cidrs
+    return document
+
+
+def prod_http_cidrs(network: dict[str, Any]) -> list[str] | None:
+    """prod's port-80 sources: the VPC's own range (none for an existing VPC); None while vpc_cidr is invalid."""
+    if "existing_vpc_id" in network:
+        return []
+    vpc_cidr = network.get("vpc_cidr", NetworkConfig.vpc_cidr)
+    try:
+        ipaddress.IPv4Network(vpc_cidr)
+    except (TypeError, ValueError):
+        return None  # vpc_cidr's own problem is reported; an http_cidrs line would blame a key nobody wrote
+    return [vpc_cidr]

@@ -1,0 +1,277 @@
+"""The settings file's schema: one pydantic model per TOML table, a description on every key.
+
+Types, bounds and choices are checked here, once. Defaults come from the construct library's own configs (or from
+profiles.py for the keys a profile sets), never restated. Rules about values the library owns (identifier
+syntax, subnets inside the VPC, ...) stay in each construct config, which checks itself; the rules here are the
+settings file's own (profile, environments, derived names).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
+
+from constructs_lib.aurora_cluster import MAX_BACKTRACK_HOURS, MAX_READERS, MONITORING_INTERVALS, AuroraClusterConfig
+from constructs_lib.aurora_web_stack import AuroraWebStackConfig
+from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.network import MAX_AZ_COUNT, NetworkConfig
+from constructs_lib.state_backend import StateBackendConfig
+from constructs_lib.validation import Problem
+from constructs_lib.web_server import WebServerConfig
+
+from .profiles import PROFILE_DEFAULTS
+
+ENVIRONMENT_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")  # a stack's name: cdktf.out/stacks/<name>
+
+
+class SettingsProblems(ValueError):
+    """Raised by a model validator: problems named by their keys relative to the model that found them."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(problem.render() for problem in problems))
+
+
+class Allowed:
+    """Field metadata: the line shown when a value has the right type but is not allowed."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+
+def _cidr_text(value: object) -> object:
+    if not isinstance(value, str):
+        raise PydanticCustomError("string_type", "must be a string")
+    if "/" not in value:
+        raise PydanticCustomError("cidr", "must be CIDR notation")
+    return value
+
+
+# An IPv4 CIDR block written as a string ("10.0.0.0/16"); host bits must be zero.
+Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text), Field(strict=False)]
+VPC_CIDR_ALLOWED = 'must be an IPv4 CIDR block from /16 to /24, e.g. "10.0.0.0/16"'
+SUBNET_CIDR_ALLOWED = 'must be an IPv4 CIDR block, e.g. "10.0.1.0/24"'
+
+
+def _profile(section: str, key: str) -> Any:
+    """The default of a key the profiles set: the dev profile's (the default profile), from profiles.py."""
+    return PROFILE_DEFAULTS["dev"][section][key]
+
+
+class Table(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class NetworkSettings(Table):
+    """[network]: the VPC and its subnets."""
+
+    vpc_cidr: Annotated[Cidr, Allowed(VPC_CIDR_ALLOWED)] = Field(
+        ipaddress.IPv4Network(NetworkConfig.vpc_cidr), description="CIDR of the new VPC, /16 to /24"
+    )
+    az_count: int = Field(
+        NetworkConfig.az_count, ge=2, le=MAX_AZ_COUNT, description=f"availability zones to span, 2 to {MAX_AZ_COUNT}"
+    )
+    availability_zones: list[str] | None = Field(
+        None, description="zone names, pinned so a zone AWS adds later never moves a subnet"
+    )
+    public_subnet_cidrs: list[Annotated[Cidr, Allowed(SUBNET_CIDR_ALLOWED)]] = Field(
+        default_factory=list, description="one CIDR per AZ for the web tier; default carved from vpc_cidr"
+    )
+    private_subnet_cidrs: list[Annotated[Cidr, Allowed(SUBNET_CIDR_ALLOWED)]] = Field(
+        default_factory=list, description="one CIDR per AZ for the database; default carved from vpc_cidr"
+    )
+    existing_vpc_id: str | None = Field(
+        NetworkConfig.existing_vpc_id, description="use this VPC instead of creating one"
+    )
+    existing_public_subnet_ids: list[str] = Field(
+        default_factory=list, description="public subnets of that VPC (2 or more AZs)"
+    )
+    existing_private_subnet_ids: list[str] = Field(
+        default_factory=list, description="private subnets of that VPC (2 or more AZs)"
+    )
+    nat_gateway: bool = Field(
+        _profile("network", "nat_gateway"),
+        description="NAT gateway for the private subnets (needed when web.public is false)",
+    )
+    flow_logs: bool = Field(
+        _profile("network", "flow_logs"), description="VPC flow logs to a CloudWatch log group kept 365 days"
+    )
+
+
+class WebSettings(Table):
+    """[web]: the EC2 web server and its key pair."""
+
+    instance_type: str = Field(WebServerConfig.instance_type, description="EC2 instance type of the web server")
+    ssh_cidr: (
+        Annotated[Cidr, Allowed('must be an IPv4 CIDR block like "203.0.113.7/32", or left unset for no SSH')] | None
+    ) = Field(None, description="IPv4 CIDR allowed to SSH; unset means no SSH rule (use SSM Session Manager)")
+    public_key_path: str | None = Field(
+        KeyPairConfig.public_key_path, description="OpenSSH public key to register; unset generates an ed25519 key"
+    )
+    key_directory: str = Field(
+        KeyPairConfig.key_directory, description="where a generated key is kept (private key mode 0600)"
+    )
+    root_volume_gib: Annotated[int, Allowed("must be an integer from 8 (the AMI's size) to 16384")] = Field(
+        WebServerConfig.root_volume_gib, ge=8, le=16384, description="encrypted gp3 root volume size, 8 to 16384 GiB"
+    )
+    detailed_monitoring: bool = Field(
+        WebServerConfig.detailed_monitoring, description="1-minute CloudWatch metrics for the instance"
+    )
+    install_app: bool = Field(
+        AuroraWebStackConfig.install_app,
+        description="install the tutorial's employee directory web app at first boot",
+    )
+    public: bool = Field(
+        _profile("web", "public"), description="public IP in a public subnet; false: private subnet behind the NAT"
+    )
+    http_cidrs: list[Annotated[Cidr, Allowed('must be IPv4 CIDR blocks like "0.0.0.0/0" or "10.0.0.0/16"')]] = Field(
+        default_factory=lambda: list(_profile("web", "http_cidrs")),
+        description="IPv4 CIDRs allowed to reach port 80",
+    )
+
+    @field_validator("public_key_path", "key_directory")
+    @classmethod
+    def _home_expanded(cls, value: str | None) -> str | None:
+        from .files import expand_user
+
+        if value is None or not value.strip():
+            return value  # unset, or "" which the key directory rule refuses as written
+        try:
+            return expand_user(value)
+        except ValueError as error:
+            raise PydanticCustomError("path", str(error)) from None
+
+    @model_validator(mode="after")
+    def _files_are_safe(self) -> WebSettings:
+        from .files import PUBLIC_KEY_FILE_LIMIT, regular_file_problem
+        from .keys import key_directory_problem
+
+        problems = []
+        if self.public_key_path is not None:
+            problem = regular_file_problem(self.public_key_path, PUBLIC_KEY_FILE_LIMIT, what="public key file")
+            if problem is not None and problem != "file not found":  # the key pair's own check says what to give
+                problems.append(Problem("public_key_path", self.public_key_path, problem))
+        else:
+            problem = key_directory_problem(self.key_directory)
+            if problem is not None:
+                problems.append(Problem("key_directory", self.key_directory, problem))
+        if problems:
+            raise SettingsProblems(problems)
+        return self
+
+
+class DatabaseSettings(Table):
+    """[database]: the Aurora MySQL cluster."""
+
+    cluster_identifier: str | None = Field(None, description="Aurora cluster identifier")
+    engine_version: str = Field(
+        AuroraClusterConfig.engine_version, description="Aurora MySQL 3 version (LTS by default)"
+    )
+    instance_class: str = Field(
+        _profile("database", "instance_class"), description="class of the writer and the readers"
+    )
+    reader_count: int = Field(
+        AuroraClusterConfig.reader_count,
+        ge=0,
+        le=MAX_READERS,
+        description=f"readers besides the writer, 0 to {MAX_READERS}",
+    )
+    backup_retention_days: int = Field(
+        AuroraClusterConfig.backup_retention_days, ge=1, le=35, description="automated backup retention, 1 to 35 days"
+    )
+    database_name: str = Field(AuroraClusterConfig.database_name, description="initial database")
+    master_username: str = Field(
+        AuroraClusterConfig.master_username, description="master user; its password lives in Secrets Manager"
+    )
+    deletion_protection: bool = Field(
+        _profile("database", "deletion_protection"), description="refuse to delete the cluster"
+    )
+    skip_final_snapshot: bool = Field(
+        _profile("database", "skip_final_snapshot"), description="delete without a final snapshot"
+    )
+    performance_insights: bool = Field(
+        _profile("database", "performance_insights"), description="Performance Insights (not on db.t3 classes)"
+    )
+    backup_plan: bool = Field(
+        _profile("database", "backup_plan"), description="an AWS Backup plan (daily, 35 days, encrypted vault)"
+    )
+    backtrack_hours: int = Field(
+        AuroraClusterConfig.backtrack_hours,
+        ge=0,
+        le=MAX_BACKTRACK_HOURS,
+        description=f"Aurora backtrack window, 0 (off) to {MAX_BACKTRACK_HOURS} hours",
+    )
+    monitoring_interval_seconds: int = Field(
+        AuroraClusterConfig.monitoring_interval_seconds,
+        description="enhanced monitoring interval: 0 (off), " + ", ".join(map(str, MONITORING_INTERVALS[1:-1])) + " or "
+        f"{MONITORING_INTERVALS[-1]}",
+        json_schema_extra={"enum": list(MONITORING_INTERVALS)},
+    )
+
+
+class StateSettings(Table):
+    """[state]: where each stack keeps its Terraform state."""
+
+    backend: Literal["local", "s3"] = Field(
+        "local",
+        description="`local`: terraform.<stack>.tfstate at the project root; `s3`: the S3 backend",
+    )
+    bucket: str | None = Field(StateBackendConfig.bucket, description='S3 bucket of the state (backend = "s3")')
+    key_prefix: str = Field(
+        StateBackendConfig.key_prefix, description="the state's key is <key_prefix>/<stack>.tfstate"
+    )
+    region: str | None = Field(StateBackendConfig.region, description="region of the bucket")
+    use_lockfile: bool = Field(
+        StateBackendConfig.use_lockfile,
+        description="S3's native lock file (Terraform >= 1.10); the state is always encrypted",
+    )
+
+
+class StackSettings(Table):
+    """One stack's settings: the top level of the file, or the top level merged with one [environments.<name>]."""
+
+    profile: Literal["dev", "prod"] = Field(
+        "dev", description='`dev` or `prod`: the defaults of the keys marked "profile" below'
+    )
+    region: str = Field(AuroraWebStackConfig.region, description="AWS region of the stack")
+    name_prefix: str = Field(AuroraWebStackConfig.name_prefix, description="prefix of every resource name")
+    tags: dict[str, str] = Field(
+        default_factory=dict, description="tags added to every resource (provider default_tags)"
+    )
+    customer_managed_key: bool = Field(
+        _profile("", "customer_managed_key"),
+        description="one KMS key (rotating) for Aurora storage, its secret, Performance Insights, backups, flow logs",
+    )
+    network: NetworkSettings = Field(default_factory=NetworkSettings, description="the VPC and its subnets")
+    web: WebSettings = Field(default_factory=WebSettings, description="the EC2 web server and its key pair")
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="the Aurora MySQL cluster")
+    state: StateSettings = Field(default_factory=StateSettings, description="where the stack's Terraform state is kept")
+
+
+class SettingsFile(StackSettings):
+    """The whole settings file (AURORA_WEB_CONFIG): one stack, or one per [environments.<name>] table."""
+
+    model_config = ConfigDict(title="aurora-web settings")
+
+    environments: dict[Annotated[str, Field(pattern=ENVIRONMENT_NAME.pattern)], StackSettings] | None = Field(
+        None,
+        description="one table per environment (1 to 32 lowercase letters, digits, hyphens); each overrides the "
+        "top level's keys and becomes its own stack",
+    )
+
+
+SECTIONS: dict[str, type[Table]] = {
+    "network": NetworkSettings,
+    "web": WebSettings,
+    "database": DatabaseSettings,
+    "state": StateSettings,
+}
+
+
+def top_level_keys() -> list[str]:
+    """The top level's own keys (not the tables)."""
+    return [name for name in StackSettings.model_fields if name not in SECTIONS]

@@ -1,0 +1,340 @@
+"""From a settings document to the construct library's configs: one AuroraWebStackConfig per stack.
+
+The schema (schema.py) checks types, bounds and choices; each construct config then checks its own values. Every
+problem of every environment is collected before anything is built, and named by the key the user wrote.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
+
+from constructs_lib.aurora_cluster import AuroraClusterConfig
+from constructs_lib.aurora_web_stack import AuroraWebStackConfig
+from constructs_lib.backup_plan import BackupPlanConfig
+from constructs_lib.ec2_aurora_connection import Ec2AuroraConnectionConfig
+from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.network import NetworkConfig
+from constructs_lib.state_backend import StateBackendConfig
+from constructs_lib.validation import ConfigError, Problem, is_region
+from constructs_lib.web_server import WebServerConfig
+
+from .files import read_toml, settings_path
+from .keys import existing_key_problem
+from .names import is_name_prefix, name_problems
+from .problems import problems_from
+from .profiles import with_profile_defaults
+from .schema import ENVIRONMENT_NAME, StackSettings
+
+ZONE_LETTERS = "abcdef"
+T = TypeVar("T")
+
+
+def load_stack_config(path: str | None = None) -> AuroraWebStackConfig:
+    """The one stack the file describes (a file with [environments] describes several: see load_app_config)."""
+    stacks = load_app_config(path)
+    if len(stacks) != 1:
+        raise ConfigError([Problem("environments", sorted(stacks), "describes several stacks; use load_app_config")])
+    return next(iter(stacks.values()))
+
+
+def load_app_config(path: str | None = None) -> dict[str, AuroraWebStackConfig]:
+    """Stack name -> config, from the file at `path` (else $AURORA_WEB_CONFIG, else none: one dev stack)."""
+    path = settings_path(path)
+    document = read_toml(path) if path is not None else {}
+    return app_config_from_document(document)
+
+
+def app_config_from_document(document: dict[str, Any]) -> dict[str, AuroraWebStackConfig]:
+    """One stack, or one per [environments.<name>] table (each overriding the top level); all problems at once."""
+    document = copy.deepcopy(document)
+    environments = document.pop("environments", None)
+    problems: list[Problem] = []
+    try:
+        base: AuroraWebStackConfig | None = stack_config_from_document(document)
+    except ConfigError as error:
+        problems.extend(error.problems)
+        base = None
+    if environments is None:
+        if problems or base is None:
+            raise ConfigError(problems)
+        return {base.name_prefix: base}
+    if not isinstance(environments, dict) or not environments:
+        raise ConfigError(
+            [
+                *problems,
+                Problem("environments", environments, "must hold one table per environment, e.g. [environments.dev]"),
+            ]
+        )
+    stacks: dict[str, AuroraWebStackConfig] = {}
+    shared = {_marker(problem) for problem in problems}
+    for name, written in environments.items():
+        where = f"environments.{name}"
+        overrides = written
+        if not ENVIRONMENT_NAME.fullmatch(name):
+            problems.append(Problem(where, name, "environment names are 1 to 32 lowercase letters, digits and hyphens"))
+            continue
+        if not isinstance(overrides, dict):
+            problems.append(Problem(where, overrides, "must be a table of the same keys as the top level"))
+            continue
+        if "environments" in overrides:
+            overrides = {key: value for key, value in overrides.items() if key != "environments"}
+            problems.append(
+                Problem(
+                    f"{where}.environments",
+                    written["environments"],
+                    "environments do not nest; declare each one at the top level as [environments.<name>]",
+                )
+            )
+        merged = merge_environment(document, name, overrides)
+        try:
+            stacks[name] = stack_config_from_document(merged)
+        except ConfigError as error:
+            problems.extend(
+                _environment_problem(problem, name, overrides, merged)
+                for problem in error.problems
+                if _marker(problem) not in shared
+            )
+    problems.extend(_collisions(document, stacks, environments))
+    if problems:
+        raise ConfigError(_unique(problems))
+    return stacks
+
+
+def _environment_problem(problem: Problem, name: str, overrides: dict[str, Any], merged: dict[str, Any]) -> Problem:
+    """An environment's problem under the key the user wrote: the environment's own, or the shared name_prefix."""
+    if problem.key == "name_prefix" and "name_prefix" not in overrides:
+        written_prefix = problem.value if not isinstance(merged.get("name_prefix"), str) else None
+        written_prefix = merged["name_prefix"][: -len(name) - 1] if written_prefix is None else written_prefix
+        return Problem(
+            "name_prefix",
+            written_prefix,
+            f"environment {name} makes it {merged.get('name_prefix')!r}, which {problem.allowed}",
+        )
+    return problem.under(f"environments.{name}")
+
+
+def _collisions(
+    document: dict[str, Any], stacks: dict[str, AuroraWebStackConfig], environments: dict[str, Any]
+) -> list[Problem]:
+    """Two environments must not share a name: their clusters, key pairs, groups and roles would be the same."""
+    problems = []
+    names: dict[str, Callable[[AuroraWebStackConfig], str]] = {
+        "name_prefix": lambda config: config.name_prefix,
+        "database.cluster_identifier": lambda config: config.database.identifier,
+    }
+    for key, name_of in names.items():
+        first: dict[str, str] = {}
+        for env, config in stacks.items():
+            value = name_of(config)
+            if value not in first:
+                first[value] = env
+                continue
+            other = first[value]
+            written = [name for name in (env, other) if _written(environments[name], key)]
+            if written:
+                blamed, partner = (env, other) if env in written else (other, env)
+                problems.append(
+                    Problem(
+                        f"environments.{blamed}.{key}",
+                        value,
+                        f"is also environment {partner}'s; each environment needs its own "
+                        "(two stacks would manage the same cluster, key pair, groups and roles)",
+                    )
+                )
+            elif _written(document, key):
+                problems.append(
+                    Problem(
+                        key,
+                        value,
+                        f"is shared by environments {other} and {env}; set it in each [environments.<name>] "
+                        "or leave it unset (then <name_prefix>-db-cluster)",
+                    )
+                )
+    return problems
+
+
+def _written(table: Any, key: str) -> bool:
+    for part in key.split("."):
+        if not isinstance(table, dict) or part not in table:
+            return False
+        table = table[part]
+    return True
+
+
+def merge_environment(document: dict[str, Any], name: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """The top level with one environment's overrides: tables merged key by key; `tags` and `state` replaced."""
+    merged = _deep_merge(document, overrides)
+    if "state" in overrides:
+        # An environment's [state] replaces the top level's whole: prod in S3, dev local.
+        merged["state"] = copy.deepcopy(overrides["state"])
+    if "name_prefix" not in overrides:
+        merged["name_prefix"] = f"{document.get('name_prefix', AuroraWebStackConfig.name_prefix)}-{name}"
+    return merged
+
+
+def _deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    merged = copy.deepcopy(base)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "tags":
+            merged[key] = _deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig:
+    """One stack's config from a TOML-shaped document without [environments]; raises every problem at once."""
+    document = with_profile_defaults(document)
+    try:
+        settings = StackSettings.model_validate(document)
+    except ValidationError as error:
+        raise ConfigError(_unique(problems_from(error, document))) from None
+    return stack_config(settings)
+
+
+def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
+    """The construct library's configs for validated settings; their own problems named by the file's keys."""
+    problems: list[Problem] = []
+
+    def build(
+        section: str, factory: Callable[..., T], values: dict[str, Any], renamed: dict[str, str] | None = None
+    ) -> T | None:
+        """Make one config; its problems are reported under the file's own key names."""
+        try:
+            return factory(**values)
+        except ConfigError as error:
+            for problem in error.problems:
+                key = (renamed or {}).get(problem.key, problem.key)
+                problems.append(Problem(key, problem.value, problem.allowed).under(section))
+            return None
+
+    # A name_prefix the stack config refuses is reported once, on name_prefix: the names made from it use the
+    # default prefix meanwhile, so no line blames a key the user never wrote.
+    prefix = settings.name_prefix if is_name_prefix(settings.name_prefix) else AuroraWebStackConfig.name_prefix
+    network, web, database, state = settings.network, settings.web, settings.database, settings.state
+    zones = network.availability_zones
+    if zones is None and is_region(settings.region):
+        zones = [f"{settings.region}{letter}" for letter in ZONE_LETTERS[: network.az_count]]
+    az_count = network.az_count
+    if network.availability_zones is not None and "az_count" not in network.model_fields_set:
+        az_count = len(network.availability_zones)
+    network_config = build(
+        "network",
+        NetworkConfig,
+        dict(
+            name=prefix,
+            vpc_cidr=str(network.vpc_cidr),
+            az_count=az_count,
+            **({"availability_zones": tuple(zones)} if zones is not None else {}),
+            public_subnet_cidrs=tuple(str(cidr) for cidr in network.public_subnet_cidrs),
+            private_subnet_cidrs=tuple(str(cidr) for cidr in network.private_subnet_cidrs),
+            existing_vpc_id=network.existing_vpc_id,
+            existing_public_subnet_ids=tuple(network.existing_public_subnet_ids),
+            existing_private_subnet_ids=tuple(network.existing_private_subnet_ids),
+            nat_gateway=network.nat_gateway,
+            flow_logs=network.flow_logs,
+        ),
+    )
+    key_pair = build(
+        "web",
+        KeyPairConfig,
+        {
+            "name": f"{prefix}-key",
+            "public_key_path": web.public_key_path,
+            "key_directory": web.key_directory,
+        },
+    )
+    if key_pair is not None and key_pair.public_key_path is None:
+        problem = existing_key_problem(key_pair.generated_private_key_path)
+        if problem is not None:
+            problems.append(Problem("web.key_directory", web.key_directory, problem))
+    web_server = build(
+        "web",
+        WebServerConfig,
+        {
+            "name": prefix,
+            "instance_type": web.instance_type,
+            "ssh_cidr": str(web.ssh_cidr) if web.ssh_cidr is not None else None,
+            "http_cidrs": tuple(str(cidr) for cidr in web.http_cidrs),
+            "public": web.public,
+            "detailed_monitoring": web.detailed_monitoring,
+            "root_volume_gib": web.root_volume_gib,
+        },
+    )
+    cluster = build(
+        "database",
+        AuroraClusterConfig,
+        {
+            "identifier": database.cluster_identifier or f"{prefix}-db-cluster",
+            "engine_version": database.engine_version,
+            "instance_class": database.instance_class,
+            "reader_count": database.reader_count,
+            "backup_retention_days": database.backup_retention_days,
+            "database_name": database.database_name,
+            "master_username": database.master_username,
+            "deletion_protection": database.deletion_protection,
+            "skip_final_snapshot": database.skip_final_snapshot,
+            "backtrack_hours": database.backtrack_hours,
+            "monitoring_interval_seconds": database.monitoring_interval_seconds,
+            "performance_insights": database.performance_insights,
+        },
+        renamed={"identifier": "cluster_identifier"},
+    )
+    connection = build("", Ec2AuroraConnectionConfig, {"suffix": prefix})
+    backup_plan = build("database", BackupPlanConfig, {"name": prefix}) if database.backup_plan else None
+    state_config = build(
+        "state",
+        StateBackendConfig,
+        {
+            "backend": state.backend,
+            "bucket": state.bucket,
+            "key_prefix": state.key_prefix,
+            "region": state.region,
+            "use_lockfile": state.use_lockfile,
+        },
+    )
+    parts = {
+        "network": network_config,
+        "key_pair": key_pair,
+        "web_server": web_server,
+        "database": cluster,
+        "connection": connection,
+        "state": state_config,
+    }
+    stack = build(
+        "",
+        AuroraWebStackConfig,
+        dict(
+            profile=settings.profile,
+            region=settings.region,
+            name_prefix=settings.name_prefix,
+            tags=dict(settings.tags),
+            customer_managed_key=settings.customer_managed_key,
+            install_app=web.install_app,
+            backup_plan=backup_plan,
+            **{key: value for key, value in parts.items() if value is not None},
+        ),
+    )
+    # Names derived from the keys, against AWS's limits: reported with the construct configs' problems, not instead.
+    problems.extend(name_problems(settings))
+    if problems or stack is None:
+        raise ConfigError(_unique(problems))
+    return stack
+
+
+def _marker(problem: Problem) -> tuple[str, str, str]:
+    return (problem.key, repr(problem.value), problem.allowed)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[tuple[str, str, str]] = set()
+    unique = []
+    for problem in problems:
+        if _marker(problem) not in seen:
+            seen.add(_marker(problem))
+            unique.append(problem)
+    return unique
