@@ -23,6 +23,8 @@ fast_import.enable(PROJECT_ROOT)
 
 from synthesized import Synthesized, make_config  # noqa: E402
 
+PROD_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+
 
 def pytest_sessionfinish(session, exitstatus):
     """In CI every test must run: a skip there means a missing prerequisite, which is a failure."""
@@ -48,7 +50,17 @@ def dev(key_directory) -> Synthesized:
 
 @pytest.fixture(scope="session")
 def prod(key_directory) -> Synthesized:
-    return Synthesized(make_config(key_directory, {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}}))
+    """The prod profile as a team runs it: SSH from one address, the load balancer with an existing certificate."""
+    return Synthesized(
+        make_config(
+            key_directory,
+            {
+                "profile": "prod",
+                "web": {"ssh_cidr": "203.0.113.7/32"},
+                "load_balancer": {"certificate_arn": PROD_CERTIFICATE},
+            },
+        )
+    )
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,8 @@ MANAGED_RULE_GROUPS = [
 
 
 def with_load_balancer(key_directory: str, load_balancer: LoadBalancerConfig) -> AuroraWebStackConfig:
-    config = make_config(key_directory, {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}})
+    document = {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}, "load_balancer": {"enabled": False}}
+    config = make_config(key_directory, document)
     return replace(config, load_balancer=load_balancer, web_server=replace(config.web_server, http_cidrs=()))
 
 
@@ -360,7 +361,7 @@ def test_security_group_chain_internet_to_alb_to_web_only(with_arn):
 
 
 def test_http_cidrs_are_ignored_when_the_load_balancer_is_on(key_directory):
-    config = make_config(key_directory, {"profile": "prod"})
+    config = make_config(key_directory, {"profile": "prod", "load_balancer": {"enabled": False}})
     assert config.web_server.http_cidrs == ("10.0.0.0/16",)
     stack = Synthesized(replace(config, load_balancer=LoadBalancerConfig(certificate_arn=CERTIFICATE_ARN)))
     web_group = reference(stack.address("aws_security_group", "web-server_security-group"))
@@ -520,10 +521,96 @@ def test_domain_gets_a_dns_validated_certificate_and_an_alias(with_domain):
     )
 
 
-def test_without_load_balancer_nothing_changes(dev, prod):
-    for stack in (dev, prod):
-        assert not {"aws_lb", "aws_s3_bucket", "aws_wafv2_web_acl"} & set(stack.json["resource"])
-        assert "site_url" not in stack.json["output"]
+def test_dev_has_no_load_balancer_and_prod_has_it_by_default(dev, prod):
+    assert not {"aws_lb", "aws_s3_bucket", "aws_wafv2_web_acl"} & set(dev.json["resource"])
+    assert "site_url" not in dev.json["output"]
+    assert {"aws_lb", "aws_s3_bucket", "aws_wafv2_web_acl"} <= set(prod.json["resource"])
+    assert prod.json["output"]["site_url"]["value"].startswith("https://")
+
+
+# -- settings ([load_balancer]) ---------------------------------------------------------------------------------
+def settings_problems(document: dict) -> list[str]:
+    from aurora_web.settings.stacks import stack_config_from_document
+
+    with pytest.raises(ConfigError) as raised:
+        stack_config_from_document(document)
+    return [problem.render() for problem in raised.value.problems]
+
+
+def test_prod_refuses_to_synthesize_without_a_certificate_and_says_what_to_set(key_directory):
+    (line,) = settings_problems({"profile": "prod", "web": {"key_directory": key_directory}})
+    assert line == (
+        "load_balancer.certificate_arn = None: the HTTPS load balancer (the prod profile turns it on) needs a "
+        "certificate: set load_balancer.certificate_arn to an ACM certificate ARN of us-east-1, or "
+        "load_balancer.domain_name and load_balancer.hosted_zone_id (a Route 53 zone) to have one issued; or set "
+        "load_balancer.enabled = false for no load balancer"
+    )
+
+
+def test_profiles_set_the_load_balancer_defaults(key_directory):
+    prod = make_config(key_directory, {"profile": "prod", "load_balancer": {"certificate_arn": CERTIFICATE_ARN}})
+    assert prod.load_balancer == LoadBalancerConfig(
+        name="aurora-web", certificate_arn=CERTIFICATE_ARN, waf=True, deletion_protection=True
+    )
+    assert make_config(key_directory).load_balancer is None
+    dev = make_config(
+        key_directory, {"load_balancer": {"enabled": True, "domain_name": DOMAIN, "hosted_zone_id": ZONE}}
+    )
+    assert dev.load_balancer == LoadBalancerConfig(
+        name="aurora-web",
+        domain_name=DOMAIN,
+        hosted_zone_id=ZONE,
+        waf=False,
+        deletion_protection=False,
+        force_destroy_access_logs=True,  # an unprotected (dev) stack tears down with one destroy, logs and all
+    )
+
+
+def test_settings_keys_reach_the_construct(key_directory):
+    config = make_config(
+        key_directory,
+        {
+            "name_prefix": "shop",
+            "load_balancer": {
+                "enabled": True,
+                "certificate_arn": CERTIFICATE_ARN,
+                "waf": True,
+                "deletion_protection": True,
+                "access_log_retention_days": 90,
+            },
+        },
+    )
+    assert config.load_balancer == LoadBalancerConfig(
+        name="shop", certificate_arn=CERTIFICATE_ARN, waf=True, deletion_protection=True, access_log_retention_days=90
+    )
+
+
+def test_settings_problems_name_the_file_keys(key_directory):
+    lines = settings_problems(
+        {
+            "web": {"key_directory": key_directory},
+            "load_balancer": {"enabled": True, "domain_name": "Shop.Example.com", "hosted_zone_id": "zone-1"},
+        }
+    )
+    assert [line.split(" = ")[0] for line in lines] == ["load_balancer.domain_name", "load_balancer.hosted_zone_id"]
+    (line,) = settings_problems({"web": {"key_directory": key_directory}, "load_balancer": {"enabeld": True}})
+    assert "did you mean load_balancer.enabled?" in line
+    (line,) = settings_problems(
+        {"web": {"key_directory": key_directory}, "load_balancer": {"access_log_retention_days": 0}}
+    )
+    assert line == "load_balancer.access_log_retention_days = 0: must be an integer from 1 to 3650"
+
+
+def test_a_certificate_of_another_region_is_refused_by_settings(key_directory):
+    (line,) = settings_problems(
+        {
+            "profile": "prod",
+            "region": "eu-west-1",
+            "web": {"key_directory": key_directory},
+            "load_balancer": {"certificate_arn": CERTIFICATE_ARN},
+        }
+    )
+    assert line.startswith("load_balancer.certificate_arn = ") and "stack's region eu-west-1" in line
 
 
 @pytest.mark.integration
@@ -547,6 +634,14 @@ INHERENT_FINDINGS = {
 }
 
 
+def failed_resources(report: dict) -> set[tuple[str, str]]:
+    """(check id, resource name without cdktf's hash suffix) of every failed check."""
+    return {
+        (check["check_id"], check["resource"].rsplit(".", 1)[-1].rsplit("_", 1)[0])
+        for check in report["results"]["failed_checks"]
+    }
+
+
 @pytest.mark.integration
 def test_checkov_on_prod_with_the_load_balancer(with_domain, tmp_path):
     from test_checkov import PROJECT_ROOT, failed_ids, scan
@@ -555,12 +650,7 @@ def test_checkov_on_prod_with_the_load_balancer(with_domain, tmp_path):
     if not local.exists():
         pytest.skip("prerequisite missing: checkov (scripts/setup.sh --test installs it into .tools/checkov)")
     report = scan(str(local), with_domain, tmp_path)
-    found = {
-        (check_id, resource.rsplit(".", 1)[-1].rsplit("_", 1)[0])
-        for check_id, resources in failed_ids(report).items()
-        for resource in resources
-    }
-    assert found == set(INHERENT_FINDINGS), json.dumps(failed_ids(report), indent=1)
+    assert failed_resources(report) == set(INHERENT_FINDINGS), json.dumps(failed_ids(report), indent=1)
     passed = {check["check_id"] for check in report["results"]["passed_checks"]}
     expected = {
         # ELB

@@ -24,6 +24,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
             "performance_insights": False,
             "backup_plan": False,
         },
+        # The tutorial's site: the instance answers HTTP itself. A load balancer can be turned on.
+        "load_balancer": {"enabled": False, "waf": False, "deletion_protection": False},
     },
     "prod": {
         "": {"customer_managed_key": True},
@@ -37,6 +39,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
             "performance_insights": True,
             "backup_plan": True,
         },
+        # The front door: HTTPS in the public subnets, the only way to the (private) web server.
+        "load_balancer": {"enabled": True, "waf": True, "deletion_protection": True},
     },
 }
 DEFAULT_PROFILE = "dev"
