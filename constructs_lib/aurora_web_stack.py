@@ -16,6 +16,7 @@ from .backup_plan import BackupPlan, BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
 from .encryption_key import EncryptionKey, EncryptionKeyConfig
 from .key_pair import KeyPair, KeyPairConfig
+from .load_balancer import LoadBalancer, LoadBalancerConfig, certificate_region
 from .network import Network, NetworkConfig
 from .state_backend import StateBackendConfig, configure_backend
 from .validation import ProblemList, is_region, partition_of
@@ -47,6 +48,9 @@ class AuroraWebStackConfig:
     # Off unless asked for: reader autoscaling (not with Serverless v2) and alarms (need customer_managed_key).
     reader_autoscaling: AuroraAutoscalingConfig | None = None
     alarms: AuroraAlarmsConfig | None = None
+    # None: no load balancer (the web server answers HTTP itself, from web_server.http_cidrs). Set: an HTTPS ALB in the
+    # public subnets is the only way in; web_server.http_cidrs is then ignored (no CIDR rule on the web group).
+    load_balancer: LoadBalancerConfig | None = None
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -109,6 +113,14 @@ class AuroraWebStackConfig:
                 "need customer_managed_key = true: CloudWatch cannot publish to an SNS topic encrypted with the "
                 "AWS-managed key (alias/aws/sns)",
             )
+        if self.load_balancer is not None and self.load_balancer.certificate_arn is not None:
+            certificate_in = certificate_region(self.load_balancer.certificate_arn)
+            problems.check(
+                certificate_in in (None, self.region),
+                "load_balancer.certificate_arn",
+                self.load_balancer.certificate_arn,
+                f"must be a certificate of the stack's region {self.region} (a load balancer uses its own region's)",
+            )
         problems.raise_if_any()
 
 
@@ -144,6 +156,9 @@ class AuroraWebStack(TerraformStack):
         self.key_pair = KeyPair(self, "key-pair", config.key_pair)
         web_subnets = self.network.public_subnet_ids if config.web_server.public else self.network.private_subnet_ids
         web_config = config.web_server
+        if config.load_balancer is not None:
+            # The load balancer is the front door: HTTP reaches the instance from its group only.
+            web_config = replace(web_config, http_cidrs=())
         if config.install_app and web_config.user_data is None:
             # Names only: the app looks up the endpoints and the secret at run time, so the instance never waits
             # for the cluster (which must come after it).
@@ -203,6 +218,19 @@ class AuroraWebStack(TerraformStack):
             web_server=self.web_server,
             cluster=self.database,
         )
+        self.load_balancer = (
+            LoadBalancer(
+                self,
+                "load-balancer",
+                config.load_balancer,
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.public_subnet_ids,
+                target=self.web_server,
+                kms_key_arn=kms_key_arn,
+            )
+            if config.load_balancer is not None
+            else None
+        )
         self._outputs()
 
     def _outputs(self) -> None:
@@ -219,6 +247,9 @@ class AuroraWebStack(TerraformStack):
             "database_name": (database.database_name, "Initial database"),
             "master_secret_arn": (database.master_secret_arn, "Secrets Manager secret holding the master password"),
         }
+        if self.load_balancer is not None:
+            values["site_url"] = (self.load_balancer.site_url, "HTTPS address of the site (through the load balancer)")
+            values["load_balancer_dns_name"] = (self.load_balancer.dns_name, "DNS name of the load balancer")
         for name, (value, description) in values.items():
             TerraformOutput(self, name, value=value, description=description)
 

@@ -30,7 +30,8 @@ class WebServerConfig:
     name: prefix of the instance, group and role names. Default "aurora-web".
     instance_type: EC2 instance type. Default "t3.micro".
     ssh_cidr: IPv4 CIDR allowed to SSH (port 22), never 0.0.0.0/0. Default: none, so no SSH rule (use SSM).
-    http_cidrs: IPv4 CIDRs allowed to reach port 80. Default ("0.0.0.0/0",), as in the tutorial.
+    http_cidrs: IPv4 CIDRs allowed to reach port 80. Default ("0.0.0.0/0",), as in the tutorial. Empty: HTTP only from
+        the groups given to allow_http_from_group (a load balancer's).
     public: a public IPv4 address on the instance (it must sit in a public subnet). Default True.
     detailed_monitoring: 1-minute CloudWatch metrics. Default True.
     root_volume_gib: size of the encrypted gp3 root volume, 8 to 16384. Default 8 (the AL2023 AMI's own size).
@@ -115,7 +116,8 @@ def terraform_literal(text: str) -> str:
 
 
 class WebServer(Construct):
-    """Attributes: instance, security_group, role, public_dns, public_ip, reachable_dns; add_security_group()."""
+    """Attributes: instance, instance_id, security_group, security_group_id, role, public_dns, public_ip, reachable_dns;
+    add_security_group(), allow_http_from_group()."""
 
     def __init__(
         self, scope: Construct, id: str, config: WebServerConfig, *, vpc_id: str, subnet_id: str, key_name: str
@@ -131,8 +133,12 @@ class WebServer(Construct):
             description=(
                 "Web server: HTTP from the allowed CIDRs, SSH only from the admin CIDR, "
                 "HTTPS out for packages and AWS APIs"
+                if config.http_cidrs
+                else "Web server: HTTP only from the load balancer group, SSH only from the admin CIDR, "
+                "HTTPS out for packages and AWS APIs"
             ),
         )
+        self.security_group_id: str = self.security_group.id
         for index, cidr in enumerate(config.http_cidrs):
             allow_tcp_in(
                 self,
@@ -183,6 +189,7 @@ class WebServer(Construct):
 
         ami = DataAwsSsmParameter(self, "ami", name=config.ami_parameter)
         self._security_group_ids: list[str] = [self.security_group.id]
+        self._http_source_groups = 0
         self.instance = Instance(
             self,
             "instance",
@@ -208,6 +215,7 @@ class WebServer(Construct):
             # A newer AMI in the parameter must not replace a running server on the next apply.
             lifecycle={"ignore_changes": ["ami"]},
         )
+        self.instance_id: str = self.instance.id
         self.public_dns: str = self.instance.public_dns
         self.public_ip: str = self.instance.public_ip
         # Without a public address, the private name is how it is reached (through a load balancer or SSM).
@@ -217,3 +225,18 @@ class WebServer(Construct):
         """Attach one more group to the instance, as the console's 'connect' does."""
         self._security_group_ids.append(security_group_id)
         self.instance.vpc_security_group_ids = list(self._security_group_ids)
+
+    def allow_http_from_group(self, group_id: str, description: str, *, port: int = 80) -> None:
+        """Admit HTTP from the members of another security group (a load balancer's): a group reference, no CIDR.
+
+        One rule per group; the other side (that group's egress to this one) is the caller's, as in
+        LoadBalancer.connect_to, which makes both at once."""
+        self._http_source_groups += 1
+        allow_tcp_in(
+            self,
+            f"http-from-group-{self._http_source_groups - 1}",
+            group=self.security_group,
+            port=port,
+            from_group_id=group_id,
+            description=description,
+        )

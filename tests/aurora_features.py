@@ -5,12 +5,17 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from synthesized import Synthesized, make_config
+from synthesized import PROD_CERTIFICATE, Synthesized, make_config
 
 from constructs_lib.aurora_alarms import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling import AuroraAutoscalingConfig
 
-PROD = {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}}
+# As the prod fixture (tests/conftest.py): the load balancer with an existing certificate.
+PROD = {
+    "profile": "prod",
+    "web": {"ssh_cidr": "203.0.113.7/32"},
+    "load_balancer": {"certificate_arn": PROD_CERTIFICATE},
+}
 # What teams set first (terraform-aws-rds-aurora's inputs), on both kinds of cluster.
 OPERATIONS: dict[str, Any] = {
     "preferred_backup_window": "03:00-04:00",

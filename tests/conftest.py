@@ -21,7 +21,7 @@ from aurora_web import fast_import  # noqa: E402
 # As the app's entry point does, before anything imports cdktf: Node from the wheel, the lean provider import.
 fast_import.enable(PROJECT_ROOT)
 
-from synthesized import Synthesized, make_config  # noqa: E402
+from synthesized import PROD_CERTIFICATE, Synthesized, make_config  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -48,7 +48,17 @@ def dev(key_directory) -> Synthesized:
 
 @pytest.fixture(scope="session")
 def prod(key_directory) -> Synthesized:
-    return Synthesized(make_config(key_directory, {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}}))
+    """The prod profile as a team runs it: SSH from one address, the load balancer with an existing certificate."""
+    return Synthesized(
+        make_config(
+            key_directory,
+            {
+                "profile": "prod",
+                "web": {"ssh_cidr": "203.0.113.7/32"},
+                "load_balancer": {"certificate_arn": PROD_CERTIFICATE},
+            },
+        )
+    )
 
 
 @pytest.fixture(scope="session")

@@ -135,6 +135,12 @@ KNOWN_EMULATOR_ARTIFACTS = (
         lambda before, after, _r: not before and isinstance(after, list) and len(after) > 0,
         "moto stores an instance parameter group's parameters (boto3 lists them) but the provider reads none back",
     ),
+    Artifact(
+        ("aws_s3_bucket_notification",),
+        "eventbridge",
+        lambda before, after, _r: before is False and after is True,
+        "moto accepts an empty EventBridgeConfiguration but GetBucketNotificationConfiguration never returns it",
+    ),
 )
 
 

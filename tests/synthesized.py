@@ -11,6 +11,9 @@ from cdktf import Testing
 from aurora_web.settings.stacks import stack_config_from_document
 from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
 
+# An existing ACM certificate of us-east-1: the prod profile's load balancer needs one.
+PROD_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+
 
 def require_program(name: str) -> str:
     path = shutil.which(name)

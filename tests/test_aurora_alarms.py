@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 
 import pytest
+from aurora_features import PROD
 from synthesized import Synthesized, make_config, reference
 
 from constructs_lib.aurora_alarms import AuroraAlarmsConfig
@@ -29,9 +30,7 @@ def test_topic_is_encrypted_with_the_stack_key_and_mails_ops(scaled):
 
 @pytest.fixture(scope="module")
 def prod_without_alarms(key_directory):
-    return Synthesized(
-        make_config(key_directory, {"profile": "prod", "database": {"alarms": False}}), "prod-without-alarms"
-    )
+    return Synthesized(make_config(key_directory, {**PROD, "database": {"alarms": False}}), "prod-without-alarms")
 
 
 def test_key_policy_admits_cloudwatch_only_when_alarms_are_on(scaled, prod, prod_without_alarms):

@@ -32,7 +32,11 @@ BAD_INPUTS = [
     ("private web server without a NAT", "[web]\npublic = false"),
     ("public key file missing", '[web]\npublic_key_path = "missing.pub"'),
     ("not an OpenSSH public key", '[web]\npublic_key_path = "not-a-key.pub"'),
-    ("name too long once suffixed", 'profile = "prod"\nname_prefix = "abcdefghijklmnopqrstuvwxyz123456"'),
+    (
+        "name too long once suffixed",
+        'profile = "prod"\nname_prefix = "abcdefghijklmnopqrstuvwxyz123456"\n[load_balancer]\nenabled = false',
+    ),
+    ("prod without a certificate for its load balancer", 'profile = "prod"'),
     ("cluster identifier too long for its instances", '[database]\ncluster_identifier = "' + "c" * 60 + '"'),
     ("upper-case cluster identifier", '[database]\ncluster_identifier = "MyCluster"'),
     ("subnets on the default carve", '[network]\npublic_subnet_cidrs = ["10.0.128.0/20", "10.0.1.0/24"]'),

@@ -1,4 +1,5 @@
-"""checkov over every profile: prod has no failed check; dev fails exactly the committed, reasoned skip list."""
+"""checkov over every profile: prod fails only the load balancer's reasoned, pinned findings (none without it);
+dev fails exactly the committed, reasoned skip list."""
 
 import json
 import os
@@ -54,11 +55,22 @@ def skip_list() -> dict[str, str]:
     return dict(entries)
 
 
-def test_prod_profile_has_no_failed_check(checkov, prod, tmp_path):
+def test_prod_profile_fails_only_the_load_balancers_inherent_findings(checkov, prod, tmp_path):
+    """Nothing but the listed findings of the front door, each with its reason (tests/test_load_balancer.py)."""
+    from test_load_balancer import INHERENT_FINDINGS, failed_resources
+
     report = scan(checkov, prod, tmp_path)
     print("prod:", report["summary"])
-    assert report["summary"]["failed"] == 0, json.dumps(failed_ids(report), indent=1)
+    assert failed_resources(report) == set(INHERENT_FINDINGS), json.dumps(failed_ids(report), indent=1)
     assert report["summary"]["passed"] > 100
+
+
+def test_prod_without_the_load_balancer_has_no_failed_check(checkov, key_directory, tmp_path):
+    from synthesized import make_config
+
+    document = {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}, "load_balancer": {"enabled": False}}
+    report = scan(checkov, Synthesized(make_config(key_directory, document)), tmp_path)
+    assert report["summary"]["failed"] == 0, json.dumps(failed_ids(report), indent=1)
 
 
 def test_dev_profile_fails_exactly_the_reasoned_skip_list(checkov, dev, tmp_path):

@@ -17,7 +17,7 @@ import time
 import tomllib
 import traceback
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -32,12 +32,21 @@ from deploy_checks import (
     secret_problems,
 )
 from emulator import MotoServer, describe_cluster, inventory, observe, without_aws_settings
+from load_balancer_deploy import (
+    delete_hosted_zone,
+    hosted_zone_for,
+    load_balancer_leftovers,
+    load_balancer_problems,
+    observe_load_balancer,
+)
 from synthesized import require_program
 
 pytestmark = pytest.mark.integration
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 SSH_CIDR = "203.0.113.7/32"
+# prod puts the site behind the load balancer; its certificate is issued for this name in a zone made in the emulator.
+PROD_DOMAIN = "www.deploy-prod.example.com"
 # What moto 5.2.5 cannot do, switched off through the product's own settings; each line says why.
 EMULATOR_SETTINGS = {
     "web": {"detailed_monitoring": False},  # no MonitorInstances: HTTP 500 ("not yet implemented")
@@ -68,18 +77,26 @@ class StackSpec:
     document: dict
     http_from: tuple[str, ...]
     ssh_from: str | None = None
+    # A Route 53 zone the stack's load_balancer.domain_name needs, made in the emulator before the synth.
+    zone_for: str | None = None
 
 
 SPECS = {
     "dev": StackSpec(merged({"name_prefix": "deploy-dev"}, EMULATOR_SETTINGS), http_from=("0.0.0.0/0",)),
     "prod": StackSpec(
         merged(
-            {"profile": "prod", "name_prefix": "deploy-prod", "web": {"ssh_cidr": SSH_CIDR}},
+            {
+                "profile": "prod",
+                "name_prefix": "deploy-prod",
+                "web": {"ssh_cidr": SSH_CIDR},
+                "load_balancer": {"domain_name": PROD_DOMAIN},
+            },
             EMULATOR_SETTINGS,
             PROD_EMULATOR_SETTINGS,
         ),
-        http_from=("10.0.0.0/16",),
+        http_from=(),  # HTTP reaches the web server from the load balancer's group only
         ssh_from=SSH_CIDR,
+        zone_for=PROD_DOMAIN,
     ),
     "cli": StackSpec(merged({"name_prefix": "deploy-cli"}, EMULATOR_SETTINGS), http_from=("0.0.0.0/0",)),
 }
@@ -207,6 +224,7 @@ class StackRun:
     protection_after_unprotect: bool | None = None
     leftovers: dict[str, list[str]] = field(default_factory=dict)
     final_snapshots: list[str] = field(default_factory=list)
+    load_balancer_protection_after_unprotect: bool | None = None
 
     def __post_init__(self) -> None:
         from aurora_web.settings.stacks import app_config_from_document
@@ -329,6 +347,10 @@ class StackRun:
     def inspect(self) -> str:
         self.facts = observe(self.emulator, self.config)
         self.facts["operations"] = observe_operations(self.emulator, self.config)
+        if self.config.load_balancer is not None:
+            self.facts["front_door"] = observe_load_balancer(
+                self.emulator, self.config.load_balancer.name, self.config.load_balancer.hosted_zone_id
+            )
         return f"observed {sorted(self.facts)}"
 
     def read_outputs(self) -> str:
@@ -371,24 +393,47 @@ class StackRun:
     def unprotect(self) -> str:
         """What a user does before destroying a protected stack (docs/deploy-local.md): deletion_protection = false,
         synth, then apply that one change to the cluster (-target keeps a teardown from applying anything else)."""
-        self.synthesize(merged(self.spec.document, {"database": {"deletion_protection": False}}))
-        clusters = json.loads((self.stack_dir / "cdk.tf.json").read_text())["resource"]["aws_rds_cluster"]
+        unprotected = {"database": {"deletion_protection": False}}
+        if self.config.load_balancer is not None:
+            # Off also lets the destroy empty the access log bucket (force_destroy follows it).
+            unprotected["load_balancer"] = {"deletion_protection": False}
+        self.synthesize(merged(self.spec.document, unprotected))
+        resources = json.loads((self.stack_dir / "cdk.tf.json").read_text())["resource"]
+        targets = [f"aws_rds_cluster.{name}" for name in resources["aws_rds_cluster"]]
+        targets += [f"{kind}.{name}" for kind in ("aws_lb", "aws_s3_bucket") for name in resources.get(kind, {})]
         _, out = self.terraform(
             "apply",
             "-auto-approve",
             "-input=false",
             "-no-color",
-            *[f"-target=aws_rds_cluster.{name}" for name in clusters],
+            *[f"-target={target}" for target in targets],
             timeout="apply",
         )
         cluster = describe_cluster(self.emulator, self.config.database.identifier)
         self.protection_after_unprotect = None if cluster is None else cluster["DeletionProtection"]
+        if self.config.load_balancer is not None:
+            elb = self.emulator.client("elbv2")
+            arn = elb.describe_load_balancers(Names=[f"{self.config.load_balancer.name}-alb"])["LoadBalancers"][0][
+                "LoadBalancerArn"
+            ]
+            attributes = elb.describe_load_balancer_attributes(LoadBalancerArn=arn)["Attributes"]
+            value = next(item["Value"] for item in attributes if item["Key"] == "deletion_protection.enabled")
+            self.load_balancer_protection_after_unprotect = value == "true"
         return out
 
     def take_inventory(self) -> str:
         self.leftovers, self.final_snapshots = inventory(
             self.emulator, self.config, self.facts.get("cluster", {}).get("MasterUserSecret", {})
         )
+        front_door = self.config.load_balancer
+        if front_door is not None:
+            self.leftovers.update(load_balancer_leftovers(self.emulator, front_door.name, front_door.domain_name))
+            if front_door.hosted_zone_id is not None:
+                # The zone was the test's; it deletes only once the stack's records (alias, validation) are gone.
+                try:
+                    delete_hosted_zone(self.emulator, front_door.hosted_zone_id)
+                except Exception as error:  # the reason is the finding
+                    self.leftovers["Route 53 records in the zone"] = [str(error)]
         return json.dumps(self.leftovers)
 
 
@@ -469,7 +514,11 @@ def runs(request, emulator, tmp_path_factory) -> dict[str, Future]:
     # destroy), and on two cores three synths at once would slow it down.
     for key in sorted(keys, key=lambda name: name != "prod"):
         run_class = CliRun if key == "cli" else StackRun
-        run = run_class(key, SPECS[key], tmp_path_factory.mktemp(f"deploy-{key}"), emulator)
+        spec = SPECS[key]
+        if spec.zone_for is not None:
+            zone_id = hosted_zone_for(emulator, spec.zone_for)
+            spec = replace(spec, document=merged(spec.document, {"load_balancer": {"hosted_zone_id": zone_id}}))
+        run = run_class(key, spec, tmp_path_factory.mktemp(f"deploy-{key}"), emulator)
         futures[key] = pool.submit(run.lifecycle, first.planned if first else None)
         first = first or run
     yield futures
@@ -617,6 +666,8 @@ def test_security_group_rules_are_as_designed(runs, stack):
         peer = rule.get("CidrIpv4") or rule.get("ReferencedGroupInfo", {}).get("GroupId")
         rules[rule["GroupId"]].add(("out" if rule["IsEgress"] else "in", rule["IpProtocol"], rule["FromPort"], peer))
     expected_web = {("in", "tcp", 80, cidr) for cidr in run.spec.http_from} | {("out", "tcp", 443, "0.0.0.0/0")}
+    if run.config.load_balancer is not None:
+        expected_web.add(("in", "tcp", 80, groups[f"{run.config.load_balancer.name}-alb"]))
     if run.spec.ssh_from:
         expected_web.add(("in", "tcp", 22, run.spec.ssh_from))
     assert rules[web] == expected_web
@@ -688,6 +739,32 @@ def test_prod_turns_deletion_protection_off_before_destroy(runs, stack):
     run.require("inspect", "unprotect")
     assert run.facts["cluster"]["DeletionProtection"] is True, "prod must deploy with deletion protection on"
     assert run.protection_after_unprotect is False
+    front_door = run.facts["front_door"]["attributes"]
+    assert front_door["deletion_protection.enabled"] == "true", "prod's load balancer must deploy protected"
+    assert run.load_balancer_protection_after_unprotect is False
+
+
+@pytest.mark.parametrize("stack", ["prod"])
+def test_front_door_is_as_designed(runs, stack):
+    """Listeners, the redirect, the registered target, the group chain, logs, WAF and DNS, as AWS reports them."""
+    run = finished(runs, stack)
+    run.require("inspect", "outputs")
+    config, facts = run.config.load_balancer, run.facts
+    assert config is not None, "prod deploys with the load balancer"
+    public = {subnet["SubnetId"] for subnet in facts["subnets"] if {"Key": "Tier", "Value": "public"} in subnet["Tags"]}
+    problems = load_balancer_problems(
+        facts["front_door"],
+        name=config.name,
+        instance_id=facts["instance"]["InstanceId"],
+        ssl_policy=config.ssl_policy,
+        public_subnet_ids=public,
+        domain_name=config.domain_name,
+        web_extra_rules=frozenset({("in", 22, run.spec.ssh_from)} if run.spec.ssh_from else set()),
+    )
+    assert not problems, report("the load balancer in the emulator", problems)
+    balancer = facts["front_door"]["load_balancer"]
+    assert run.outputs["site_url"] == f"https://{config.domain_name}"
+    assert run.outputs["load_balancer_dns_name"] == balancer["DNSName"]
 
 
 @BOTH

@@ -6,6 +6,11 @@ from aurora_web.settings.names import IAM_ROLE_NAME_PREFIX, RDS_INSTANCE_IDENTIF
 from aurora_web.settings.stacks import app_config_from_document
 from constructs_lib.validation import ConfigError
 
+# prod puts the site behind an HTTPS load balancer, which needs a certificate.
+PROD_LOAD_BALANCER = {
+    "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+}
+
 
 def lines(document) -> list[str]:
     with pytest.raises(ConfigError) as raised:
@@ -14,14 +19,16 @@ def lines(document) -> list[str]:
 
 
 def test_a_32_character_prefix_in_prod_is_one_line_on_name_prefix():
-    (line,) = lines({"profile": "prod", "name_prefix": "a" * 32})
+    (line,) = lines({"profile": "prod", "name_prefix": "a" * 32, "load_balancer": PROD_LOAD_BALANCER})
     assert line.startswith("name_prefix = 'aaaa")
     assert f"IAM role name_prefix '{'a' * 32}-flow-logs-'" in line and "AWS allows 38" in line
 
 
 def test_the_longest_prefix_that_fits_is_accepted():
     longest = IAM_ROLE_NAME_PREFIX.max_length - len("-flow-logs-")
-    (stack,) = app_config_from_document({"profile": "prod", "name_prefix": "a" * longest}).values()
+    (stack,) = app_config_from_document(
+        {"profile": "prod", "name_prefix": "a" * longest, "load_balancer": PROD_LOAD_BALANCER}
+    ).values()
     assert stack.name_prefix == "a" * longest
 
 
@@ -44,7 +51,12 @@ def test_a_bad_prefix_is_one_line_not_one_per_derived_name():
 
 
 def test_an_environment_that_makes_the_prefix_too_long_blames_the_prefix_written():
-    (line,) = lines({"name_prefix": "a" * 26, "environments": {"dev": {}, "prod": {"profile": "prod"}}})
+    (line,) = lines(
+        {
+            "name_prefix": "a" * 26,
+            "environments": {"dev": {}, "prod": {"profile": "prod", "load_balancer": PROD_LOAD_BALANCER}},
+        }
+    )
     assert line.startswith(f"name_prefix = '{'a' * 26}': environment prod makes it")
 
 

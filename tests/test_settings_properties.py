@@ -90,6 +90,7 @@ def test_any_file_content_loads_or_fails_cleanly(tmp_path, content):
 
 
 def test_a_valid_document_round_trips():
-    text = 'profile = "prod"\n[database]\nreader_count = 3\n'
+    certificate = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+    text = f'profile = "prod"\n[database]\nreader_count = 3\n[load_balancer]\ncertificate_arn = "{certificate}"\n'
     config = stack_config_from_document(tomllib.loads(text))
     assert config.database.reader_count == 3

@@ -6,6 +6,11 @@ from aurora_web.settings.schema import SECTIONS, StackSettings
 from aurora_web.settings.stacks import load_stack_config, stack_config_from_document
 from constructs_lib.validation import ConfigError
 
+# prod puts the site behind an HTTPS load balancer, which needs a certificate.
+PROD_LOAD_BALANCER = {
+    "certificate_arn": "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+}
+
 
 def problems_of(document) -> dict[str, str]:
     with pytest.raises(ConfigError) as raised:
@@ -43,6 +48,8 @@ reader_count = 2
 backup_retention_days = 14
 database_name = "shop"
 master_username = "owner"
+[load_balancer]
+certificate_arn = "arn:aws:acm:eu-central-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
 """)
     monkeypatch.setenv("AURORA_WEB_CONFIG", str(settings))
     config = load_stack_config()
@@ -56,7 +63,9 @@ master_username = "owner"
 
 
 def test_explicit_keys_win_over_the_profile_defaults():
-    config = stack_config_from_document({"profile": "prod", "database": {"deletion_protection": False}})
+    config = stack_config_from_document(
+        {"profile": "prod", "database": {"deletion_protection": False}, "load_balancer": PROD_LOAD_BALANCER}
+    )
     assert config.database.deletion_protection is False and config.database.skip_final_snapshot is False
 
 
@@ -109,11 +118,15 @@ def test_every_key_is_documented():
 
 @pytest.mark.parametrize("profile, expected", [("dev", False), ("prod", True)])
 def test_profile_defaults_reach_every_section_including_the_top_level(profile, expected):
-    config = stack_config_from_document({"profile": profile})
+    config = stack_config_from_document({"profile": profile, "load_balancer": PROD_LOAD_BALANCER})
     assert config.customer_managed_key is expected
+    assert (config.load_balancer is not None) is expected
     assert config.network.flow_logs is expected and config.network.nat_gateway is expected
     assert config.web_server.public is not expected
     assert config.database.performance_insights is expected and (config.backup_plan is not None) is expected
+
+
+REGION = "eu-west-1"
 
 
 def test_environments_give_one_stack_each_overriding_the_top_level():
@@ -126,7 +139,14 @@ def test_environments_give_one_stack_each_overriding_the_top_level():
             "database": {"reader_count": 2, "backup_retention_days": 9},
             "environments": {
                 "dev": {"profile": "dev"},
-                "prod": {"profile": "prod", "database": {"reader_count": 3}, "tags": {"env": "prod"}},
+                "prod": {
+                    "profile": "prod",
+                    "database": {"reader_count": 3},
+                    "tags": {"env": "prod"},
+                    "load_balancer": {
+                        "certificate_arn": PROD_LOAD_BALANCER["certificate_arn"].replace("us-east-1", REGION)
+                    },
+                },
             },
             "state": {"backend": "s3", "bucket": "team-state"},
         }
@@ -166,7 +186,10 @@ def test_each_environment_may_keep_its_state_elsewhere():
     stacks = app_config_from_document(
         {
             "state": {"backend": "s3", "bucket": "team-state"},
-            "environments": {"dev": {"state": {"backend": "local"}}, "prod": {"profile": "prod"}},
+            "environments": {
+                "dev": {"state": {"backend": "local"}},
+                "prod": {"profile": "prod", "load_balancer": PROD_LOAD_BALANCER},
+            },
         }
     )
     assert (stacks["dev"].state.backend, stacks["prod"].state.backend) == ("local", "s3")

@@ -126,9 +126,17 @@ def test_prod_server_has_no_public_address_and_reaches_out_through_the_nat(prod)
     )
 
 
-def test_prod_http_comes_from_inside_the_vpc_only(prod):
-    http = [rule for rule in prod.resources("aws_vpc_security_group_ingress_rule").values() if rule["from_port"] == 80]
-    assert [rule["cidr_ipv4"] for rule in http] == ["10.0.0.0/16"]
+def test_prod_http_reaches_the_web_server_from_the_load_balancer_only(prod):
+    """prod's front door is the load balancer (tests/test_load_balancer.py): no CIDR may reach port 80 directly."""
+    http = [
+        rule
+        for rule in prod.resources("aws_vpc_security_group_ingress_rule").values()
+        if rule["from_port"] == 80 and rule["security_group_id"] == web_group(prod)
+    ]
+    load_balancer_group = "${" + prod.address("aws_security_group", "load-balancer_security-group") + ".id}"
+    assert [(rule.get("cidr_ipv4"), rule.get("referenced_security_group_id")) for rule in http] == [
+        (None, load_balancer_group)
+    ]
 
 
 @pytest.mark.parametrize("profile", ["dev", "prod"])

@@ -66,6 +66,16 @@ BACKUP_SELECTION_NAME = Limit(
     "AWS Backup selection name", 50, "AWS Backup CreateBackupSelection, SelectionName: ^[a-zA-Z0-9-_.]{1,50}$"
 )
 KEY_PAIR_NAME = Limit("EC2 key pair name", 255, "AWS EC2 ImportKeyPair, KeyName: up to 255 ASCII characters")
+LOAD_BALANCER_NAME = Limit(
+    "load balancer name", 32, "AWS ELB CreateLoadBalancer, Name: up to 32 letters, digits and hyphens"
+)
+TARGET_GROUP_NAME = Limit("target group name", 32, "AWS ELB CreateTargetGroup, Name: up to 32 characters")
+S3_BUCKET_PREFIX = Limit(
+    "S3 bucket_prefix",
+    37,
+    "terraform-provider-aws s3 bucket: bucket names up to 63 minus id.UniqueIDSuffixLength (26) for bucket_prefix",
+)
+WEB_ACL_NAME = Limit("WAF web ACL name", 128, "AWS WAFv2 CreateWebACL, Name: ^[\\w\\-]+$, 1 to 128")
 
 
 def derived_names(settings: StackSettings) -> list[tuple[str, str, Limit]]:
@@ -91,6 +101,18 @@ def derived_names(settings: StackSettings) -> list[tuple[str, str, Limit]]:
     if settings.network.flow_logs:
         names.append(("name_prefix", f"{prefix}-flow-logs-", IAM_ROLE_NAME_PREFIX))
         names.append(("name_prefix", f"/{prefix}/vpc-flow-logs", LOG_GROUP_NAME))
+    if settings.load_balancer.enabled:
+        names += [
+            ("name_prefix", f"{prefix}-alb", LOAD_BALANCER_NAME),
+            ("name_prefix", f"{prefix}-web", TARGET_GROUP_NAME),
+            ("name_prefix", f"{prefix}-alb", SECURITY_GROUP_NAME),
+            ("name_prefix", f"{prefix}-lb-logs-", S3_BUCKET_PREFIX),
+        ]
+        if settings.load_balancer.waf:
+            names += [
+                ("name_prefix", f"{prefix}-web-acl", WEB_ACL_NAME),
+                ("name_prefix", f"aws-waf-logs-{prefix}", LOG_GROUP_NAME),
+            ]
     if settings.database.backup_plan:
         names += [
             ("name_prefix", f"{prefix}-backup-", IAM_ROLE_NAME_PREFIX),

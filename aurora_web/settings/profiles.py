@@ -26,6 +26,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
             "log_retention_days": 30,
             "alarms": False,
         },
+        # The tutorial's site: the instance answers HTTP itself. A load balancer can be turned on.
+        "load_balancer": {"enabled": False, "waf": False, "deletion_protection": False},
     },
     "prod": {
         "": {"customer_managed_key": True},
@@ -41,6 +43,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
             "log_retention_days": 365,
             "alarms": True,
         },
+        # The front door: HTTPS in the public subnets, the only way to the (private) web server.
+        "load_balancer": {"enabled": True, "waf": True, "deletion_protection": True},
     },
 }
 DEFAULT_PROFILE = "dev"

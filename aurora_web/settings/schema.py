@@ -26,6 +26,7 @@ from constructs_lib.aurora_cluster import (
 )
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.load_balancer import LoadBalancerConfig
 from constructs_lib.network import MAX_AZ_COUNT, NetworkConfig
 from constructs_lib.state_backend import StateBackendConfig
 from constructs_lib.validation import Problem
@@ -138,7 +139,7 @@ class WebSettings(Table):
     )
     http_cidrs: list[Annotated[Cidr, Allowed('must be IPv4 CIDR blocks like "0.0.0.0/0" or "10.0.0.0/16"')]] = Field(
         default_factory=lambda: list(_profile("web", "http_cidrs")),
-        description="IPv4 CIDRs allowed to reach port 80",
+        description="IPv4 CIDRs allowed to reach port 80 (ignored when load_balancer.enabled)",
     )
 
     @field_validator("public_key_path", "key_directory")
@@ -335,6 +336,43 @@ class StateSettings(Table):
     )
 
 
+class LoadBalancerSettings(Table):
+    """[load_balancer]: the HTTPS front door, an Application Load Balancer in the public subnets."""
+
+    enabled: bool = Field(
+        _profile("load_balancer", "enabled"),
+        description="an internet-facing HTTPS load balancer as the only way to the web server (web.http_cidrs is "
+        "then ignored: port 80 admits the load balancer's group only); needs certificate_arn, or domain_name and "
+        "hosted_zone_id",
+    )
+    certificate_arn: str | None = Field(
+        LoadBalancerConfig.certificate_arn, description="an existing ACM certificate of the stack's region for HTTPS"
+    )
+    domain_name: str | None = Field(
+        LoadBalancerConfig.domain_name,
+        description="the site's name: a DNS-validated ACM certificate is requested for it and an alias A record "
+        "points it at the load balancer (with hosted_zone_id)",
+    )
+    hosted_zone_id: str | None = Field(
+        LoadBalancerConfig.hosted_zone_id, description="the Route 53 hosted zone holding domain_name"
+    )
+    waf: bool = Field(
+        _profile("load_balancer", "waf"),
+        description="an AWS WAF web ACL with AWS managed rules (common, known bad inputs, anonymous IPs), logged to "
+        "CloudWatch",
+    )
+    deletion_protection: bool = Field(
+        _profile("load_balancer", "deletion_protection"),
+        description="refuse to delete the load balancer, and keep an access log bucket that holds logs",
+    )
+    access_log_retention_days: int = Field(
+        LoadBalancerConfig.access_log_retention_days,
+        ge=1,
+        le=3650,
+        description="days the load balancer's access logs (S3) are kept, 1 to 3650",
+    )
+
+
 class StackSettings(Table):
     """One stack's settings: the top level of the file, or the top level merged with one [environments.<name>]."""
 
@@ -353,6 +391,9 @@ class StackSettings(Table):
     network: NetworkSettings = Field(default_factory=NetworkSettings, description="the VPC and its subnets")
     web: WebSettings = Field(default_factory=WebSettings, description="the EC2 web server and its key pair")
     database: DatabaseSettings = Field(default_factory=DatabaseSettings, description="the Aurora MySQL cluster")
+    load_balancer: LoadBalancerSettings = Field(
+        default_factory=LoadBalancerSettings, description="the HTTPS load balancer in front of the web server"
+    )
     state: StateSettings = Field(default_factory=StateSettings, description="where the stack's Terraform state is kept")
 
 
@@ -372,6 +413,7 @@ SECTIONS: dict[str, type[Table]] = {
     "network": NetworkSettings,
     "web": WebSettings,
     "database": DatabaseSettings,
+    "load_balancer": LoadBalancerSettings,
     "state": StateSettings,
 }
 

@@ -19,6 +19,7 @@ from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.backup_plan import BackupPlanConfig
 from constructs_lib.ec2_aurora_connection import Ec2AuroraConnectionConfig
 from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.load_balancer import LoadBalancerConfig
 from constructs_lib.network import NetworkConfig
 from constructs_lib.state_backend import StateBackendConfig
 from constructs_lib.validation import ConfigError, Problem, is_region
@@ -26,7 +27,7 @@ from constructs_lib.web_server import WebServerConfig
 
 from .files import read_toml, settings_path
 from .keys import existing_key_problem
-from .names import is_name_prefix, name_problems
+from .names import LOAD_BALANCER_NAME, is_name_prefix, name_problems
 from .problems import problems_from
 from .profiles import with_profile_defaults
 from .schema import ENVIRONMENT_NAME, StackSettings
@@ -354,7 +355,9 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
             "use_lockfile": state.use_lockfile,
         },
     )
+    load_balancer = _load_balancer_config(settings, prefix, problems, build)
     parts = {
+        "load_balancer": load_balancer,
         "network": network_config,
         "key_pair": key_pair,
         "web_server": web_server,
@@ -387,6 +390,47 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
     if problems or stack is None:
         raise ConfigError(_unique(problems))
     return stack
+
+
+def _load_balancer_config(
+    settings: StackSettings, prefix: str, problems: list[Problem], build: Callable[..., Any]
+) -> LoadBalancerConfig | None:
+    """[load_balancer] as the construct's config, or None when it is off. On without a certificate source, one line
+    says what to set (the prod profile turns it on, so prod refuses to synthesize without one)."""
+    front_door = settings.load_balancer
+    if not front_door.enabled:
+        return None
+    if front_door.certificate_arn is None and front_door.domain_name is None and front_door.hosted_zone_id is None:
+        profile_note = " (the prod profile turns it on)" if settings.profile == "prod" else ""
+        problems.append(
+            Problem(
+                "load_balancer.certificate_arn",
+                None,
+                f"the HTTPS load balancer{profile_note} needs a certificate: set load_balancer.certificate_arn to an "
+                f"ACM certificate ARN of {settings.region}, or load_balancer.domain_name and "
+                "load_balancer.hosted_zone_id (a Route 53 zone) to have one issued; or set load_balancer.enabled = "
+                "false for no load balancer",
+            )
+        )
+        return None
+    # A prefix too long for the load balancer's names is reported once, on name_prefix (names.py).
+    name = prefix if len(f"{prefix}-alb") <= LOAD_BALANCER_NAME.max_length else AuroraWebStackConfig.name_prefix
+    config: LoadBalancerConfig | None = build(
+        "load_balancer",
+        LoadBalancerConfig,
+        {
+            "name": name,
+            "certificate_arn": front_door.certificate_arn,
+            "domain_name": front_door.domain_name,
+            "hosted_zone_id": front_door.hosted_zone_id,
+            "waf": front_door.waf,
+            "deletion_protection": front_door.deletion_protection,
+            # Unprotected (dev) tears down with one destroy, logs and all; protected keeps a bucket holding logs.
+            "force_destroy_access_logs": not front_door.deletion_protection,
+            "access_log_retention_days": front_door.access_log_retention_days,
+        },
+    )
+    return config
 
 
 def _marker(problem: Problem) -> tuple[str, str, str]:

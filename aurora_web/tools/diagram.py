@@ -35,6 +35,17 @@ HIDDEN = {
     "aws_backup_selection",
     "aws_vpc",
     "aws_subnet",
+    # The load balancer's log bucket settings and its certificate's validation: parts of the bucket and certificate.
+    "aws_s3_bucket_public_access_block",
+    "aws_s3_bucket_ownership_controls",
+    "aws_s3_bucket_server_side_encryption_configuration",
+    "aws_s3_bucket_versioning",
+    "aws_s3_bucket_lifecycle_configuration",
+    "aws_s3_bucket_notification",
+    "aws_s3_bucket_policy",
+    "aws_acm_certificate_validation",
+    "aws_wafv2_web_acl_association",
+    "aws_wafv2_web_acl_logging_configuration",
 }
 TIER_COLORS = {"public": "#e8f5e9", "private": "#e3f2fd"}
 NODE_COLORS = {
@@ -43,6 +54,9 @@ NODE_COLORS = {
     "aws_rds_cluster_instance": "#bbdefb",
     "aws_security_group": "#fff9c4",
     "aws_internet_gateway": "#c8e6c9",
+    "aws_lb": "#d1c4e9",
+    "aws_lb_listener": "#d1c4e9",
+    "aws_lb_target_group": "#d1c4e9",
 }
 
 

@@ -1,0 +1,565 @@
+"""The front door: an internet-facing Application Load Balancer terminating TLS in front of the web server."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Protocol
+
+from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
+from cdktf_cdktf_provider_aws.acm_certificate_validation import AcmCertificateValidation
+from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.lb import Lb, LbAccessLogs
+from cdktf_cdktf_provider_aws.lb_listener import (
+    LbListener,
+    LbListenerDefaultAction,
+    LbListenerDefaultActionRedirect,
+)
+from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
+from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
+from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleExpiration,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
+from cdktf_cdktf_provider_aws.wafv2_web_acl import (
+    Wafv2WebAcl,
+    Wafv2WebAclDefaultAction,
+    Wafv2WebAclDefaultActionAllow,
+    Wafv2WebAclRule,
+    Wafv2WebAclRuleOverrideAction,
+    Wafv2WebAclRuleOverrideActionNone,
+    Wafv2WebAclRuleVisibilityConfig,
+    Wafv2WebAclVisibilityConfig,
+)
+from cdktf_cdktf_provider_aws.wafv2_web_acl_association import Wafv2WebAclAssociation
+from cdktf_cdktf_provider_aws.wafv2_web_acl_logging_configuration import Wafv2WebAclLoggingConfiguration
+from constructs import Construct
+
+from .flow_logs import RETENTION_DAYS
+from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
+from .validation import ProblemList, is_int
+
+DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
+# TLS 1.3 policies with TLS 1.2 or 1.3 as the floor (no TLS 1.0/1.1, no CBC-only suites), FIPS variants included.
+MODERN_SSL_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$")
+# ACM certificate ids are UUIDs; the partition part covers aws, aws-cn, aws-us-gov, aws-iso*.
+CERTIFICATE_ARN = re.compile(
+    r"^arn:aws(-[a-z]+)*:acm:(?P<region>[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d):\d{12}:"
+    r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+)
+HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
+DOMAIN_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+# <name>-alb and <name>-web stay within the 32 characters ELB allows for load balancer and target group names.
+LB_NAME = re.compile(r"^(?!internal-)[a-z0-9]([a-z0-9-]{0,26}[a-z0-9])?$")
+HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$")
+# The service principal ELB log delivery writes as; region-agnostic (see LoadBalancer._access_log_bucket).
+ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+# WAF's logging API accepts only log groups whose names start with this.
+WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
+MANAGED_RULE_GROUPS = (
+    # OWASP-style protections: bad bots, XSS, size limits, path traversal, ...
+    "AWSManagedRulesCommonRuleSet",
+    # Request patterns known to be malicious, including the Log4j (CVE-2021-44228) lookups.
+    "AWSManagedRulesKnownBadInputsRuleSet",
+    # Sources that hide who is calling: Tor exits, anonymizing proxies, hosting providers' address ranges.
+    "AWSManagedRulesAnonymousIpList",
+)
+
+
+def is_domain_name(value: object) -> bool:
+    """A lowercase DNS name of 2+ labels, at most 253 characters, not a wildcard, with a non-numeric top label."""
+    if not isinstance(value, str) or not value or len(value) > 253 or value.endswith("."):
+        return False
+    labels = value.split(".")
+    return (
+        len(labels) >= 2
+        and all(DOMAIN_LABEL.match(label) for label in labels)
+        and not labels[-1].isdigit()
+        and not labels[-1][0].isdigit()
+    )
+
+
+def certificate_region(arn: str) -> str | None:
+    match = CERTIFICATE_ARN.match(arn)
+    return match.group("region") if match else None
+
+
+@dataclass(frozen=True)
+class LoadBalancerConfig:
+    """Settings of the load balancer. A certificate source is required: exactly one of certificate_arn, or
+    domain_name together with hosted_zone_id.
+
+    name: prefix of the load balancer (<name>-alb), its group, target group (<name>-web), log bucket and web ACL;
+        1 to 28 lowercase letters, digits and hyphens. Default "aurora-web".
+    certificate_arn: an existing ACM certificate in the stack's region for the HTTPS listener. Default: none.
+    domain_name: the site's name (e.g. "www.example.com"): the stack requests a DNS-validated ACM certificate for it
+        and points an alias A record at the load balancer. Default: none.
+    hosted_zone_id: the Route 53 public hosted zone holding domain_name ("Z" + letters and digits). Default: none.
+    ssl_policy: the HTTPS listener's TLS policy, a TLS 1.3 policy with a TLS 1.2 or 1.3 floor.
+        Default "ELBSecurityPolicy-TLS13-1-2-2021-06".
+    health_check_path: what the target group requests on the instance. Default "/health" (the web app serves it).
+    target_port: the instance's HTTP port, the only port the load balancer's group may reach. Default 80.
+    deletion_protection: refuse to delete the load balancer. Default True (the settings' dev profile turns it off).
+    waf: an AWS WAF web ACL (REGIONAL) with AWS's managed rule groups (common rule set, known bad inputs including
+        Log4j lookups, anonymous IP list), its requests logged to a CloudWatch log group named aws-waf-logs-<name>
+        (encrypted with the stack's key when there is one). Default True.
+    access_log_retention_days: days the S3 access logs (and their old versions) are kept, 1 to 3650. Default 365.
+    waf_log_retention_days: CloudWatch retention of the WAF log group, a year or more. Default 365.
+    force_destroy_access_logs: let a destroy delete a log bucket that still holds logs. Default False.
+
+    Always on, not configurable: internet-facing, in the public subnets given (2+ AZs); HTTPS 443 and HTTP 80 in
+    from anywhere, out only to the web server's group on target_port; HTTP answers only with a 301 to HTTPS;
+    invalid header fields dropped; access logs to a bucket of its own (SSE-S3, versioned, public access blocked,
+    ACLs disabled, TLS-only policy, lifecycle expiry, new objects announced to EventBridge).
+    """
+
+    name: str = "aurora-web"
+    certificate_arn: str | None = None
+    domain_name: str | None = None
+    hosted_zone_id: str | None = None
+    ssl_policy: str = DEFAULT_SSL_POLICY
+    health_check_path: str = "/health"
+    target_port: int = 80
+    deletion_protection: bool = True
+    waf: bool = True
+    access_log_retention_days: int = 365
+    waf_log_retention_days: int = 365
+    force_destroy_access_logs: bool = False
+
+    def __post_init__(self) -> None:
+        problems = ProblemList()
+        problems.check(
+            isinstance(self.name, str) and bool(LB_NAME.match(self.name)),
+            "name",
+            self.name,
+            "must be 1 to 28 lowercase letters, digits and hyphens, not starting or ending with a hyphen, "
+            'not starting with "internal-" (ELB reserves it)',
+        )
+        self._check_certificate_source(problems)
+        problems.check(
+            isinstance(self.ssl_policy, str) and bool(MODERN_SSL_POLICY.match(self.ssl_policy)),
+            "ssl_policy",
+            self.ssl_policy,
+            f'must be a TLS 1.3 ELB security policy with a TLS 1.2 or 1.3 floor, like "{DEFAULT_SSL_POLICY}"',
+        )
+        problems.check(
+            isinstance(self.health_check_path, str) and bool(HEALTH_CHECK_PATH.match(self.health_check_path)),
+            "health_check_path",
+            self.health_check_path,
+            'must be a URL path starting with "/", like "/health"',
+        )
+        problems.check(
+            is_int(self.target_port) and 1 <= self.target_port <= 65535,
+            "target_port",
+            self.target_port,
+            "must be a TCP port from 1 to 65535",
+        )
+        problems.check(
+            is_int(self.access_log_retention_days) and 1 <= self.access_log_retention_days <= 3650,
+            "access_log_retention_days",
+            self.access_log_retention_days,
+            "must be an integer from 1 to 3650",
+        )
+        problems.check(
+            self.waf_log_retention_days in RETENTION_DAYS and is_int(self.waf_log_retention_days),
+            "waf_log_retention_days",
+            self.waf_log_retention_days,
+            f"must be one of {', '.join(map(str, RETENTION_DAYS))}",
+        )
+        problems.check_booleans(self, "deletion_protection", "waf", "force_destroy_access_logs")
+        problems.raise_if_any()
+
+    def _check_certificate_source(self, problems: ProblemList) -> None:
+        has_arn = self.certificate_arn is not None
+        has_domain = self.domain_name is not None or self.hosted_zone_id is not None
+        if has_arn and has_domain:
+            problems.add(
+                "certificate_arn",
+                self.certificate_arn,
+                "give either certificate_arn or domain_name + hosted_zone_id, not both",
+            )
+            return
+        if not has_arn and not has_domain:
+            problems.add(
+                "certificate_arn",
+                None,
+                "the HTTPS listener needs a certificate: set certificate_arn (an ACM certificate in the stack's "
+                "region), or domain_name and hosted_zone_id (a Route 53 zone) to have one issued",
+            )
+            return
+        if has_arn:
+            problems.check(
+                isinstance(self.certificate_arn, str) and certificate_region(self.certificate_arn) is not None,
+                "certificate_arn",
+                self.certificate_arn,
+                'must be an ACM certificate ARN like "arn:aws:acm:us-east-1:123456789012:certificate/<uuid>"',
+            )
+            return
+        if self.domain_name is None:
+            problems.add("domain_name", None, "must be set with hosted_zone_id: the name the certificate is for")
+        else:
+            problems.check(
+                is_domain_name(self.domain_name),
+                "domain_name",
+                self.domain_name,
+                'must be a lowercase DNS name like "www.example.com" (labels of letters, digits and hyphens, '
+                "no wildcard, no trailing dot)",
+            )
+        if self.hosted_zone_id is None:
+            problems.add("hosted_zone_id", None, "must be set with domain_name: the Route 53 zone that holds it")
+        else:
+            problems.check(
+                isinstance(self.hosted_zone_id, str) and bool(HOSTED_ZONE_ID.match(self.hosted_zone_id)),
+                "hosted_zone_id",
+                self.hosted_zone_id,
+                'must be a Route 53 hosted zone id like "Z0123456789ABCDEFGHIJ"',
+            )
+
+
+class HttpTarget(Protocol):
+    """What the load balancer forwards to: one instance whose group can admit HTTP from another group."""
+
+    @property
+    def instance_id(self) -> str: ...
+
+    @property
+    def security_group_id(self) -> str: ...
+
+    def allow_http_from_group(self, group_id: str, description: str, *, port: int = 80) -> None: ...
+
+
+class LoadBalancer(Construct):
+    """An internet-facing ALB: HTTPS to the target, HTTP redirected, access logs kept, optionally behind AWS WAF.
+
+    Attributes: load_balancer, security_group, target_group, https_listener, http_listener, log_bucket, certificate_arn,
+    web_acl (None without waf), dns_name, site_url.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        config: LoadBalancerConfig,
+        *,
+        vpc_id: str,
+        subnet_ids: list[str],
+        target: HttpTarget,
+        kms_key_arn: str | None = None,
+    ) -> None:
+        super().__init__(scope, id)
+        if len(subnet_ids) < 2:
+            raise ValueError("an Application Load Balancer needs public subnets in 2 or more availability zones")
+        self.config = config
+        name = config.name
+        self.security_group = new_security_group(
+            self,
+            "security-group",
+            name=f"{name}-alb",
+            vpc_id=vpc_id,
+            description="Load balancer: HTTPS and HTTP (redirected to HTTPS) from anywhere, out only to the web server",
+        )
+        allow_tcp_in(
+            self,
+            "https-in",
+            group=self.security_group,
+            port=443,
+            from_cidr="0.0.0.0/0",
+            description="HTTPS to the site from anywhere",
+        )
+        allow_tcp_in(
+            self,
+            "http-in",
+            group=self.security_group,
+            port=80,
+            from_cidr="0.0.0.0/0",
+            description="HTTP from anywhere, answered only with a redirect to HTTPS",
+        )
+        self.connect_to(target)
+
+        self.log_bucket = self._access_log_bucket()
+        self.load_balancer = Lb(
+            self,
+            "load-balancer",
+            name=f"{name}-alb",
+            internal=False,
+            load_balancer_type="application",
+            security_groups=[self.security_group.id],
+            subnets=subnet_ids,
+            drop_invalid_header_fields=True,
+            enable_deletion_protection=config.deletion_protection,
+            access_logs=LbAccessLogs(bucket=self.log_bucket.bucket, enabled=True),
+            tags={"Name": f"{name}-alb"},
+            # ELB checks that it may write to the bucket when access logs are turned on.
+            depends_on=[self._log_bucket_policy],
+        )
+        self.target_group = LbTargetGroup(
+            self,
+            "target-group",
+            name=f"{name}-web",
+            port=config.target_port,
+            protocol="HTTP",
+            target_type="instance",
+            vpc_id=vpc_id,
+            health_check=LbTargetGroupHealthCheck(
+                enabled=True,
+                path=config.health_check_path,
+                protocol="HTTP",
+                port="traffic-port",
+                matcher="200",
+            ),
+            tags={"Name": f"{name}-web"},
+        )
+        LbTargetGroupAttachment(
+            self,
+            "target",
+            target_group_arn=self.target_group.arn,
+            target_id=target.instance_id,
+            port=config.target_port,
+        )
+        self.certificate_arn = self._certificate()
+        self.https_listener = LbListener(
+            self,
+            "https-listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=443,
+            protocol="HTTPS",
+            ssl_policy=config.ssl_policy,
+            certificate_arn=self.certificate_arn,
+            default_action=[LbListenerDefaultAction(type="forward", target_group_arn=self.target_group.arn)],
+        )
+        self.http_listener = LbListener(
+            self,
+            "http-listener",
+            load_balancer_arn=self.load_balancer.arn,
+            port=80,
+            protocol="HTTP",
+            default_action=[
+                LbListenerDefaultAction(
+                    type="redirect",
+                    redirect=LbListenerDefaultActionRedirect(protocol="HTTPS", port="443", status_code="HTTP_301"),
+                )
+            ],
+        )
+        if config.domain_name is not None and config.hosted_zone_id is not None:
+            Route53Record(
+                self,
+                "alias",
+                zone_id=config.hosted_zone_id,
+                name=config.domain_name,
+                type="A",
+                alias=Route53RecordAlias(
+                    name=self.load_balancer.dns_name,
+                    zone_id=self.load_balancer.zone_id,
+                    evaluate_target_health=True,
+                ),
+            )
+        self.web_acl = self._web_acl(kms_key_arn) if config.waf else None
+        self.dns_name: str = self.load_balancer.dns_name
+        self.site_url: str = f"https://{config.domain_name or self.load_balancer.dns_name}"
+
+    def connect_to(self, target: HttpTarget) -> None:
+        """Both sides of the one path in, made together: this group's egress to the target's group on the target
+        port, and the target group's ingress from this group (no CIDR)."""
+        port = self.config.target_port
+        allow_tcp_out(
+            self,
+            "web-out",
+            group=self.security_group,
+            port=port,
+            to_group_id=target.security_group_id,
+            description=f"HTTP to the web server (requests and health checks), port {port}",
+        )
+        target.allow_http_from_group(
+            self.security_group.id, "HTTP from the load balancer only (requests and health checks)", port=port
+        )
+
+    def _access_log_bucket(self) -> S3Bucket:
+        config = self.config
+        bucket = S3Bucket(
+            self,
+            "access-logs",
+            bucket_prefix=f"{config.name}-lb-logs-",
+            force_destroy=config.force_destroy_access_logs,
+            tags={"Name": f"{config.name}-lb-logs"},
+        )
+        S3BucketPublicAccessBlock(
+            self,
+            "access-logs-public-access-block",
+            bucket=bucket.id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        S3BucketOwnershipControls(
+            self,
+            "access-logs-ownership",
+            bucket=bucket.id,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        # SSE-S3: ELB log delivery cannot write to a bucket whose default encryption is SSE-KMS.
+        S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "access-logs-encryption",
+            bucket=bucket.id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=(
+                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm="AES256"
+                        )
+                    )
+                )
+            ],
+        )
+        versioning = S3BucketVersioningA(
+            self,
+            "access-logs-versioning",
+            bucket=bucket.id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        days = config.access_log_retention_days
+        S3BucketLifecycleConfiguration(
+            self,
+            "access-logs-lifecycle",
+            bucket=bucket.id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-access-logs",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=days)
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+            depends_on=[versioning],
+        )
+        # New log files become EventBridge events, for whoever ships them to a SIEM (nothing listens by default).
+        S3BucketNotification(self, "access-logs-events", bucket=bucket.id, eventbridge=True)
+        # ELB writes as the service principal, which works across regions (those opened since August 2022 accept
+        # nothing else); the regional ELB account of `aws_elb_service_account` is unknown for those regions.
+        account = DataAwsCallerIdentity(self, "account").account_id
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Sid": "ElbLogDelivery",
+                    "Effect": "Allow",
+                    "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL},
+                    "Action": "s3:PutObject",
+                    "Resource": f"{bucket.arn}/AWSLogs/{account}/*",
+                },
+                {
+                    "Sid": "TlsOnly",
+                    "Effect": "Deny",
+                    "Principal": "*",
+                    "Action": "s3:*",
+                    "Resource": [bucket.arn, f"{bucket.arn}/*"],
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            ],
+        }
+        self._log_bucket_policy = S3BucketPolicy(
+            self, "access-logs-policy", bucket=bucket.id, policy=json.dumps(policy)
+        )
+        return bucket
+
+    def _certificate(self) -> str:
+        config = self.config
+        if config.certificate_arn is not None:
+            return config.certificate_arn
+        assert config.domain_name is not None and config.hosted_zone_id is not None  # config checks
+        certificate = AcmCertificate(
+            self,
+            "certificate",
+            domain_name=config.domain_name,
+            validation_method="DNS",
+            tags={"Name": config.domain_name},
+            lifecycle={"create_before_destroy": True},
+        )
+        option = certificate.domain_validation_options.get(0)
+        record = Route53Record(
+            self,
+            "certificate-validation-record",
+            zone_id=config.hosted_zone_id,
+            name=option.resource_record_name,
+            type=option.resource_record_type,
+            records=[option.resource_record_value],
+            ttl=60,
+            allow_overwrite=True,
+        )
+        validation = AcmCertificateValidation(
+            self,
+            "certificate-validation",
+            certificate_arn=certificate.arn,
+            validation_record_fqdns=[record.fqdn],
+        )
+        # The listener waits for the certificate to be issued.
+        return validation.certificate_arn
+
+    def _web_acl(self, kms_key_arn: str | None) -> Wafv2WebAcl:
+        name = self.config.name
+        rules = [
+            Wafv2WebAclRule(
+                name=group,
+                priority=priority,
+                override_action=Wafv2WebAclRuleOverrideAction(none=Wafv2WebAclRuleOverrideActionNone()),
+                statement={"managed_rule_group_statement": {"name": group, "vendor_name": "AWS"}},
+                visibility_config=Wafv2WebAclRuleVisibilityConfig(
+                    cloudwatch_metrics_enabled=True, metric_name=f"{name}-{group}", sampled_requests_enabled=True
+                ),
+            )
+            for priority, group in enumerate(MANAGED_RULE_GROUPS)
+        ]
+        web_acl = Wafv2WebAcl(
+            self,
+            "web-acl",
+            name=f"{name}-web-acl",
+            description="AWS managed rules in front of the web site",
+            scope="REGIONAL",
+            default_action=Wafv2WebAclDefaultAction(allow=Wafv2WebAclDefaultActionAllow()),
+            rule=rules,
+            visibility_config=Wafv2WebAclVisibilityConfig(
+                cloudwatch_metrics_enabled=True, metric_name=f"{name}-web-acl", sampled_requests_enabled=True
+            ),
+        )
+        Wafv2WebAclAssociation(
+            self, "web-acl-association", resource_arn=self.load_balancer.arn, web_acl_arn=web_acl.arn
+        )
+        log_group = CloudwatchLogGroup(
+            self,
+            "web-acl-log-group",
+            name=f"{WAF_LOG_GROUP_PREFIX}{name}",
+            retention_in_days=self.config.waf_log_retention_days,
+            kms_key_id=kms_key_arn,
+        )
+        Wafv2WebAclLoggingConfiguration(
+            self, "web-acl-logging", resource_arn=web_acl.arn, log_destination_configs=[log_group.arn]
+        )
+        return web_acl
