@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -16,12 +17,15 @@ from .backup_plan import BackupPlan, BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
 from .encryption_key import EncryptionKey, EncryptionKeyConfig
 from .key_pair import KeyPair, KeyPairConfig
-from .load_balancer import LoadBalancer, LoadBalancerConfig, certificate_region
+from .load_balancer_config import LoadBalancerConfig, certificate_region
 from .network import Network, NetworkConfig
 from .state_backend import StateBackendConfig, configure_backend
 from .validation import ProblemList, is_region, partition_of
 from .web_app.user_data import render_user_data
 from .web_server import WebServer, WebServerConfig
+
+if TYPE_CHECKING:
+    from .load_balancer import LoadBalancer
 
 PROFILES = ("dev", "prod")
 NAME_PREFIX = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
@@ -218,8 +222,12 @@ class AuroraWebStack(TerraformStack):
             web_server=self.web_server,
             cluster=self.database,
         )
-        self.load_balancer = (
-            LoadBalancer(
+        self.load_balancer: LoadBalancer | None = None
+        if config.load_balancer is not None:
+            # Imported here: its ~20 provider modules cost a fifth of a second, paid only by stacks that have one.
+            from .load_balancer import LoadBalancer
+
+            self.load_balancer = LoadBalancer(
                 self,
                 "load-balancer",
                 config.load_balancer,
@@ -228,9 +236,6 @@ class AuroraWebStack(TerraformStack):
                 target=self.web_server,
                 kms_key_arn=kms_key_arn,
             )
-            if config.load_balancer is not None
-            else None
-        )
         self._outputs()
 
     def _outputs(self) -> None:

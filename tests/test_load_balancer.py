@@ -10,7 +10,7 @@ from cdktf import Testing as CdktfTesting
 from synthesized import Synthesized, make_config, reference, require_program
 
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
-from constructs_lib.load_balancer import DEFAULT_SSL_POLICY, ELB_LOG_DELIVERY_PRINCIPAL, LoadBalancerConfig
+from constructs_lib.load_balancer_config import DEFAULT_SSL_POLICY, ELB_LOG_DELIVERY_PRINCIPAL, LoadBalancerConfig
 from constructs_lib.validation import ConfigError
 
 CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"

@@ -26,7 +26,7 @@ from constructs_lib.aurora_cluster import (
 )
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.key_pair import KeyPairConfig
-from constructs_lib.load_balancer import LoadBalancerConfig
+from constructs_lib.load_balancer_config import LoadBalancerConfig
 from constructs_lib.network import MAX_AZ_COUNT, NetworkConfig
 from constructs_lib.state_backend import StateBackendConfig
 from constructs_lib.validation import Problem

@@ -19,7 +19,7 @@ from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.backup_plan import BackupPlanConfig
 from constructs_lib.ec2_aurora_connection import Ec2AuroraConnectionConfig
 from constructs_lib.key_pair import KeyPairConfig
-from constructs_lib.load_balancer import LoadBalancerConfig
+from constructs_lib.load_balancer_config import LoadBalancerConfig
 from constructs_lib.network import NetworkConfig
 from constructs_lib.state_backend import StateBackendConfig
 from constructs_lib.validation import ConfigError, Problem, is_region
