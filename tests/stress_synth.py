@@ -1,7 +1,7 @@
 """Kill -9 at random points and concurrent synths: the output stays complete and no file is ever lost.
 
-    python tests/stress_synth.py kills --count 50 --real 10
-    python tests/stress_synth.py concurrent --writers 4 --rounds 20
+    python -m tests.stress_synth kills --count 50 --real 10        (from the project root)
+    python -m tests.stress_synth concurrent --writers 4 --rounds 20
 
 `kills` SIGKILLs a synth at a random moment (0 to 1.1 times an unkilled synth's duration), `count` times: a
 light fake app (many stacks, ~1.6 MB, through the same output handling as the real synth:
@@ -33,10 +33,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(PROJECT_ROOT))
+from aurora_web import output_dir
 
-from aurora_web import output_dir  # noqa: E402 - the project root is put on the path first
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 FAKE_STACKS = 40
 PADDING = 40_000  # bytes per fake stack JSON: enough files and bytes for kills to land mid-install
@@ -119,7 +118,7 @@ class Failures(list[str]):
 
 
 def _fake_command(outdir: Path, generation: int) -> list[str]:
-    return [sys.executable, __file__, "fake-synth", str(outdir), str(generation)]
+    return [sys.executable, "-m", "tests.stress_synth", "fake-synth", str(outdir), str(generation)]
 
 
 def _user_files(outdir: Path, stack: str) -> list[Path]:
@@ -320,6 +319,8 @@ def main(argv: list[str]) -> int:
     fake.add_argument("outdir", type=Path)
     fake.add_argument("generation", type=int)
     args = parser.parse_args(argv)
+    # Children run `-m tests.stress_synth` from scratch directories: the checkout is their import path.
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]))
     if args.command == "fake-synth":
         return fake_synth(args.outdir, args.generation)
     if args.command == "kills":

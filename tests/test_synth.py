@@ -340,10 +340,14 @@ def test_an_older_versions_stranded_staging_directory_is_named_not_deleted(tmp_p
 @pytest.mark.integration
 def test_kill_9_and_concurrent_synths_never_lose_a_file(tmp_path):
     """tests/stress_synth.py with CI-sized counts (the full run: 50 kills, 4 writers x 20 rounds; README)."""
-    script = PROJECT_ROOT / "tests" / "stress_synth.py"
     for arguments in (["kills", "--count", "12", "--real", "2", "--seed", "7"], ["concurrent", "--rounds", "3"]):
         result = subprocess.run(
-            [sys.executable, str(script), *arguments], capture_output=True, text=True, check=False, timeout=600
+            [sys.executable, "-m", "tests.stress_synth", *arguments],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=600,
         )
         assert result.returncode == 0, result.stdout + result.stderr
         assert json.loads(result.stdout.strip().splitlines()[-1])["failures"] == 0
