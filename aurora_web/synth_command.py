@@ -36,8 +36,9 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
         # Every environment is validated here, before any construct is built (and any key file is made).
         stacks = load_app_config()
         if args.check:
-            claim(resolve_outdir())
-            print(f"aurora-web: settings ({len(stacks)} stack(s)) and output directory {resolve_outdir()} are usable")
+            outdir = resolve_outdir()
+            claim(outdir)
+            print(f"aurora-web: settings ({len(stacks)} stack(s)) and output directory {outdir} are usable")
             return 0
     except ConfigError as error:
         report_bad_input(error)
