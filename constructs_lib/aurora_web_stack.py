@@ -172,6 +172,8 @@ class AuroraWebStack(TerraformStack):
                     region=config.region,
                     cluster_identifier=config.database.identifier,
                     database_name=config.database.database_name,
+                    # Behind the ALB, TLS ends there: the app learns the client's HTTPS from its X-Forwarded-Proto.
+                    behind_load_balancer=config.load_balancer is not None,
                 ),
             )
         self.web_server = WebServer(

@@ -621,7 +621,10 @@ def test_instance_runs_the_same_web_app_user_data(runs, stack):
     run.require("inspect")
     config = run.config
     expected = render_user_data(
-        region=config.region, cluster_identifier=config.database.identifier, database_name=config.database.database_name
+        region=config.region,
+        cluster_identifier=config.database.identifier,
+        database_name=config.database.database_name,
+        behind_load_balancer=config.load_balancer is not None,
     )
     assert run.facts["user_data"], "the instance has no user data"
     assert base64.b64decode(run.facts["user_data"]).decode() == expected

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import base64
 import bz2
+import difflib
 import hashlib
 import re
 import shutil
@@ -30,6 +31,11 @@ ARGS = {"region": "eu-west-1", "cluster_identifier": "aurora-web-db-7f3a", "data
 @pytest.fixture(scope="module")
 def script():
     return render_user_data(**ARGS)
+
+
+@pytest.fixture(scope="module")
+def lb_script():
+    return render_user_data(**ARGS, behind_load_balancer=True)
 
 
 def heredocs(script):
@@ -58,8 +64,9 @@ def test_passes_shellcheck(script):
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_is_well_under_the_ec2_user_data_limit(script):
-    size = len(script.encode("utf-8"))
+@pytest.mark.parametrize("behind_load_balancer", [False, True])
+def test_is_well_under_the_ec2_user_data_limit(behind_load_balancer):
+    size = len(render_user_data(**ARGS, behind_load_balancer=behind_load_balancer).encode("utf-8"))
     assert size < EC2_USER_DATA_LIMIT == 16384
     # About 850 bytes to spare: a bigger app needs gzip-compressed user data (cloud-init unpacks it).
     assert size <= 15.5 * 1024, f"{size} bytes leaves too little headroom under the 16 KB limit"
@@ -107,6 +114,42 @@ def test_installs_the_app_behind_httpd_as_a_service(script):
         "apachectl configtest\nsystemctl daemon-reload\nsystemctl enable --now employee-directory.service\n"
         "systemctl enable httpd\nsystemctl restart httpd"
     )
+
+
+def test_without_a_load_balancer_httpd_overwrites_the_clients_forwarded_proto(script):
+    """The instance answers HTTP itself: whatever X-Forwarded-Proto a client sends, the app is told "http"."""
+    conf = heredocs(script)["EMPLOYEE_DIRECTORY_CONF"]
+    assert "RequestHeader set X-Forwarded-Proto http early\n" in conf
+    assert conf.index("X-Forwarded-Proto") < conf.index("ProxyPass /"), "set before the request is proxied"
+    unit = heredocs(script)["EMPLOYEE_DIRECTORY_UNIT"]
+    assert '--trusted-proxy=127.0.0.1 \\\n  "--trusted-proxy-headers=x-forwarded-for x-forwarded-proto" ' in unit
+    assert "--trusted-proxy-count" not in unit, "httpd's own hop is the client: waitress's default count of 1"
+
+
+def test_behind_the_load_balancer_the_albs_forwarded_proto_and_hop_are_trusted(lb_script):
+    """TLS ends at the ALB: httpd passes its X-Forwarded-Proto on, and waitress skips the ALB's X-Forwarded-For hop."""
+    conf = heredocs(lb_script)["EMPLOYEE_DIRECTORY_CONF"]
+    assert "X-Forwarded-Proto" not in conf
+    unit = heredocs(lb_script)["EMPLOYEE_DIRECTORY_UNIT"]
+    assert '"--trusted-proxy-headers=x-forwarded-for x-forwarded-proto" --trusted-proxy-count=2 ' in unit
+
+
+def test_the_load_balancer_changes_only_the_proxy_trust(script, lb_script):
+    changed = [
+        line
+        for line in difflib.unified_diff(script.splitlines(), lb_script.splitlines(), lineterm="", n=0)
+        if line[:1] in "+-" and not line.startswith(("+++", "---"))
+    ]
+    assert changed == [
+        '-  "--trusted-proxy-headers=x-forwarded-for x-forwarded-proto" wsgi_entry:application',
+        '+  "--trusted-proxy-headers=x-forwarded-for x-forwarded-proto" --trusted-proxy-count=2 wsgi_entry:application',
+        "-RequestHeader set X-Forwarded-Proto http early",
+    ], changed
+
+
+def test_behind_load_balancer_is_a_boolean():
+    with pytest.raises(TypeError, match="True or False"):
+        render_user_data(**ARGS, behind_load_balancer="yes")
 
 
 def test_rendering_is_deterministic(script):

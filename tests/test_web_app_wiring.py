@@ -16,9 +16,47 @@ def connect_policy(stack) -> dict:
     return policy
 
 
+NO_LB_PROTO = "RequestHeader set X-Forwarded-Proto http early\n"
+LB_TRUST = '"--trusted-proxy-headers=x-forwarded-for x-forwarded-proto" --trusted-proxy-count=2 '
+
+
 def test_user_data_is_the_rendered_app_for_this_cluster(dev):
-    expected = render_user_data(region="us-east-1", cluster_identifier="aurora-web-db-cluster", database_name="sample")
+    expected = render_user_data(
+        region="us-east-1",
+        cluster_identifier="aurora-web-db-cluster",
+        database_name="sample",
+        behind_load_balancer=False,
+    )
     assert dev.only("aws_instance")["user_data"] == terraform_literal(expected)
+
+
+def test_without_a_load_balancer_httpd_overwrites_a_clients_forwarded_proto(dev):
+    """dev: the instance answers HTTP itself, so a client's X-Forwarded-Proto: https must not reach the app."""
+    assert dev.stack.load_balancer is None
+    user_data = dev.only("aws_instance")["user_data"]
+    assert NO_LB_PROTO in user_data and "--trusted-proxy-count" not in user_data
+
+
+def test_behind_the_load_balancer_the_app_trusts_the_albs_forwarded_proto(prod):
+    """prod: TLS ends at the ALB; the user data trusts its X-Forwarded-Proto and skips its X-Forwarded-For hop."""
+    config = prod.config
+    expected = render_user_data(
+        region=config.region,
+        cluster_identifier=config.database.identifier,
+        database_name=config.database.database_name,
+        behind_load_balancer=True,
+    )
+    prod.has("aws_instance", {"user_data": terraform_literal(expected)})
+    user_data = prod.only("aws_instance")["user_data"]
+    assert LB_TRUST in user_data and NO_LB_PROTO not in user_data
+
+
+def test_the_trust_follows_the_load_balancer_not_the_profile(key_directory):
+    """prod with its load balancer turned off answers HTTP itself: the user data is the no-load-balancer one."""
+    stack = Synthesized(make_config(key_directory, {"profile": "prod", "load_balancer": {"enabled": False}}))
+    assert stack.stack.load_balancer is None
+    user_data = stack.only("aws_instance")["user_data"]
+    assert NO_LB_PROTO in user_data and LB_TRUST not in user_data
 
 
 @pytest.mark.integration

@@ -41,6 +41,15 @@ APP_IAM_ACTIONS = {
     "secret": ["secretsmanager:GetSecretValue"],
 }
 
+# Who the app sees, passed on by httpd (the only trusted proxy, 127.0.0.1) and read by waitress. X-Forwarded-For:
+# httpd appends the peer it sees; behind the load balancer the ALB has already appended the client ("append" mode),
+# so the client is the second entry from the right (trusted_proxy_count 2), else the last (waitress's default 1).
+# X-Forwarded-Proto: behind the load balancer httpd passes on the ALB's (which overwrites the client's); without one
+# httpd overwrites whatever the client sent with "http", so a client cannot claim HTTPS (Secure cookies, https URLs).
+TRUSTED_PROXY_HEADERS = "x-forwarded-for x-forwarded-proto"
+LOAD_BALANCER_HOPS = 2
+NO_LOAD_BALANCER_PROTO = "RequestHeader set X-Forwarded-Proto http early\n"
+
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-[0-9]{1,2}$")
 _CLUSTER_ID = re.compile(r"^(?=.{1,63}$)[A-Za-z](-?[A-Za-z0-9])*$")
 _DATABASE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
@@ -122,8 +131,8 @@ After=network-online.target
 DynamicUser=yes
 WorkingDirectory={app_dir}
 Environment=PYTHONDONTWRITEBYTECODE=1
-ExecStart={venv_dir}/bin/waitress-serve --listen={listen} --threads=8 \\
-  --trusted-proxy=127.0.0.1 --trusted-proxy-headers=x-forwarded-for {entry_module}:application
+ExecStart={venv_dir}/bin/waitress-serve --listen={listen} --threads=8 --trusted-proxy=127.0.0.1 \\
+  "--trusted-proxy-headers={proxy_headers}"{proxy_count} {entry_module}:application
 Restart=on-failure
 RestartSec=2
 UMask=0077
@@ -161,7 +170,7 @@ ProxyRequests Off
 ProxyPreserveHost On
 ProxyTimeout 30
 RequestHeader unset Proxy early
-ProxyPass / http://{listen}/ connectiontimeout=5 retry=1
+{forwarded_proto}ProxyPass / http://{listen}/ connectiontimeout=5 retry=1
 ProxyPassReverse / http://{listen}/
 """
 
@@ -190,8 +199,17 @@ def requirements_path() -> Path:
     return app_source_path().with_name("requirements.txt")
 
 
-def render_user_data(*, region: str, cluster_identifier: str, database_name: str) -> str:
-    """The cloud-init bash script installing and starting the app on port 80 (deterministic for a stable plan)."""
+def render_user_data(
+    *, region: str, cluster_identifier: str, database_name: str, behind_load_balancer: bool = False
+) -> str:
+    """The cloud-init bash script installing and starting the app on port 80 (deterministic for a stable plan).
+
+    behind_load_balancer: the instance is reached only through the HTTPS load balancer, so the ALB's
+    X-Forwarded-Proto and its hop in X-Forwarded-For are trusted. Default False (the instance answers HTTP itself),
+    the safe side: a client's X-Forwarded-Proto is overwritten with "http".
+    """
+    if not isinstance(behind_load_balancer, bool):
+        raise TypeError(f"behind_load_balancer must be True or False, not {behind_load_balancer!r}")
     source = app_source()
     requirements = requirements_path().read_text(encoding="utf-8")
     if "EMPLOYEE_DIRECTORY_REQUIREMENTS" in requirements or not requirements.endswith("\n"):
@@ -224,8 +242,14 @@ def render_user_data(*, region: str, cluster_identifier: str, database_name: str
             ca_file=CA_FILE,
         ),
         unit_file=UNIT_FILE,
-        unit=_UNIT.format(**paths),
+        unit=_UNIT.format(
+            proxy_count=f" --trusted-proxy-count={LOAD_BALANCER_HOPS}" if behind_load_balancer else "",
+            proxy_headers=TRUSTED_PROXY_HEADERS,
+            **paths,
+        ),
         httpd_conf_file=HTTPD_CONF,
-        httpd_conf=_HTTPD_CONF.format(listen=APP_LISTEN),
+        httpd_conf=_HTTPD_CONF.format(
+            listen=APP_LISTEN, forwarded_proto="" if behind_load_balancer else NO_LOAD_BALANCER_PROTO
+        ),
         **paths,
     )
