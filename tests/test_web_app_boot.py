@@ -8,6 +8,7 @@ never touched. The httpd config it writes is then checked by a real Apache httpd
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -15,9 +16,12 @@ import shlex
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from instance_http import exec_start, httpd, waitress_options, waitress_serve
 
 from constructs_lib.web_app.user_data import (
     APP_DIR,
@@ -117,12 +121,22 @@ def script() -> str:
     return render_user_data(**ARGS)
 
 
-@pytest.fixture(scope="module")
-def booted(script, tmp_path_factory):
-    root = make_root(tmp_path_factory.mktemp("boot"))
+def boot(script: str, base: Path) -> Path:
+    root = make_root(base)
     result = run_in_root(root, script)
     assert result.returncode == 0, f"boot script failed ({result.returncode}):\n{result.stderr[-3000:]}"
     return root
+
+
+@pytest.fixture(scope="module")
+def booted(script, tmp_path_factory):
+    """The instance answering HTTP itself (no load balancer)."""
+    return boot(script, tmp_path_factory.mktemp("boot"))
+
+
+@pytest.fixture(scope="module")
+def booted_behind_load_balancer(tmp_path_factory):
+    return boot(render_user_data(**ARGS, behind_load_balancer=True), tmp_path_factory.mktemp("boot-lb"))
 
 
 def last_command(script: str) -> list[str]:
@@ -332,47 +346,145 @@ def test_unit_file_passes_systemd_analyze_verify(booted):
 
 
 def unit_exec_start(root: Path) -> list[str]:
-    unit = (root / UNIT_FILE.lstrip("/")).read_text()
-    return re.search(r"(?m)^ExecStart=((?:.*\\\n)*.*)$", unit).group(1).replace("\\\n", " ").split()
+    return exec_start((root / UNIT_FILE.lstrip("/")).read_text())
 
 
 @pytest.mark.integration
 def test_the_units_command_line_serves_the_entry_module(booted):
     """waitress-serve with the unit's exact arguments, from its WorkingDirectory: the app answers over HTTP."""
-    import socket
-    import time
-    import urllib.error
-    import urllib.request
+    with waitress_serve(unit_exec_start(booted)[1:], booted / APP_DIR.lstrip("/")) as app:
+        answer = get(app, "/no-such-page")  # a page that needs no database
+    assert answer.status == 404 and answer.getheader("X-Frame-Options") == "DENY"
 
-    waitress_serve = Path(sys.executable).parent / "waitress-serve"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    arguments = [
-        f"--listen=127.0.0.1:{port}" if arg == f"--listen={APP_LISTEN}" else arg for arg in unit_exec_start(booted)
-    ]
-    assert arguments[1:] != unit_exec_start(booted)[1:], "the listen address was swapped"
-    process = subprocess.Popen(
-        [str(waitress_serve), *arguments[1:]],
-        cwd=booted / APP_DIR.lstrip("/"),
-        env={"PATH": os.environ["PATH"], "PYTHONDONTWRITEBYTECODE": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback, whatever the environment says
+
+# --- The instance's port 80 path: apache2 -> waitress -> app, each with the files the script wrote ----------------
+
+CLIENT, FORGED = "203.0.113.7", "198.51.100.9"
+# What the ALB sends on after ending TLS: its own X-Forwarded-Proto and -Port (whatever the client sent), and the
+# client appended to the client's X-Forwarded-For ("append" mode). httpd then appends the ALB (here 127.0.0.1).
+FROM_THE_LOAD_BALANCER = {
+    "Host": "directory.example.com",
+    "X-Forwarded-Proto": "https",
+    "X-Forwarded-Port": "443",
+    "X-Forwarded-For": f"{FORGED}, {CLIENT}",
+}
+# A client talking plain HTTP to the instance itself (no load balancer), claiming HTTPS and another address.
+CLAIMING_HTTPS = {"Host": "directory.example.com", "X-Forwarded-Proto": "https", "X-Forwarded-For": FORGED}
+NO_LB_PROTO_LINE = "RequestHeader set X-Forwarded-Proto http early\n"
+
+# Stands in for the app where the test must see what waitress made of the proxy headers.
+PROBE = """\
+import json
+
+
+def application(environ, start_response):
+    keys = ("wsgi.url_scheme", "REMOTE_ADDR", "SERVER_PORT", "HTTP_HOST", "HTTP_X_FORWARDED_PROTO")
+    body = json.dumps({key: environ.get(key) for key in keys}).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
+"""
+
+
+class Answer:
+    def __init__(self, response: http.client.HTTPResponse):
+        self.status, self.body = response.status, response.read()
+        self.set_cookies = response.headers.get_all("Set-Cookie") or []
+        self.getheader = response.getheader
+
+
+def get(address: str, path: str, headers: dict | None = None) -> Answer:
+    """One GET straight to host:port (no proxy from the environment)."""
+    connection = http.client.HTTPConnection(address.removeprefix("http://"), timeout=30)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                direct.open(f"http://127.0.0.1:{port}/no-such-page", timeout=5)
-            except urllib.error.HTTPError as answer:  # a page that needs no database
-                assert answer.code == 404 and answer.headers["X-Frame-Options"] == "DENY"
-                break
-            except OSError:
-                assert process.poll() is None, process.stdout.read()
-                assert time.monotonic() < deadline, "waitress did not start"
-                time.sleep(0.2)
+        connection.request("GET", path, headers=headers or {})
+        return Answer(connection.getresponse())
     finally:
-        process.terminate()
-        process.wait(timeout=30)
+        connection.close()
+
+
+@contextmanager
+def port_80(root: Path, directory: Path, *, site_conf: str | None = None, probe: bool = False) -> Iterator[str]:
+    """httpd with the script's site config (or `site_conf`) in front of waitress-serve with the unit's arguments,
+    from the unit's WorkingDirectory; with probe=True the probe module takes the entry point's place."""
+    arguments = unit_exec_start(root)[1:]
+    working_directory = root / APP_DIR.lstrip("/")
+    if probe:
+        (directory / "forwarded_probe.py").write_text(PROBE)
+        assert arguments[-1] == f"{ENTRY_MODULE}:application"
+        arguments, working_directory = [*arguments[:-1], "forwarded_probe:application"], directory
+    conf = site_conf if site_conf is not None else (root / HTTPD_CONF.lstrip("/")).read_text()
+    with waitress_serve(arguments, working_directory) as app, httpd(conf, app, directory) as site:
+        yield site
+
+
+def secure(set_cookie: str) -> bool:
+    return "secure" in [attribute.strip().lower() for attribute in set_cookie.split(";")[1:]]
+
+
+def test_waitress_trusts_the_proto_from_httpd_and_counts_the_albs_hop(booted, booted_behind_load_balancer):
+    """The unit's command line as waitress itself parses it (the same arguments the integration tests run)."""
+    from waitress.adjustments import Adjustments
+
+    for root, count in ((booted, 1), (booted_behind_load_balancer, 2)):
+        adjustments = Adjustments(**waitress_options(unit_exec_start(root)))
+        assert adjustments.trusted_proxy == "127.0.0.1"
+        assert adjustments.trusted_proxy_headers == {"x-forwarded-for", "x-forwarded-proto"}
+        assert adjustments.trusted_proxy_count == count
+    lb_conf = (booted_behind_load_balancer / HTTPD_CONF.lstrip("/")).read_text()
+    assert "X-Forwarded-Proto" not in lb_conf, "behind the ALB, httpd passes its X-Forwarded-Proto on untouched"
+    assert NO_LB_PROTO_LINE in (booted / HTTPD_CONF.lstrip("/")).read_text()
+
+
+@pytest.mark.integration
+def test_behind_the_load_balancer_the_apps_cookies_are_secure(booted_behind_load_balancer, tmp_path, capsys):
+    """TLS ends at the ALB: its X-Forwarded-Proto: https goes through httpd and waitress, and the app sets Secure."""
+    with port_80(booted_behind_load_balancer, tmp_path) as site:
+        answer = get(site, "/no-such-page", FROM_THE_LOAD_BALANCER)
+        plain = get(site, "/no-such-page", {**FROM_THE_LOAD_BALANCER, "X-Forwarded-Proto": "http"})
+    with capsys.disabled():
+        print(f"\nbehind the ALB, X-Forwarded-Proto: https -> Set-Cookie: {answer.set_cookies}")
+    assert answer.status == 404 and len(answer.set_cookies) == 1, answer.set_cookies
+    (cookie,) = answer.set_cookies
+    assert cookie.startswith("csrf=") and secure(cookie), cookie
+    # The ALB's http (its port 80 listener only redirects, but were it to forward): no Secure.
+    assert plain.set_cookies and not any(secure(cookie) for cookie in plain.set_cookies), plain.set_cookies
+
+
+@pytest.mark.integration
+def test_without_a_load_balancer_a_client_cannot_claim_https(booted, tmp_path, capsys):
+    """The instance answers HTTP itself: httpd overwrites the client's X-Forwarded-Proto, so no Secure cookie."""
+    with port_80(booted, tmp_path) as site:
+        answer = get(site, "/no-such-page", CLAIMING_HTTPS)
+    with capsys.disabled():
+        print(f"\nno ALB, client's X-Forwarded-Proto: https -> Set-Cookie: {answer.set_cookies}")
+    assert answer.status == 404 and len(answer.set_cookies) == 1, answer.set_cookies
+    (cookie,) = answer.set_cookies
+    assert cookie.startswith("csrf=") and not secure(cookie), cookie
+    # The check is real: it is httpd's line that stops it (waitress trusts X-Forwarded-Proto from httpd).
+    conf = (booted / HTTPD_CONF.lstrip("/")).read_text()
+    assert NO_LB_PROTO_LINE in conf
+    (tmp_path / "without").mkdir()
+    with port_80(booted, tmp_path / "without", site_conf=conf.replace(NO_LB_PROTO_LINE, "")) as site:
+        unguarded = get(site, "/no-such-page", CLAIMING_HTTPS)
+    assert [secure(cookie) for cookie in unguarded.set_cookies] == [True], unguarded.set_cookies
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize(
+    "behind, sent, seen",
+    [
+        # ALB appended the client, httpd appended the ALB: the client is the second from the right, not the forgery.
+        (True, FROM_THE_LOAD_BALANCER, {"wsgi.url_scheme": "https", "REMOTE_ADDR": CLIENT, "SERVER_PORT": "443"}),
+        # No ALB: httpd appended the real peer, the client's own entry is ignored, and its proto overwritten.
+        (False, CLAIMING_HTTPS, {"wsgi.url_scheme": "http", "REMOTE_ADDR": "127.0.0.1", "SERVER_PORT": "80"}),
+    ],
+    ids=["behind-the-load-balancer", "no-load-balancer"],
+)
+def test_waitress_sees_the_real_client_and_scheme(behind, sent, seen, request, tmp_path):
+    root = request.getfixturevalue("booted_behind_load_balancer" if behind else "booted")
+    with port_80(root, tmp_path, probe=True) as site:
+        answer = get(site, "/", sent)
+    assert answer.status == 200
+    found = json.loads(answer.body)
+    assert {key: found[key] for key in seen} == seen, found
+    assert found["HTTP_HOST"] == sent["Host"], "ProxyPreserveHost: the app sees the name the client asked for"
