@@ -8,18 +8,14 @@ $AURORA_WEB_TEST_ARTIFACTS overrides the directory); their paths are printed.
 from __future__ import annotations
 
 import os
-import re
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from pathlib import Path
 
 import pytest
+from instance_http import exec_start, heredoc, httpd, waitress_options
 from mariadb_server import DATABASE, root_query
 
-from constructs_lib.web_app.user_data import APP_LISTEN, render_user_data
+from constructs_lib.web_app.user_data import render_user_data
 from employee_directory import StaticSettingsSource, create_app
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -191,52 +187,19 @@ def test_the_list_on_a_desktop_and_a_phone(chromium, site, server, capsys):
 # --- The whole stack: httpd with the boot script's own config in front of waitress ------------------------------
 
 
-def free_port():
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def httpd_site(server, tmp_path):
     """Debian's apache2 running the boot script's httpd config, its backend moved from 8080 to waitress's port."""
-    apache = shutil.which("apache2", path=os.pathsep.join([os.environ.get("PATH", ""), "/usr/sbin"]))
-    modules = Path("/usr/lib/apache2/modules")
-    if apache is None or not modules.is_dir():
-        pytest.skip("Apache httpd not installed: apache2 and /usr/lib/apache2/modules (apt-get install apache2)")
     script = render_user_data(region="eu-west-1", cluster_identifier="aurora-web-db", database_name=DATABASE)
-    conf = re.search(r"<<'EMPLOYEE_DIRECTORY_CONF'\n(.*?)EMPLOYEE_DIRECTORY_CONF\n", script, re.DOTALL).group(1)
-    # As the systemd unit runs it: waitress trusting X-Forwarded-For from httpd only.
-    backend, stop_backend = serve(
-        create_app(StaticSettingsSource(server.settings()), DATABASE),
-        trusted_proxy="127.0.0.1",
-        trusted_proxy_headers={"x-forwarded-for"},
-    )
-    (tmp_path / "site.conf").write_text(conf.replace(APP_LISTEN, backend.removeprefix("http://")))
-    port = free_port()
-    main = [f"ServerRoot {tmp_path}", "ServerName localhost", f"Listen 127.0.0.1:{port}"]
-    main += [f"PidFile {tmp_path}/httpd.pid", f"DefaultRuntimeDir {tmp_path}", f"ErrorLog {tmp_path}/error.log"]
-    if os.geteuid() == 0:
-        main += ["User #65534", "Group #65534"]
-    for name in ("mpm_event", "authz_core", "proxy", "proxy_http", "headers"):
-        main.append(f"LoadModule {name}_module {modules}/mod_{name}.so")
-    (tmp_path / "httpd.conf").write_text("\n".join([*main, f"Include {tmp_path}/site.conf", ""]))
-    process = subprocess.Popen([apache, "-f", str(tmp_path / "httpd.conf"), "-DFOREGROUND"])
+    # waitress with the unit's proxy options (as waitress-serve parses them), the app on this test's database.
+    unit = exec_start(heredoc(script, "EMPLOYEE_DIRECTORY_UNIT"))
+    options = {name: value for name, value in waitress_options(unit).items() if name not in ("listen", "threads")}
+    assert options["trusted_proxy"] == "127.0.0.1", options
+    backend, stop_backend = serve(create_app(StaticSettingsSource(server.settings()), DATABASE), **options)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                log = tmp_path / "error.log"
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"apache2 did not start: {log.read_text() if log.exists() else ''}")
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
+        with httpd(heredoc(script, "EMPLOYEE_DIRECTORY_CONF"), backend.removeprefix("http://"), tmp_path) as site:
+            yield site
     finally:
-        process.terminate()
-        process.wait(timeout=30)
         stop_backend()
 
 
