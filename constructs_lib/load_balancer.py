@@ -133,6 +133,9 @@ class LoadBalancer(Construct):
             security_groups=[self.security_group.id],
             subnets=subnet_ids,
             drop_invalid_header_fields=True,
+            # The ALB's default, pinned: the web server's waitress takes the client from the entry before the ALB's
+            # (constructs_lib/web_app/user_data.py), which only "append" puts there.
+            xff_header_processing_mode="append",
             enable_deletion_protection=config.deletion_protection,
             access_logs=LbAccessLogs(bucket=self.log_bucket.bucket, enabled=True),
             tags={"Name": f"{name}-alb"},

@@ -186,6 +186,7 @@ def test_load_balancer_alone_in_a_bare_stack():
             "load_balancer_type": "application",
             "subnets": SUBNET_IDS,
             "drop_invalid_header_fields": True,
+            "xff_header_processing_mode": "append",
             "enable_deletion_protection": False,
         },
     )
@@ -255,6 +256,7 @@ def test_alb_in_the_public_subnets_while_the_server_is_private(with_arn):
             "subnets": public,
             "security_groups": [reference(with_arn.address("aws_security_group", "load-balancer_security-group"))],
             "drop_invalid_header_fields": True,
+            "xff_header_processing_mode": "append",
             "enable_deletion_protection": True,
             "access_logs": {
                 "bucket": reference(with_arn.address("aws_s3_bucket", "access-logs"), "bucket"),
