@@ -72,11 +72,16 @@ def prepare(argv: list[str], prog: str, project_root: Path | None = None) -> int
     parser = argparse.ArgumentParser(
         prog=prog,
         description="Build the lean provider assembly for this project's imports now (once per provider "
-        "version and import list), so the first synth does not.",
+        "version and import list), so the first synth does not; and byte-compile the project's modules "
+        "(read by every synth even where PYTHONDONTWRITEBYTECODE keeps Python from writing them).",
     )
     parser.parse_args(argv)
-    active = fast_import.enable(project_root or Path.cwd())
+    root = project_root or Path.cwd()
+    active = fast_import.enable(root)
     import cdktf_cdktf_provider_aws  # noqa: F401 - loading it builds (or finds) the cached lean assembly
 
-    print(f"aurora-web: fast provider import {'ready' if active else 'off'}")
+    from .fast_import.bytecode import compile_project
+
+    compiled = compile_project(root)
+    print(f"aurora-web: fast provider import {'ready' if active else 'off'}; {compiled} modules byte-compiled")
     return 0
