@@ -9,6 +9,9 @@ from pathlib import Path
 from . import fast_import
 from .errors import EXIT_BAD_INPUT, report_bad_input
 
+# Pure-Python libraries of the settings path (never jsii: its pipe is for one thread), warmed during the Node wait.
+SETTINGS_LIBRARIES = ("pydantic", "pydantic.main", "pydantic.fields", "pydantic.json_schema", "annotated_types")
+
 
 def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -24,6 +27,17 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     )
     args = parser.parse_args(argv)
     fast_import.enable(project_root or Path.cwd())
+    # While this thread waits for Node to load the assemblies, another imports the settings schema's libraries.
+    fast_import.warm_up.start(SETTINGS_LIBRARIES)
+    try:
+        import cdktf_cdktf_provider_aws  # noqa: F401 - here, so the wait for Node comes first
+
+        return _synth(args.check)
+    finally:
+        fast_import.warm_up.finish()
+
+
+def _synth(check: bool) -> int:
     # After enable(): these import cdktf and the provider bindings.
     from constructs_lib.validation import ConfigError
 
@@ -35,7 +49,7 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     try:
         # Every environment is validated here, before any construct is built (and any key file is made).
         stacks = load_app_config()
-        if args.check:
+        if check:
             outdir = resolve_outdir()
             claim(outdir)
             print(f"aurora-web: settings ({len(stacks)} stack(s)) and output directory {outdir} are usable")

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import node_runtime, provider_import
+from . import node_runtime, provider_import, warm_up
+
+__all__ = ["enable", "warm_up"]
 
 
 def enable(project_root: Path) -> bool:
-    """Point jsii at the wheel's Node and install the lean provider import for the code under `project_root`.
+    """Point jsii at the wheel's Node; install the lean provider import for `project_root`.
 
     The lean assembly holds every provider submodule imported anywhere in that tree (our constructs, the user's
     own modules, tests, examples). Returns whether the import hook is active.
