@@ -14,10 +14,11 @@ __all__ = ["enable", "warm_up"]
 
 
 def enable(project_root: Path) -> bool:
-    """Point jsii at the wheel's Node; install the lean provider import for `project_root`.
+    """Point jsii at the wheel's Node (small young generation); install the lean provider import for `project_root`.
 
     The lean assembly holds every provider submodule imported anywhere in that tree (our constructs, the user's
     own modules, tests, examples). Returns whether the import hook is active.
     """
     node_runtime.use_wheel_node()
+    node_runtime.use_small_young_generation()
     return provider_import.install(Path(project_root))

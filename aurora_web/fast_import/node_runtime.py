@@ -1,9 +1,12 @@
-"""Point jsii at the Node.js that ships as a PyPI wheel, so the system Node (maybe end-of-life) is never used."""
+"""The Node.js the jsii kernel runs on: the PyPI wheel's (never the system's), with a small young generation."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+
+SEMI_SPACE_OPTION = "--max-semi-space-size"
+SEMI_SPACE_MIB = 1
 
 
 def wheel_node_bin_dir() -> Path:
@@ -20,3 +23,14 @@ def use_wheel_node() -> None:
     node = wheel_node_bin_dir() / "node"
     if node.is_file():
         os.environ["JSII_NODE"] = str(node)
+
+
+def use_small_young_generation() -> None:
+    """Give the kernel's two Node processes 1 MiB semi-spaces, unless NODE_OPTIONS already sizes them.
+
+    The jsii runtime is a relay process plus the kernel; with V8's default young generation the pair peaks
+    about 14 MiB higher for the same synth, and the synth is no faster (`python -m aurora_web bench`).
+    """
+    options = os.environ.get("NODE_OPTIONS", "")
+    if SEMI_SPACE_OPTION not in options:
+        os.environ["NODE_OPTIONS"] = f"{options} {SEMI_SPACE_OPTION}={SEMI_SPACE_MIB}".strip()
