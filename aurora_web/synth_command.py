@@ -39,9 +39,19 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
 
 def _synth(check: bool) -> int:
     # After enable(): these import cdktf and the provider bindings.
+    from .output_dir import OutputDirError
+
+    try:
+        return _validate_and_synth(check)
+    except OutputDirError as error:  # an output directory that is not ours, from the check or the synth alike
+        print(f"aurora-web: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _validate_and_synth(check: bool) -> int:
     from constructs_lib.validation import ConfigError
 
-    from .output_dir import OutputDirError, claim
+    from .output_dir import claim
     from .settings.keys import loose_mode_warnings
     from .settings.stacks import load_app_config
     from .synth import resolve_outdir, synthesize
@@ -57,9 +67,6 @@ def _synth(check: bool) -> int:
     except ConfigError as error:
         report_bad_input(error)
         return EXIT_BAD_INPUT
-    except OutputDirError as error:
-        print(f"aurora-web: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     warnings = [
         warning
         for config in stacks.values()
@@ -73,9 +80,6 @@ def _synth(check: bool) -> int:
     except ConfigError as error:
         # Building may have made files already (a generated key), so no "nothing was changed" here.
         report_bad_input(error, nothing_changed=False)
-        return EXIT_BAD_INPUT
-    except OutputDirError as error:
-        print(f"aurora-web: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
     for name in stacks:
         print(f"aurora-web: synthesized stack '{name}' into {outdir}/stacks/{name}")
