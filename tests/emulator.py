@@ -1,6 +1,8 @@
 """A real moto server on 127.0.0.1, started and stopped by the tests, and what it holds, read back with boto3.
 
-Terraform, the cdktf CLI and boto3 reach it through environment variables only (emulator_env).
+The server is moto's own, run through tests/moto_server.py, which first adds what tests/moto_additions.py names
+(Application Auto Scaling's tagging operations, missing from moto 5.2.5). Terraform, the cdktf CLI and boto3 reach it
+through environment variables only (emulator_env).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ REGION = "us-east-1"
 # moto leaves AWS managed policies out unless asked; the stack attaches two of them (SSM core, RDS monitoring).
 MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 READY_TIMEOUT_SECONDS = 60
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# moto.server plus tests/moto_additions.py; `-m tests.…` resolves from the project root, the child's working directory.
+SERVER_MODULE = "tests.moto_server"
 
 
 def free_port() -> int:
@@ -50,7 +55,7 @@ def without_aws_settings(env: dict[str, str]) -> dict[str, str]:
 
 
 class MotoServer:
-    """One `python -m moto.server` process; its log file is kept for failure messages."""
+    """One `python -m tests.moto_server` process (moto's server and our additions); its log is kept for failures."""
 
     def __init__(self, log_path: Path, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -63,7 +68,8 @@ class MotoServer:
         env = {**without_aws_settings(os.environ), **MOTO_SETTINGS}
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                [sys.executable, "-m", SERVER_MODULE, "-H", "127.0.0.1", "-p", str(self.port)],
+                cwd=PROJECT_ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
