@@ -237,6 +237,7 @@ def observe(emulator: MotoServer, config) -> dict:
 def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[str, list[str]], list[str]]:
     """Ours and still alive, by kind (for the clean-destroy check); and the final snapshots taken on the way out."""
     ec2, rds, iam = emulator.client("ec2"), emulator.client("rds"), emulator.client("iam")
+    scaling = emulator.client("application-autoscaling")
     prefix, cluster_id = config.name_prefix, config.database.identifier
     tagged = [{"Name": "tag:Project", "Values": [prefix]}]
     snapshots = rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]
@@ -326,6 +327,18 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
             topic["TopicArn"]
             for topic in emulator.client("sns").list_topics()["Topics"]
             if topic["TopicArn"].endswith(f":{cluster_id}-alarms")
+        ],
+        "scalable targets": [
+            target["ScalableTargetARN"]
+            for target in scaling.describe_scalable_targets(
+                ServiceNamespace="rds", ResourceIds=[f"cluster:{cluster_id}"]
+            )["ScalableTargets"]
+        ],
+        "scaling policies": [
+            policy["PolicyName"]
+            for policy in scaling.describe_scaling_policies(ServiceNamespace="rds", ResourceId=f"cluster:{cluster_id}")[
+                "ScalingPolicies"
+            ]
         ],
         "KMS aliases": [
             alias["AliasName"]
