@@ -259,10 +259,12 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
             for gateway in ec2.describe_internet_gateways(Filters=tagged)["InternetGateways"]
         ],
         "route tables": [table["RouteTableId"] for table in ec2.describe_route_tables(Filters=tagged)["RouteTables"]],
+        # moto ignores tag filters on DescribeNatGateways (it returns every stack's), so the tag is checked here too.
         "NAT gateways": [
             gateway["NatGatewayId"]
             for gateway in ec2.describe_nat_gateways(Filters=tagged)["NatGateways"]
             if gateway["State"] not in ("deleted", "deleting")
+            and {"Key": "Project", "Value": prefix} in gateway.get("Tags", [])
         ],
         "elastic IPs": [
             address.get("AllocationId", "?") for address in ec2.describe_addresses(Filters=tagged)["Addresses"]
