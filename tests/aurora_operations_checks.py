@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from constructs_lib.aurora_alarms import MIB
-from constructs_lib.aurora_autoscaling import METRICS, SCALABLE_DIMENSION
+from constructs_lib.aurora_autoscaling import METRICS, SCALABLE_DIMENSION, SERVICE_NAMESPACE
 from constructs_lib.aurora_cluster import LOG_EXPORTS
 
 
 def observe_operations(emulator: Any, config: Any) -> dict[str, Any]:
-    """Log groups, alarms, the alarm topic, scaling target and policies, instances and the secret's rotation."""
+    """Log groups, alarms, the alarm topic, scaling target (and its tags) and policies, instances, secret rotation."""
     cluster_id = config.database.identifier
     logs, cloudwatch, sns = emulator.client("logs"), emulator.client("cloudwatch"), emulator.client("sns")
     rds = emulator.client("rds")
@@ -38,14 +38,18 @@ def observe_operations(emulator: Any, config: Any) -> dict[str, Any]:
     facts["subscriptions"] = (
         [] if topic_arn is None else sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]
     )
-    if config.reader_autoscaling is not None:
-        scaling = emulator.client("application-autoscaling")
-        facts["scalable_targets"] = scaling.describe_scalable_targets(
-            ServiceNamespace="rds", ResourceIds=[f"cluster:{cluster_id}"]
-        )["ScalableTargets"]
-        facts["scaling_policies"] = scaling.describe_scaling_policies(
-            ServiceNamespace="rds", ResourceId=f"cluster:{cluster_id}"
-        )["ScalingPolicies"]
+    # Read with or without reader autoscaling: a stack without it must have no target or policy on its cluster.
+    scaling = emulator.client("application-autoscaling")
+    facts["scalable_targets"] = scaling.describe_scalable_targets(
+        ServiceNamespace=SERVICE_NAMESPACE, ResourceIds=[scaling_resource_id(config)]
+    )["ScalableTargets"]
+    facts["scaling_policies"] = scaling.describe_scaling_policies(
+        ServiceNamespace=SERVICE_NAMESPACE, ResourceId=scaling_resource_id(config)
+    )["ScalingPolicies"]
+    facts["scalable_target_tags"] = {
+        target["ScalableTargetARN"]: scaling.list_tags_for_resource(ResourceARN=target["ScalableTargetARN"])["Tags"]
+        for target in facts["scalable_targets"]
+    }
     secret_arn = facts["cluster"]["MasterUserSecret"]["SecretArn"]
     facts["master_secret"] = emulator.client("secretsmanager").describe_secret(SecretId=secret_arn)
     return facts
@@ -160,25 +164,63 @@ def _alarm_problems(facts: dict[str, Any], config: Any) -> list[str]:
     return problems
 
 
+def scaling_resource_id(config: Any) -> str:
+    """Application Auto Scaling's name for the cluster's reader count."""
+    return f"cluster:{config.database.identifier}"
+
+
+def expected_scaling(config: Any) -> tuple[tuple[Any, ...], tuple[Any, ...]]:
+    """(the scalable target, the target-tracking policy) as `config` asks, in the order _scaling_problems reads them."""
+    scaling, where = config.reader_autoscaling, (SERVICE_NAMESPACE, scaling_resource_id(config), SCALABLE_DIMENSION)
+    target = (*where, config.database.reader_count, scaling.max_readers)
+    policy = (
+        "TargetTrackingScaling",
+        *where,
+        METRICS[scaling.metric],
+        float(scaling.target_value),
+        scaling.scale_in_cooldown_seconds,
+        scaling.scale_out_cooldown_seconds,
+    )
+    return target, policy
+
+
 def _scaling_problems(facts: dict[str, Any], config: Any) -> list[str]:
-    scaling = config.reader_autoscaling
-    if scaling is None:
-        return []
+    targets, policies = facts.get("scalable_targets", []), facts.get("scaling_policies", [])
+    if config.reader_autoscaling is None:
+        return [
+            f"{kind} without reader autoscaling: {found}"
+            for kind, found in (("scalable targets", targets), ("scaling policies", policies))
+            if found
+        ]
     problems: list[str] = []
-    targets = facts.get("scalable_targets", [])
-    wanted = (SCALABLE_DIMENSION, config.database.reader_count, scaling.max_readers)
-    seen = [(target["ScalableDimension"], target["MinCapacity"], target["MaxCapacity"]) for target in targets]
-    if seen != [wanted]:
-        problems.append(f"scalable targets {seen}, expected [{wanted}]")
-    policies = [
-        (
-            policy["PolicyType"],
-            policy["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"],
-            policy["TargetTrackingScalingPolicyConfiguration"]["TargetValue"],
+    wanted_target, wanted_policy = expected_scaling(config)
+    seen_targets = [
+        tuple(
+            target.get(key)
+            for key in ("ServiceNamespace", "ResourceId", "ScalableDimension", "MinCapacity", "MaxCapacity")
         )
-        for policy in facts.get("scaling_policies", [])
+        for target in targets
     ]
-    expected = ("TargetTrackingScaling", METRICS[scaling.metric], float(scaling.target_value))
-    if policies != [expected]:
-        problems.append(f"scaling policies {policies}, expected [{expected}]")
+    if seen_targets != [wanted_target]:
+        problems.append(f"scalable targets {seen_targets}, expected [{wanted_target}]")
+    wanted_tags = {"Project": config.name_prefix, **config.tags}
+    for target in targets:
+        tags = facts.get("scalable_target_tags", {}).get(target.get("ScalableTargetARN"), {})
+        missing = {key: value for key, value in wanted_tags.items() if tags.get(key) != value}
+        if missing:
+            problems.append(f"scalable target tags {tags}, missing {missing}")
+    seen_policies = []
+    for policy in policies:
+        tracking = policy.get("TargetTrackingScalingPolicyConfiguration", {})
+        seen_policies.append(
+            (
+                *(policy.get(key) for key in ("PolicyType", "ServiceNamespace", "ResourceId", "ScalableDimension")),
+                tracking.get("PredefinedMetricSpecification", {}).get("PredefinedMetricType"),
+                tracking.get("TargetValue"),
+                tracking.get("ScaleInCooldown"),
+                tracking.get("ScaleOutCooldown"),
+            )
+        )
+    if seen_policies != [wanted_policy]:
+        problems.append(f"scaling policies {seen_policies}, expected [{wanted_policy}]")
     return problems

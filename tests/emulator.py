@@ -1,6 +1,8 @@
 """A real moto server on 127.0.0.1, started and stopped by the tests, and what it holds, read back with boto3.
 
-Terraform, the cdktf CLI and boto3 reach it through environment variables only (emulator_env).
+The server is moto's own, run through tests/moto_server.py, which first adds what tests/moto_additions.py names
+(Application Auto Scaling's tagging operations, missing from moto 5.2.5). Terraform, the cdktf CLI and boto3 reach it
+through environment variables only (emulator_env).
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ REGION = "us-east-1"
 # moto leaves AWS managed policies out unless asked; the stack attaches two of them (SSM core, RDS monitoring).
 MOTO_SETTINGS = {"MOTO_IAM_LOAD_MANAGED_POLICIES": "true"}
 READY_TIMEOUT_SECONDS = 60
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# moto.server plus tests/moto_additions.py; `-m tests.…` resolves from the project root, the child's working directory.
+SERVER_MODULE = "tests.moto_server"
 
 
 def free_port() -> int:
@@ -50,7 +55,7 @@ def without_aws_settings(env: dict[str, str]) -> dict[str, str]:
 
 
 class MotoServer:
-    """One `python -m moto.server` process; its log file is kept for failure messages."""
+    """One `python -m tests.moto_server` process (moto's server and our additions); its log is kept for failures."""
 
     def __init__(self, log_path: Path, port: int | None = None) -> None:
         self.port = port or free_port()
@@ -63,7 +68,8 @@ class MotoServer:
         env = {**without_aws_settings(os.environ), **MOTO_SETTINGS}
         with open(self.log_path, "ab") as log:  # the child keeps its own copy of the descriptor
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                [sys.executable, "-m", SERVER_MODULE, "-H", "127.0.0.1", "-p", str(self.port)],
+                cwd=PROJECT_ROOT,
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
@@ -231,6 +237,7 @@ def observe(emulator: MotoServer, config) -> dict:
 def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[str, list[str]], list[str]]:
     """Ours and still alive, by kind (for the clean-destroy check); and the final snapshots taken on the way out."""
     ec2, rds, iam = emulator.client("ec2"), emulator.client("rds"), emulator.client("iam")
+    scaling = emulator.client("application-autoscaling")
     prefix, cluster_id = config.name_prefix, config.database.identifier
     tagged = [{"Name": "tag:Project", "Values": [prefix]}]
     snapshots = rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]
@@ -252,10 +259,12 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
             for gateway in ec2.describe_internet_gateways(Filters=tagged)["InternetGateways"]
         ],
         "route tables": [table["RouteTableId"] for table in ec2.describe_route_tables(Filters=tagged)["RouteTables"]],
+        # moto ignores tag filters on DescribeNatGateways (it returns every stack's), so the tag is checked here too.
         "NAT gateways": [
             gateway["NatGatewayId"]
             for gateway in ec2.describe_nat_gateways(Filters=tagged)["NatGateways"]
             if gateway["State"] not in ("deleted", "deleting")
+            and {"Key": "Project", "Value": prefix} in gateway.get("Tags", [])
         ],
         "elastic IPs": [
             address.get("AllocationId", "?") for address in ec2.describe_addresses(Filters=tagged)["Addresses"]
@@ -320,6 +329,18 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
             topic["TopicArn"]
             for topic in emulator.client("sns").list_topics()["Topics"]
             if topic["TopicArn"].endswith(f":{cluster_id}-alarms")
+        ],
+        "scalable targets": [
+            target["ScalableTargetARN"]
+            for target in scaling.describe_scalable_targets(
+                ServiceNamespace="rds", ResourceIds=[f"cluster:{cluster_id}"]
+            )["ScalableTargets"]
+        ],
+        "scaling policies": [
+            policy["PolicyName"]
+            for policy in scaling.describe_scaling_policies(ServiceNamespace="rds", ResourceId=f"cluster:{cluster_id}")[
+                "ScalingPolicies"
+            ]
         ],
         "KMS aliases": [
             alias["AliasName"]

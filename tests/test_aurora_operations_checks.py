@@ -1,14 +1,16 @@
 """The emulator checks of issue 14's features judge correctly: what the config asks for passes, each change fails."""
 
 import copy
+from dataclasses import replace
 
 import pytest
-from aurora_operations_checks import expected_alarms, operations_problems
+from aurora_operations_checks import expected_alarms, expected_scaling, operations_problems
 
 from constructs_lib.aurora_autoscaling import METRICS
 from constructs_lib.aurora_cluster import LOG_EXPORTS
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:aurora-web-db-cluster-alarms"
+TARGET = "arn:aws:application-autoscaling:us-east-1:123456789012:scalable-target/" + "a" * 36
 
 
 def facts_as_asked(config) -> dict:
@@ -67,21 +69,32 @@ def facts_as_asked(config) -> dict:
         "subscriptions": [{"Protocol": "email", "Endpoint": alarms.email}] if alarms.email else [],
         "master_secret": {"RotationRules": {"AutomaticallyAfterDays": database.master_secret_rotation_days}},
     }
+    facts |= {"scalable_targets": [], "scaling_policies": [], "scalable_target_tags": {}}
     if config.reader_autoscaling is not None:
         scaling = config.reader_autoscaling
+        where = {
+            "ServiceNamespace": "rds",
+            "ResourceId": f"cluster:{database.identifier}",
+            "ScalableDimension": "rds:cluster:ReadReplicaCount",
+        }
         facts["scalable_targets"] = [
             {
-                "ScalableDimension": "rds:cluster:ReadReplicaCount",
+                **where,
+                "ScalableTargetARN": TARGET,
                 "MinCapacity": database.reader_count,
                 "MaxCapacity": scaling.max_readers,
             }
         ]
+        facts["scalable_target_tags"] = {TARGET: {"Project": config.name_prefix, "ManagedBy": "terraform"}}
         facts["scaling_policies"] = [
             {
+                **where,
                 "PolicyType": "TargetTrackingScaling",
                 "TargetTrackingScalingPolicyConfiguration": {
                     "PredefinedMetricSpecification": {"PredefinedMetricType": METRICS[scaling.metric]},
                     "TargetValue": float(scaling.target_value),
+                    "ScaleInCooldown": scaling.scale_in_cooldown_seconds,
+                    "ScaleOutCooldown": scaling.scale_out_cooldown_seconds,
                 },
             }
         ]
@@ -111,7 +124,26 @@ def test_serverless_alarms_include_acu_and_readers_lag(serverless):
         (lambda f: f["topic"].pop("KmsMasterKeyId"), "the alarm topic is not encrypted"),
         (lambda f: f["subscriptions"].clear(), "e-mail subscriptions []"),
         (lambda f: f["scalable_targets"][0].update(MaxCapacity=15), "scalable targets"),
+        (lambda f: f["scalable_targets"][0].update(MinCapacity=0), "scalable targets"),
+        (lambda f: f["scalable_targets"][0].update(ResourceId="cluster:other"), "scalable targets"),
+        (lambda f: f["scalable_targets"].append(dict(f["scalable_targets"][0])), "scalable targets"),
+        (lambda f: f["scalable_target_tags"][TARGET].pop("Project"), "missing {'Project': 'aurora-web'}"),
         (lambda f: f["scaling_policies"].clear(), "scaling policies []"),
+        (lambda f: f["scaling_policies"][0].update(PolicyType="StepScaling"), "scaling policies"),
+        (
+            lambda f: f["scaling_policies"][0]["TargetTrackingScalingPolicyConfiguration"].update(TargetValue=50.0),
+            "scaling policies",
+        ),
+        (
+            lambda f: f["scaling_policies"][0]["TargetTrackingScalingPolicyConfiguration"].update(ScaleInCooldown=0),
+            "scaling policies",
+        ),
+        (
+            lambda f: f["scaling_policies"][0]["TargetTrackingScalingPolicyConfiguration"].update(
+                PredefinedMetricSpecification={"PredefinedMetricType": METRICS["connections"]}
+            ),
+            "scaling policies",
+        ),
         (lambda f: f["db_instances"][0].update(CACertificateIdentifier="rds-ca-rsa4096-g1"), "CA rds-ca-rsa4096-g1"),
         (lambda f: f["cluster"].update(PreferredBackupWindow="05:00-06:00"), "PreferredBackupWindow"),
         (lambda f: f["master_secret"].update(RotationRules={}), "master secret rotation"),
@@ -122,3 +154,32 @@ def test_each_difference_is_a_problem(scaled, change, problem):
     change(facts)
     problems = operations_problems(facts, scaled.config)
     assert any(problem in line for line in problems), problems
+
+
+def test_a_stack_without_reader_autoscaling_has_no_scaling_target_or_policy(serverless, scaled):
+    facts = copy.deepcopy(facts_as_asked(serverless.config))
+    scaled_facts = facts_as_asked(scaled.config)
+    facts["scalable_targets"] = scaled_facts["scalable_targets"]
+    facts["scaling_policies"] = scaled_facts["scaling_policies"]
+    problems = operations_problems(facts, serverless.config)
+    assert any("scalable targets without reader autoscaling" in line for line in problems), problems
+    assert any("scaling policies without reader autoscaling" in line for line in problems), problems
+
+
+def test_the_expected_scaling_follows_the_settings(scaled):
+    """Target minimum = our readers, maximum = max_readers; the policy's metric, target and cooldowns as configured."""
+    config = scaled.config
+    target = expected_scaling(config)[0]
+    assert target[3:] == (config.database.reader_count, config.reader_autoscaling.max_readers)
+    changed = replace(
+        config,
+        reader_autoscaling=replace(
+            config.reader_autoscaling,
+            metric="connections",
+            target_connections=123,
+            scale_in_cooldown_seconds=7,
+            scale_out_cooldown_seconds=8,
+        ),
+    )
+    assert expected_scaling(changed)[1][4:] == ("RDSReaderAverageDatabaseConnections", 123.0, 7, 8)
+    assert operations_problems(facts_as_asked(config), changed), "the old policy must not pass for new settings"
