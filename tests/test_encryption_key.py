@@ -1,8 +1,12 @@
 """prod's customer-managed key: rotating, and used by storage, the secret, Performance Insights, backups and logs."""
 
 import json
+from dataclasses import replace
 
-from synthesized import reference
+import pytest
+from synthesized import Synthesized, reference
+
+from constructs_lib.validation import ConfigError
 
 
 def key_arn(stack):
@@ -52,3 +56,17 @@ def test_encryption_key_alone_in_a_bare_stack():
     bare.has("aws_kms_key", {"enable_key_rotation": True, "deletion_window_in_days": 30})
     bare.has("aws_kms_alias", {"name": "alias/solo"})
     assert bare.construct.arn.startswith("${")
+
+
+def test_the_stacks_deletion_window_reaches_the_key(prod):
+    assert prod.config.key_deletion_window_days == 30
+    shorter = Synthesized(replace(prod.config, key_deletion_window_days=7), "short-window")
+    shorter.has("aws_kms_key", {"deletion_window_in_days": 7})
+
+
+@pytest.mark.parametrize("days", [6, 31, True])
+def test_a_deletion_window_kms_refuses_is_named_by_the_stacks_key(prod, days):
+    with pytest.raises(ConfigError) as raised:
+        replace(prod.config, key_deletion_window_days=days)
+    (problem,) = raised.value.problems
+    assert problem.key == "key_deletion_window_days" and problem.allowed == "must be an integer from 7 to 30"

@@ -37,9 +37,14 @@ def test_dev_has_no_flow_logs(dev):
     assert not dev.resources("aws_flow_log")
 
 
-def test_retention_must_be_a_year_or_more():
-    with pytest.raises(ConfigError):
-        FlowLogsConfig(retention_days=30)
+def test_retention_is_a_year_unless_set_to_another_cloudwatch_period():
+    assert FlowLogsConfig().retention_days == 365
+    assert FlowLogsConfig(retention_days=30).retention_days == 30
+    for days in (0, 31, 4000, True, "30"):
+        with pytest.raises(ConfigError) as raised:
+            FlowLogsConfig(retention_days=days)
+        (problem,) = raised.value.problems
+        assert problem.key == "retention_days" and "CloudWatch Logs retention period" in problem.allowed
 
 
 def test_flow_logs_alone_in_a_bare_stack():
