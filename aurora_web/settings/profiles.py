@@ -14,8 +14,8 @@ from constructs_lib.network import NetworkConfig
 
 PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "dev": {
-        "": {"customer_managed_key": False},
-        "network": {"nat_gateway": False, "flow_logs": False},
+        "": {"customer_managed_key": False, "key_deletion_window_days": 7},
+        "network": {"nat_gateway": False, "flow_logs": False, "flow_logs_retention_days": 30},
         "web": {"public": True, "http_cidrs": ["0.0.0.0/0"]},
         "database": {
             "deletion_protection": False,
@@ -30,8 +30,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "load_balancer": {"enabled": False, "waf": False, "deletion_protection": False},
     },
     "prod": {
-        "": {"customer_managed_key": True},
-        "network": {"nat_gateway": True, "flow_logs": True},
+        "": {"customer_managed_key": True, "key_deletion_window_days": 30},
+        "network": {"nat_gateway": True, "flow_logs": True, "flow_logs_retention_days": 365},
         # web.http_cidrs: the VPC's own range, for a load balancer in front (see prod_http_cidrs).
         "web": {"public": False},
         "database": {
