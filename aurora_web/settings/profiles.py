@@ -1,6 +1,8 @@
 """The dev and prod profiles: the one place where a profile's defaults are declared.
 
-dev is the tutorial's stack, cheap and easy to tear down; prod turns on every control the scanners ask for.
+dev is the tutorial's stack, secure by default yet cheap and easy to tear down: its own KMS key (about $1 a month)
+and VPC flow logs like prod, but logs kept a month, the key's shortest deletion window, no deletion protection or
+final snapshot, no NAT, no load balancer. prod turns on every control the scanners ask for.
 A profile only fills keys the settings file leaves unset, before the schema validates the document.
 """
 
@@ -14,8 +16,8 @@ from constructs_lib.network import NetworkConfig
 
 PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "dev": {
-        "": {"customer_managed_key": False, "key_deletion_window_days": 7},
-        "network": {"nat_gateway": False, "flow_logs": False, "flow_logs_retention_days": 30},
+        "": {"customer_managed_key": True, "key_deletion_window_days": 7},
+        "network": {"nat_gateway": False, "flow_logs": True, "flow_logs_retention_days": 30},
         "web": {"public": True, "http_cidrs": ["0.0.0.0/0"]},
         "database": {
             "deletion_protection": False,
