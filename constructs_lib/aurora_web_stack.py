@@ -20,7 +20,7 @@ from .key_pair import KeyPair, KeyPairConfig
 from .load_balancer_config import LoadBalancerConfig, certificate_region
 from .network import Network, NetworkConfig
 from .state_backend import StateBackendConfig, configure_backend
-from .validation import ProblemList, is_region, partition_of
+from .validation import ConfigError, ProblemList, is_region, partition_of
 from .web_app.user_data import render_user_data
 from .web_server import WebServer, WebServerConfig
 
@@ -46,6 +46,8 @@ class AuroraWebStackConfig:
     database: AuroraClusterConfig = field(default_factory=AuroraClusterConfig)
     connection: Ec2AuroraConnectionConfig = field(default_factory=Ec2AuroraConnectionConfig)
     customer_managed_key: bool = True
+    # Days KMS waits before deleting the key once the stack is destroyed (the key is recoverable until then).
+    key_deletion_window_days: int = EncryptionKeyConfig.deletion_window_days
     install_app: bool = True
     backup_plan: BackupPlanConfig | None = field(default_factory=BackupPlanConfig)
     state: StateBackendConfig = field(default_factory=StateBackendConfig)
@@ -90,6 +92,11 @@ class AuroraWebStackConfig:
                     "tag values are strings of at most 256 characters",
                 )
         problems.check_booleans(self, "customer_managed_key", install_app="web.install_app")
+        try:
+            self.encryption_key_config()
+        except ConfigError as error:  # the key's own rule, named by this config's key
+            for problem in error.problems:
+                problems.add("key_deletion_window_days", problem.value, problem.allowed)
         if not self.network.uses_existing_vpc and is_region(self.region):
             for zone in self.network.availability_zones:
                 problems.check(
@@ -127,6 +134,10 @@ class AuroraWebStackConfig:
             )
         problems.raise_if_any()
 
+    def encryption_key_config(self) -> EncryptionKeyConfig:
+        """The stack's KMS key (made when customer_managed_key is true): alias/<name_prefix>."""
+        return EncryptionKeyConfig(name=self.name_prefix, deletion_window_days=self.key_deletion_window_days)
+
 
 class AuroraWebStack(TerraformStack):
     """One environment's Terraform stack, with the outputs a user needs to reach the site and the database."""
@@ -151,7 +162,7 @@ class AuroraWebStack(TerraformStack):
             ],
         )
         self.encryption_key = (
-            EncryptionKey(self, "encryption-key", EncryptionKeyConfig(name=config.name_prefix))
+            EncryptionKey(self, "encryption-key", config.encryption_key_config())
             if config.customer_managed_key
             else None
         )

@@ -15,21 +15,25 @@ from constructs import Construct
 
 from .validation import ProblemList, is_int
 
+# KMS's bounds for the waiting period between scheduling a key's deletion and the deletion (ScheduleKeyDeletion).
+MIN_DELETION_WINDOW_DAYS, MAX_DELETION_WINDOW_DAYS = 7, 30
+
 
 @dataclass(frozen=True)
 class EncryptionKeyConfig:
     """name: the key's alias is alias/<name>. deletion_window_days: 7 to 30, default 30 (the safest)."""
 
     name: str = "aurora-web"
-    deletion_window_days: int = 30
+    deletion_window_days: int = MAX_DELETION_WINDOW_DAYS
 
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check(
-            is_int(self.deletion_window_days) and 7 <= self.deletion_window_days <= 30,
+            is_int(self.deletion_window_days)
+            and MIN_DELETION_WINDOW_DAYS <= self.deletion_window_days <= MAX_DELETION_WINDOW_DAYS,
             "deletion_window_days",
             self.deletion_window_days,
-            "must be an integer from 7 to 30",
+            f"must be an integer from {MIN_DELETION_WINDOW_DAYS} to {MAX_DELETION_WINDOW_DAYS}",
         )
         problems.raise_if_any()
 

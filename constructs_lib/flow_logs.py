@@ -1,4 +1,4 @@
-"""VPC flow logs into an encrypted CloudWatch log group kept for a year, written by a role that can do only that."""
+"""VPC flow logs into an encrypted CloudWatch log group (a year by default), written by a role that can do only that."""
 
 from __future__ import annotations
 
@@ -11,15 +11,16 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from .validation import LOG_RETENTION_DAYS, ProblemList
-
-# The CloudWatch Logs retention periods of a year or more: what auditors ask for.
-RETENTION_DAYS = tuple(days for days in LOG_RETENTION_DAYS if days >= 365)
+from .validation import LOG_RETENTION_DAYS, ProblemList, is_int
 
 
 @dataclass(frozen=True)
 class FlowLogsConfig:
-    """name: prefix of the log group and role. retention_days: 365 (default) or another CloudWatch period >= 1 year."""
+    """name: prefix of the log group and role.
+
+    retention_days: a CloudWatch Logs retention period; default 365, the year auditors ask for (a short-lived dev
+    stack may keep less).
+    """
 
     name: str = "aurora-web"
     retention_days: int = 365
@@ -27,10 +28,10 @@ class FlowLogsConfig:
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check(
-            self.retention_days in RETENTION_DAYS,
+            is_int(self.retention_days) and self.retention_days in LOG_RETENTION_DAYS,
             "retention_days",
             self.retention_days,
-            f"must be one of {', '.join(map(str, RETENTION_DAYS))}",
+            f"must be a CloudWatch Logs retention period: one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
         )
         problems.raise_if_any()
 

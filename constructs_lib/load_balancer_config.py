@@ -6,8 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .flow_logs import RETENTION_DAYS
-from .validation import ProblemList, is_int
+from .validation import YEAR_OR_MORE_RETENTION_DAYS, ProblemList, is_int
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # TLS 1.3 policies with TLS 1.2 or 1.3 as the floor (no TLS 1.0/1.1, no CBC-only suites), FIPS variants included.
@@ -131,10 +130,10 @@ class LoadBalancerConfig:
             "must be an integer from 1 to 3650",
         )
         problems.check(
-            self.waf_log_retention_days in RETENTION_DAYS and is_int(self.waf_log_retention_days),
+            self.waf_log_retention_days in YEAR_OR_MORE_RETENTION_DAYS and is_int(self.waf_log_retention_days),
             "waf_log_retention_days",
             self.waf_log_retention_days,
-            f"must be one of {', '.join(map(str, RETENTION_DAYS))}",
+            f"must be one of {', '.join(map(str, YEAR_OR_MORE_RETENTION_DAYS))}",
         )
         problems.check_booleans(self, "deletion_protection", "waf", "force_destroy_access_logs")
         problems.raise_if_any()

@@ -18,7 +18,14 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from .flow_logs import FlowLogs, FlowLogsConfig
-from .validation import AWS_RESOURCE_ID, ProblemList, is_availability_zone, is_int, parse_ipv4_network
+from .validation import (
+    AWS_RESOURCE_ID,
+    ConfigError,
+    ProblemList,
+    is_availability_zone,
+    is_int,
+    parse_ipv4_network,
+)
 
 MAX_AZ_COUNT = 6
 SMALLEST_SUBNET_PREFIX = 28  # AWS: a subnet is /16 to /28
@@ -40,7 +47,8 @@ class NetworkConfig:
     existing_vpc_id: use this VPC instead of creating one (then both subnet id lists are required).
     existing_public_subnet_ids / existing_private_subnet_ids: subnets of that VPC, 2 or more AZs each.
     nat_gateway: give the private subnets a way out (for a web server without a public IP). Default False.
-    flow_logs: VPC flow logs to an encrypted log group kept a year. Default True.
+    flow_logs: VPC flow logs to an encrypted log group. Default True.
+    flow_logs_retention_days: how long that group keeps them, a CloudWatch Logs period. Default 365.
     """
 
     name: str = "aurora-web"
@@ -54,10 +62,16 @@ class NetworkConfig:
     existing_private_subnet_ids: tuple[str, ...] = ()
     nat_gateway: bool = False
     flow_logs: bool = True
+    flow_logs_retention_days: int = FlowLogsConfig.retention_days
 
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check_booleans(self, "nat_gateway", "flow_logs")
+        try:
+            self.flow_logs_config()
+        except ConfigError as error:  # the flow logs' own rule, named by this config's key
+            for problem in error.problems:
+                problems.add("flow_logs_retention_days", problem.value, problem.allowed)
         if self.existing_vpc_id is None:
             self._check_new_vpc(problems)
         else:
@@ -69,6 +83,9 @@ class NetworkConfig:
                 "is for a new VPC only; an existing VPC's routing stays as it is",
             )
         problems.raise_if_any()
+
+    def flow_logs_config(self) -> FlowLogsConfig:
+        return FlowLogsConfig(name=self.name, retention_days=self.flow_logs_retention_days)
 
     @property
     def uses_existing_vpc(self) -> bool:
@@ -219,7 +236,7 @@ class Network(Construct):
         else:
             self._create(config)
         self.flow_logs = (
-            FlowLogs(self, "flow-logs", FlowLogsConfig(name=config.name), vpc_id=self.vpc_id, kms_key_arn=kms_key_arn)
+            FlowLogs(self, "flow-logs", config.flow_logs_config(), vpc_id=self.vpc_id, kms_key_arn=kms_key_arn)
             if config.flow_logs
             else None
         )

@@ -163,3 +163,7 @@ LOG_RETENTION_DAYS = (
 def is_number(value: object) -> bool:
     """An int or a float, not a bool (True is an int to Python, never a number to a user)."""
     return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+# The periods of a year or more: what auditors ask for (the WAF's logs keep one of these).
+YEAR_OR_MORE_RETENTION_DAYS = tuple(days for days in LOG_RETENTION_DAYS if days >= 365)

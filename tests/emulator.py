@@ -15,6 +15,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime
 from pathlib import Path
 
 import boto3
@@ -231,6 +232,15 @@ def observe(emulator: MotoServer, config) -> dict:
         "master_secret": emulator.client("secretsmanager").describe_secret(
             SecretId=cluster["MasterUserSecret"]["SecretArn"]
         ),
+        "flow_logs": ec2.describe_flow_logs(Filters=[{"Name": "resource-id", "Values": [vpc_id]}])["FlowLogs"],
+        "stack_log_groups": emulator.client("logs").describe_log_groups(logGroupNamePrefix=f"/{config.name_prefix}/")[
+            "logGroups"
+        ],
+        "stack_key": (
+            emulator.client("kms").describe_key(KeyId=f"alias/{config.name_prefix}")["KeyMetadata"]
+            if config.customer_managed_key
+            else None
+        ),
     }
 
 
@@ -368,6 +378,17 @@ def live_tagged_keys(emulator: MotoServer, prefix: str) -> list[str]:
         ):
             live.append(key["KeyId"])
     return live
+
+
+def days_until_key_deletion(emulator: MotoServer, prefix: str) -> list[float]:
+    """For each key tagged Project=<prefix> that is pending deletion: days from now until KMS deletes it."""
+    kms, now, days = emulator.client("kms"), datetime.now(UTC), []
+    for key in kms.list_keys()["Keys"]:
+        tags = {tag["TagKey"]: tag["TagValue"] for tag in kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])}
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if tags.get("Project") == prefix and metadata["KeyState"] == "PendingDeletion":
+            days.append((metadata["DeletionDate"] - now).total_seconds() / 86400)
+    return days
 
 
 def live_secret(emulator: MotoServer, arn: str | None) -> list[str]:

@@ -112,7 +112,7 @@ def test_alarms_on_in_prod_off_in_dev(dev, prod, prod_without_alarms):
 
 
 def test_alarms_need_the_stacks_customer_managed_key(key_directory):
-    config = make_config(key_directory)  # dev: no customer-managed key
+    config = make_config(key_directory, {"customer_managed_key": False})  # dev with AWS-managed keys only
     with pytest.raises(ConfigError, match=r"alarms = True: need customer_managed_key = true"):
         replace(config, alarms=AuroraAlarmsConfig())
     stack = Synthesized(replace(config, customer_managed_key=True, alarms=AuroraAlarmsConfig()), "dev-alarms")

@@ -217,7 +217,7 @@ def test_new_features_are_off_in_the_construct_by_default():
     }
 
 
-def test_profiles_own_the_log_groups_dev_for_30_days_prod_for_a_year_under_the_key(dev, prod):
+def test_profiles_own_the_log_groups_dev_for_30_days_prod_for_a_year_both_under_the_key(dev, prod):
     for stack, days in ((dev, 30), (prod, 365)):
         groups = [
             group for group in stack.resources("aws_cloudwatch_log_group").values() if "/aws/rds/" in group["name"]
@@ -226,14 +226,14 @@ def test_profiles_own_the_log_groups_dev_for_30_days_prod_for_a_year_under_the_k
             f"/aws/rds/cluster/aurora-web-db-cluster/{log}" for log in LOGS
         ]
         assert all(group["retention_in_days"] == days for group in groups)
-    assert all("kms_key_id" not in group for group in dev.resources("aws_cloudwatch_log_group").values())
-    key = reference(prod.address("aws_kms_key", "encryption-key"), "arn")
-    assert all(group["kms_key_id"] == key for group in prod.resources("aws_cloudwatch_log_group").values())
+        key = reference(stack.address("aws_kms_key", "encryption-key"), "arn")
+        assert all(group["kms_key_id"] == key for group in stack.resources("aws_cloudwatch_log_group").values())
 
 
 def test_log_groups_false_leaves_them_to_rds(key_directory):
     stack = Synthesized(make_config(key_directory, {"database": {"log_groups": False}}), "rds-logs")
-    assert not stack.resources("aws_cloudwatch_log_group")
+    names = [group["name"] for group in stack.resources("aws_cloudwatch_log_group").values()]
+    assert names == ["/aurora-web/vpc-flow-logs"], "only the flow logs' own group"
     assert "depends_on" in stack.only("aws_rds_cluster"), "still after the web server"
 
 
@@ -335,9 +335,11 @@ def test_log_groups_wait_for_nothing_of_ec2_and_everything_of_the_cluster_waits_
 def test_log_groups_without_a_stack_key_are_unencrypted_not_broken(key_directory):
     from dataclasses import replace
 
-    config = make_config(key_directory)
+    config = make_config(key_directory, {"customer_managed_key": False})
     stack = Synthesized(replace(config, database=replace(config.database, log_retention_days=30)), "dev-logs")
-    for group in stack.resources("aws_cloudwatch_log_group").values():
+    groups = stack.resources("aws_cloudwatch_log_group").values()
+    assert len(groups) == len(LOGS) + 1  # and the flow logs' group
+    for group in groups:
         assert group["retention_in_days"] == 30 and "kms_key_id" not in group
 
 

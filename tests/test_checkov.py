@@ -82,6 +82,17 @@ def test_dev_profile_fails_exactly_the_reasoned_skip_list(checkov, dev, tmp_path
         f"unlisted failures: {sorted(set(failed_ids(report)) - set(reasons))}; "
         f"stale skips: {sorted(set(reasons) - set(failed_ids(report)))}"
     )
+    # Short retention is the only log finding: on the RDS groups and the flow-log group, nothing else.
+    assert all("log-group" in resource for resource in failed_ids(report)["CKV_AWS_338"]), failed_ids(report)
+    # Secure by default, scanned and passed: the stack's key on storage and every log group, and VPC flow logs.
+    passed = {(check["check_id"], check["resource"]) for check in report["results"]["passed_checks"]}
+    for check_id, resource in [
+        ("CKV_AWS_327", "database_cluster_"),
+        ("CKV_AWS_158", "_log-group-audit_"),
+        ("CKV_AWS_158", "network_flow-logs_log-group_"),
+        ("CKV2_AWS_11", "network_vpc_"),
+    ]:
+        assert any(found == check_id and resource in name for found, name in passed), (check_id, resource)
 
 
 def test_dev_profile_passes_with_the_skip_list(checkov, dev, tmp_path):

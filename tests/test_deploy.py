@@ -31,7 +31,14 @@ from deploy_checks import (
     report,
     secret_problems,
 )
-from emulator import MotoServer, describe_cluster, inventory, observe, without_aws_settings
+from emulator import (
+    MotoServer,
+    days_until_key_deletion,
+    describe_cluster,
+    inventory,
+    observe,
+    without_aws_settings,
+)
 from load_balancer_deploy import (
     delete_hosted_zone,
     hosted_zone_for,
@@ -226,6 +233,7 @@ class StackRun:
     protection_after_unprotect: bool | None = None
     leftovers: dict[str, list[str]] = field(default_factory=dict)
     final_snapshots: list[str] = field(default_factory=list)
+    key_deletion_days: list[float] = field(default_factory=list)
     load_balancer_protection_after_unprotect: bool | None = None
 
     def __post_init__(self) -> None:
@@ -427,6 +435,7 @@ class StackRun:
         self.leftovers, self.final_snapshots = inventory(
             self.emulator, self.config, self.facts.get("cluster", {}).get("MasterUserSecret", {})
         )
+        self.key_deletion_days = days_until_key_deletion(self.emulator, self.prefix)
         front_door = self.config.load_balancer
         if front_door is not None:
             self.leftovers.update(load_balancer_leftovers(self.emulator, front_door.name, front_door.domain_name))
@@ -584,6 +593,17 @@ def test_network_is_as_designed(runs, stack):
     assert len(public_tables) == 1 and len(default_routes) == 1, public_tables
     assert default_routes[0].get("GatewayId") == gateways[0]["InternetGatewayId"], default_routes
     assert len(facts["nat_gateways"]) == (1 if network.nat_gateway else 0), facts["nat_gateways"]
+    group_name = f"/{network.name}/vpc-flow-logs"
+    if not network.flow_logs:
+        assert not facts["flow_logs"], facts["flow_logs"]
+        return
+    (flow_log,) = facts["flow_logs"]
+    assert flow_log["TrafficType"] == "ALL", flow_log
+    assert group_name in (flow_log.get("LogGroupName"), flow_log.get("LogDestination", "").split(":log-group:")[-1])
+    (group,) = [group for group in facts["stack_log_groups"] if group["logGroupName"] == group_name]
+    assert group["retentionInDays"] == network.flow_logs_retention_days, group
+    if run.config.customer_managed_key:
+        assert group.get("kmsKeyId") == facts["stack_key"]["Arn"], group
 
 
 @BOTH
@@ -638,6 +658,8 @@ def test_cluster_is_as_designed(runs, stack):
     cluster = facts["cluster"]
     assert (cluster["Engine"], cluster["EngineVersion"]) == ("aurora-mysql", database.engine_version)
     assert cluster["StorageEncrypted"] is True
+    if run.config.customer_managed_key:
+        assert cluster.get("KmsKeyId") == facts["stack_key"]["Arn"], (cluster.get("KmsKeyId"), facts["stack_key"])
     assert cluster["DeletionProtection"] is database.deletion_protection
     assert facts["cluster_parameters"].get("require_secure_transport") == "ON", facts["cluster_parameters"]
     private = {
@@ -780,6 +802,10 @@ def test_destroy_leaves_nothing_behind(runs, stack):
     assert not problems, report("after terraform destroy", problems, run.emulator.describe())
     expected_final = [] if run.config.database.skip_final_snapshot else [f"{run.config.database.identifier}-final"]
     assert run.final_snapshots == expected_final, "prod keeps exactly one final snapshot; dev none"
+    if run.config.customer_managed_key:  # the key waits out its deletion window (the profile says how long)
+        (days,) = run.key_deletion_days
+        window = run.config.key_deletion_window_days
+        assert window - 1 < days <= window, f"deleted in {days:.2f} days, not after the {window}-day window"
 
 
 @pytest.mark.parametrize("stack", ["cli"])

@@ -1,9 +1,10 @@
-"""VPC flow logs (prod): all traffic, to an encrypted log group kept a year, by a role scoped to that group."""
+"""VPC flow logs (both profiles): all traffic, to a log group under the stack's key (prod keeps a year, dev a month),
+by a role scoped to that group."""
 
 import json
 
 import pytest
-from synthesized import reference
+from synthesized import Synthesized, make_config, reference
 
 from constructs_lib.flow_logs import FlowLogsConfig
 from constructs_lib.validation import ConfigError
@@ -33,13 +34,30 @@ def test_flow_log_role_can_write_to_its_group_only(prod):
     assert all(action.startswith("logs:") for action in statement["Action"])
 
 
-def test_dev_has_no_flow_logs(dev):
-    assert not dev.resources("aws_flow_log")
+def test_dev_logs_all_vpc_traffic_for_30_days_under_its_key(dev):
+    group = dev.address("aws_cloudwatch_log_group", "flow-logs")
+    dev.has("aws_flow_log", {"traffic_type": "ALL", "log_destination": reference(group, "arn")})
+    key = reference(dev.address("aws_kms_key", "encryption-key"), "arn")
+    dev.has(
+        "aws_cloudwatch_log_group", {"name": "/aurora-web/vpc-flow-logs", "retention_in_days": 30, "kms_key_id": key}
+    )
 
 
-def test_retention_must_be_a_year_or_more():
-    with pytest.raises(ConfigError):
-        FlowLogsConfig(retention_days=30)
+def test_flow_logs_false_makes_none(key_directory):
+    stack = Synthesized(make_config(key_directory, {"network": {"flow_logs": False}}), "no-flow-logs")
+    assert not stack.resources("aws_flow_log")
+    assert all("flow-logs" not in name for name in stack.resources("aws_cloudwatch_log_group"))
+    assert all("flow-logs" not in name for name in stack.resources("aws_iam_role"))
+
+
+def test_retention_is_a_year_unless_set_to_another_cloudwatch_period():
+    assert FlowLogsConfig().retention_days == 365
+    assert FlowLogsConfig(retention_days=30).retention_days == 30
+    for days in (0, 31, 4000, True, "30"):
+        with pytest.raises(ConfigError) as raised:
+            FlowLogsConfig(retention_days=days)
+        (problem,) = raised.value.problems
+        assert problem.key == "retention_days" and "CloudWatch Logs retention period" in problem.allowed
 
 
 def test_flow_logs_alone_in_a_bare_stack():

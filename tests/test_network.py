@@ -101,6 +101,7 @@ def test_existing_vpc_is_used_by_id_and_nothing_network_is_created(key_directory
         ({"az_count": 2, "public_subnet_cidrs": ("10.0.0.0/24", "10.0.0.128/25")}, "public_subnet_cidrs"),
         ({"existing_vpc_id": "vpc-12"}, "existing_vpc_id"),
         ({"existing_public_subnet_ids": ("subnet-0123456789abcdef0",)}, "existing_public_subnet_ids"),
+        ({"flow_logs_retention_days": 31}, "flow_logs_retention_days"),
     ],
 )
 def test_bad_network_settings_are_refused_before_building(settings, key):
@@ -122,3 +123,13 @@ def test_network_alone_in_a_bare_stack():
         "us-east-1a",
         "us-east-1b",
     ]
+
+
+def test_flow_log_retention_reaches_the_log_group():
+    from bare_stack import BareStack
+
+    from constructs_lib.network import Network
+
+    bare = BareStack(lambda stack: Network(stack, "network", NetworkConfig(name="solo", flow_logs_retention_days=30)))
+    bare.has("aws_cloudwatch_log_group", {"name": "/solo/vpc-flow-logs", "retention_in_days": 30})
+    assert len(bare.resources("aws_flow_log")) == 1

@@ -1,4 +1,4 @@
-"""The README's IAM table says exactly what each role of the synthesized prod stack may do."""
+"""The README's IAM table says exactly what each role of the synthesized prod stack may do, and which are prod's."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def readme_rows() -> dict[str, dict[str, str]]:
     rows = {}
     for line in table.splitlines()[2:]:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
-        rows[cells[1].strip("`")] = {"managed": cells[2], "inline": cells[3]}
+        rows[cells[1].strip("`")] = {"role": cells[0], "managed": cells[2], "inline": cells[3]}
     return rows
 
 
@@ -39,15 +39,27 @@ def roles(stack) -> dict[str, dict]:
     return found
 
 
-def test_every_role_of_the_prod_stack_is_in_the_table_with_its_exact_permissions(prod):
-    documented = readme_rows()
-    synthesized = roles(prod)
-    assert set(synthesized) == set(documented), "a role is missing from the README's IAM table, or extra there"
+def assert_permissions_as_documented(synthesized: dict[str, dict], documented: dict[str, dict[str, str]]) -> None:
     for service, role in synthesized.items():
         row = documented[service]
         assert sorted(re.findall(r"`([\w/-]+)`", row["managed"])) == role["managed"], service
         written = sorted(re.findall(r"`([a-z0-9-]+:[A-Za-z]+)`", row["inline"]))
         assert written == sorted(set(role["actions"])), service
+
+
+def test_every_role_of_the_prod_stack_is_in_the_table_with_its_exact_permissions(prod):
+    documented = readme_rows()
+    synthesized = roles(prod)
+    assert set(synthesized) == set(documented), "a role is missing from the README's IAM table, or extra there"
+    assert_permissions_as_documented(synthesized, documented)
+
+
+def test_the_dev_stack_has_exactly_the_roles_not_marked_prod(dev):
+    documented = readme_rows()
+    synthesized = roles(dev)
+    unmarked = {service for service, row in documented.items() if not row["role"].endswith("(prod)")}
+    assert set(synthesized) == unmarked, "a role the table marks (prod) is in dev, or one it does not mark is missing"
+    assert_permissions_as_documented(synthesized, documented)
 
 
 def test_the_web_role_reaches_only_its_own_cluster_and_secret(prod):

@@ -51,13 +51,27 @@ def test_a_bad_prefix_is_one_line_not_one_per_derived_name():
 
 
 def test_an_environment_that_makes_the_prefix_too_long_blames_the_prefix_written():
-    (line,) = lines(
+    # Both profiles have flow logs, whose role's name_prefix is the tightest: each environment is one line.
+    dev_line, prod_line = lines(
         {
             "name_prefix": "a" * 26,
             "environments": {"dev": {}, "prod": {"profile": "prod", "load_balancer": PROD_LOAD_BALANCER}},
         }
     )
-    assert line.startswith(f"name_prefix = '{'a' * 26}': environment prod makes it")
+    assert dev_line.startswith(f"name_prefix = '{'a' * 26}': environment dev makes it '{'a' * 26}-dev'")
+    assert prod_line.startswith(f"name_prefix = '{'a' * 26}': environment prod makes it '{'a' * 26}-prod'")
+    assert "-flow-logs-" in dev_line and "-flow-logs-" in prod_line
+
+
+def test_an_environment_whose_longer_suffix_alone_breaks_the_limit_is_the_only_line():
+    longest = IAM_ROLE_NAME_PREFIX.max_length - len("-flow-logs-") - len("-dev")  # dev fits exactly; prod does not
+    (line,) = lines(
+        {
+            "name_prefix": "a" * longest,
+            "environments": {"dev": {}, "prod": {"profile": "prod", "load_balancer": PROD_LOAD_BALANCER}},
+        }
+    )
+    assert line.startswith(f"name_prefix = '{'a' * longest}': environment prod makes it")
 
 
 def test_long_values_are_shortened():

@@ -50,6 +50,7 @@ FIELDS = {
         "region": mostly(["us-east-1", "eu-west-1", "ap-southeast-2"], ["cn-north-1", "us-gov-west-1", "US"]),
         "name_prefix": mostly(["shop", "aurora-web", "a" * 26, "web-2"], ["b" * 27, "c" * 32, "Shop", "my--app"]),
         "tags": mostly([{"team": "web"}, {"env": "qa", "owner": "ops"}], [{"aws:x": "y"}, {"k": "v" * 300}]),
+        "key_deletion_window_days": mostly([7, 30], [6, 31]),
     },
     "network": {
         "vpc_cidr": mostly(
@@ -61,6 +62,7 @@ FIELDS = {
         ),
         "nat_gateway": st.booleans(),
         "flow_logs": st.booleans(),
+        "flow_logs_retention_days": mostly([30, 365], [31]),
     },
     "web": {
         "instance_type": mostly(["t3.micro", "t3.small", "m7g.large"], ["t3micro"]),

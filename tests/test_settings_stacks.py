@@ -119,11 +119,24 @@ def test_every_key_is_documented():
 @pytest.mark.parametrize("profile, expected", [("dev", False), ("prod", True)])
 def test_profile_defaults_reach_every_section_including_the_top_level(profile, expected):
     config = stack_config_from_document({"profile": profile, "load_balancer": PROD_LOAD_BALANCER})
-    assert config.customer_managed_key is expected
+    assert config.customer_managed_key is True and config.network.flow_logs is True  # secure by default: both
     assert (config.load_balancer is not None) is expected
-    assert config.network.flow_logs is expected and config.network.nat_gateway is expected
+    assert config.network.nat_gateway is expected
     assert config.web_server.public is not expected
     assert config.database.performance_insights is expected and (config.backup_plan is not None) is expected
+
+
+@pytest.mark.parametrize("profile, window, flow_log_days", [("dev", 7, 30), ("prod", 30, 365)])
+def test_profiles_choose_the_keys_deletion_window_and_the_flow_log_retention(profile, window, flow_log_days):
+    config = stack_config_from_document({"profile": profile, "load_balancer": PROD_LOAD_BALANCER})
+    assert config.encryption_key_config().deletion_window_days == window
+    assert config.network.flow_logs_config().retention_days == flow_log_days
+    written = {"key_deletion_window_days": 12, "network": {"flow_logs_retention_days": 90}}
+    config = stack_config_from_document({"profile": profile, "load_balancer": PROD_LOAD_BALANCER, **written})
+    assert config.key_deletion_window_days == 12 and config.network.flow_logs_retention_days == 90
+    written = {"customer_managed_key": False, "network": {"flow_logs": False}, "database": {"alarms": False}}
+    config = stack_config_from_document({"profile": profile, "load_balancer": PROD_LOAD_BALANCER, **written})
+    assert config.customer_managed_key is False and config.network.flow_logs is False
 
 
 REGION = "eu-west-1"

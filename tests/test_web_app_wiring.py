@@ -98,15 +98,22 @@ def test_the_app_policy_names_exactly_the_clusters_secret_and_the_cluster(dev):
     assert by_sid["ReadTheMasterSecret"]["Action"] == ["secretsmanager:GetSecretValue"]
     assert by_sid["FindTheCluster"]["Resource"] == ["${" + cluster + ".arn}"]
     assert "*" not in json.dumps([statement["Resource"] for statement in statements])
-    assert "DecryptTheSecret" not in by_sid, "dev's secret uses the AWS-managed key: no KMS grant needed"
 
 
-def test_prod_also_may_decrypt_with_its_key_through_secrets_manager_only(prod):
-    by_sid = {statement["Sid"]: statement for statement in json.loads(connect_policy(prod)["policy"])["Statement"]}
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_the_app_also_may_decrypt_with_the_stacks_key_through_secrets_manager_only(profile, request):
+    stack = request.getfixturevalue(profile)
+    by_sid = {statement["Sid"]: statement for statement in json.loads(connect_policy(stack)["policy"])["Statement"]}
     decrypt = by_sid["DecryptTheSecret"]
-    assert decrypt["Resource"] == [reference(prod.address("aws_kms_key", "encryption-key"), "arn")]
+    assert decrypt["Resource"] == [reference(stack.address("aws_kms_key", "encryption-key"), "arn")]
     assert decrypt["Action"] == ["kms:Decrypt"]
     assert decrypt["Condition"] == {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}
+
+
+def test_without_the_stacks_key_the_app_gets_no_kms_grant(key_directory):
+    stack = Synthesized(make_config(key_directory, {"customer_managed_key": False}), "aws-managed-keys")
+    statements = json.loads(connect_policy(stack)["policy"])["Statement"]
+    assert "DecryptTheSecret" not in {statement["Sid"] for statement in statements}, "the AWS-managed key needs none"
 
 
 def test_the_instance_does_not_wait_for_the_cluster(dev):

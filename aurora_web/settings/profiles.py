@@ -1,6 +1,8 @@
 """The dev and prod profiles: the one place where a profile's defaults are declared.
 
-dev is the tutorial's stack, cheap and easy to tear down; prod turns on every control the scanners ask for.
+dev is the tutorial's stack, secure by default yet cheap and easy to tear down: its own KMS key (about $1 a month)
+and VPC flow logs like prod, but logs kept a month, the key's shortest deletion window, no deletion protection or
+final snapshot, no NAT, no load balancer. prod turns on every control the scanners ask for.
 A profile only fills keys the settings file leaves unset, before the schema validates the document.
 """
 
@@ -14,8 +16,8 @@ from constructs_lib.network import NetworkConfig
 
 PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
     "dev": {
-        "": {"customer_managed_key": False},
-        "network": {"nat_gateway": False, "flow_logs": False},
+        "": {"customer_managed_key": True, "key_deletion_window_days": 7},
+        "network": {"nat_gateway": False, "flow_logs": True, "flow_logs_retention_days": 30},
         "web": {"public": True, "http_cidrs": ["0.0.0.0/0"]},
         "database": {
             "deletion_protection": False,
@@ -30,8 +32,8 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "load_balancer": {"enabled": False, "waf": False, "deletion_protection": False},
     },
     "prod": {
-        "": {"customer_managed_key": True},
-        "network": {"nat_gateway": True, "flow_logs": True},
+        "": {"customer_managed_key": True, "key_deletion_window_days": 30},
+        "network": {"nat_gateway": True, "flow_logs": True, "flow_logs_retention_days": 365},
         # web.http_cidrs: the VPC's own range, for a load balancer in front (see prod_http_cidrs).
         "web": {"public": False},
         "database": {

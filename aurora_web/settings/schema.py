@@ -25,6 +25,7 @@ from constructs_lib.aurora_cluster import (
     AuroraClusterConfig,
 )
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
+from constructs_lib.encryption_key import MAX_DELETION_WINDOW_DAYS, MIN_DELETION_WINDOW_DAYS
 from constructs_lib.key_pair import KeyPairConfig
 from constructs_lib.load_balancer_config import LoadBalancerConfig
 from constructs_lib.network import MAX_AZ_COUNT, NetworkConfig
@@ -107,7 +108,12 @@ class NetworkSettings(Table):
         description="NAT gateway for the private subnets (needed when web.public is false)",
     )
     flow_logs: bool = Field(
-        _profile("network", "flow_logs"), description="VPC flow logs to a CloudWatch log group kept 365 days"
+        _profile("network", "flow_logs"),
+        description="VPC flow logs to a CloudWatch log group (under the stack's key with customer_managed_key)",
+    )
+    flow_logs_retention_days: int = Field(
+        _profile("network", "flow_logs_retention_days"),
+        description="retention of the flow-log group, a CloudWatch Logs period (1, 3, 5, 7, 14, 30, ... 3653 days)",
     )
 
 
@@ -387,6 +393,13 @@ class StackSettings(Table):
     customer_managed_key: bool = Field(
         _profile("", "customer_managed_key"),
         description="one KMS key (rotating) for Aurora storage, its secret, Performance Insights, backups, flow logs",
+    )
+    key_deletion_window_days: int = Field(
+        _profile("", "key_deletion_window_days"),
+        ge=MIN_DELETION_WINDOW_DAYS,
+        le=MAX_DELETION_WINDOW_DAYS,
+        description=f"days the KMS key stays recoverable after the stack is destroyed (KMS's deletion window), "
+        f"{MIN_DELETION_WINDOW_DAYS} to {MAX_DELETION_WINDOW_DAYS}",
     )
     network: NetworkSettings = Field(default_factory=NetworkSettings, description="the VPC and its subnets")
     web: WebSettings = Field(default_factory=WebSettings, description="the EC2 web server and its key pair")

@@ -250,6 +250,7 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
             existing_private_subnet_ids=tuple(network.existing_private_subnet_ids),
             nat_gateway=network.nat_gateway,
             flow_logs=network.flow_logs,
+            flow_logs_retention_days=network.flow_logs_retention_days,
         ),
     )
     key_pair = build(
@@ -374,6 +375,7 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
             name_prefix=settings.name_prefix,
             tags=dict(settings.tags),
             customer_managed_key=settings.customer_managed_key,
+            key_deletion_window_days=settings.key_deletion_window_days,
             install_app=web.install_app,
             backup_plan=backup_plan,
             reader_autoscaling=reader_autoscaling,
