@@ -23,7 +23,7 @@ from pathlib import Path
 
 CACHE_ENV_VAR = "AURORA_WEB_CACHE_DIR"
 BUILDER = Path(__file__).resolve().parent / "lean_assembly_build.py"  # run as a script: its imports stay out of here
-KEPT_CACHE_ENTRIES = 4
+KEPT_CACHE_ENTRIES = 6  # a checkout uses two (its lean provider and lean cdktf), plus the import scan
 BUILD_TIMEOUT_SECONDS = 900
 
 
