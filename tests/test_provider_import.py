@@ -1,8 +1,9 @@
 """The fast provider import: same JSON as the plain import path, and a loud, safe fallback when it cannot apply.
 
 Two parts are checked: the Python-side hook (provider_import: no eager submodule imports) and the Node side
-(lean_assembly: the kernel loads only the submodules constructs_lib imports). The end-to-end comparisons run
-`main.py` in fresh processes, started together because the plain path alone takes ~25 s.
+(lean_assembly: the kernel loads only the submodules constructs_lib imports; lean_cdktf: cdktf's tarball with a
+lazy `require("archiver")`). The end-to-end comparisons run `main.py` in fresh processes, for the default stack
+and examples/prod.toml, started together because the plain path alone takes ~25 s.
 """
 
 import importlib
@@ -15,12 +16,18 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import import lean_assembly, lean_assembly_cache, provider_import
+from aurora_web.fast_import import lean_assembly, lean_assembly_cache, lean_cdktf, provider_import
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_JSON = Path("cdktf.out") / "stacks" / "aurora-web" / "cdk.tf.json"
+PROD_CONFIG = PROJECT_ROOT / "examples" / "prod.toml"
+PROD_STACK_JSON = Path("cdktf.out") / "stacks" / "aurora-web-prod" / "cdk.tf.json"
 PYTHON_FALLBACK_LINE = "provider fast import not applied"
 NODE_FALLBACK_LINE = "lean provider assembly not used"
+CDKTF_FALLBACK_LINE = "lean cdktf assembly not used"
+# JSII_DEBUG_TIMING=1 makes the kernel name each tarball it extracts (jsii relays it to stdout): which cdktf?
+CDKTF_OWN_TARBALL = "cdktf@0.21.0.jsii.tgz) =>"
+CDKTF_LEAN_TARBALL = f"/{lean_cdktf.PACKAGE}-0.21.0-"
 
 
 def provider_source() -> str:
@@ -90,6 +97,7 @@ def shared_keys(tmp_path_factory) -> Path:
 
     directory = tmp_path_factory.mktemp("keys")
     ensure_generated_key(directory / "aurora-web-key.pem")
+    ensure_generated_key(directory / "aurora-web-prod-key.pem")  # examples/prod.toml's name_prefix
     return directory
 
 
@@ -108,37 +116,59 @@ def start_synth(directory: Path, keys: Path, extra_env: dict) -> subprocess.Pope
 
 
 @pytest.fixture(scope="module")
-def synths(tmp_path_factory, shared_keys) -> dict[str, tuple[str, str]]:
-    """(stderr, JSON) of main.py run three ways, concurrently: fast, plain (hooks off), lean assembly refused."""
+def synths(tmp_path_factory, shared_keys) -> dict[str, tuple[str, str, str]]:
+    """(stderr, JSON) of main.py run these ways, concurrently: fast, plain (hooks off), lean assemblies refused,
+    and fast and plain with examples/prod.toml. (stderr, JSON, stdout): the kernel's timing lines are in stdout."""
     shared_cache = tmp_path_factory.mktemp("shared-cache")
-    shared_cache.chmod(0o777)  # not private: the lean assembly must be refused, and the full one loaded
+    shared_cache.chmod(0o777)  # not private: the lean assemblies must be refused, and the full ones loaded
+    timing = {"JSII_DEBUG_TIMING": "1"}
+    prod = {"AURORA_WEB_CONFIG": str(PROD_CONFIG)}
     ways = {
-        "fast": {},
-        "plain": {provider_import.DISABLE_ENV_VAR: "1"},
-        "lean refused": {lean_assembly_cache.CACHE_ENV_VAR: str(shared_cache)},
+        "fast": timing,
+        "plain": {**timing, provider_import.DISABLE_ENV_VAR: "1"},
+        "lean refused": {**timing, lean_assembly_cache.CACHE_ENV_VAR: str(shared_cache)},
+        "fast prod": {**timing, **prod},
+        "plain prod": {**timing, **prod, provider_import.DISABLE_ENV_VAR: "1"},
     }
     directories = {way: tmp_path_factory.mktemp("synth") for way in ways}
     started = {way: start_synth(directories[way], shared_keys, env) for way, env in ways.items()}
     results = {}
     for way, process in started.items():
-        _stdout, stderr = process.communicate(timeout=600)
+        stdout, stderr = process.communicate(timeout=600)
         assert process.returncode == 0, f"{way}: {stderr}"
-        results[way] = (stderr, (directories[way] / STACK_JSON).read_text())
+        stack_json = PROD_STACK_JSON if way.endswith("prod") else STACK_JSON
+        results[way] = (stderr, (directories[way] / stack_json).read_text(), stdout)
     return results
 
 
-def test_the_fast_path_says_nothing_on_stderr(synths):
-    stderr, _json = synths["fast"]
+@pytest.mark.parametrize("way", ["fast", "fast prod"])
+def test_the_fast_path_says_nothing_on_stderr_and_loads_the_lean_cdktf(synths, way):
+    stderr, _json, stdout = synths[way]
     assert PYTHON_FALLBACK_LINE not in stderr and NODE_FALLBACK_LINE not in stderr
+    assert CDKTF_FALLBACK_LINE not in stderr
+    assert CDKTF_LEAN_TARBALL in stdout and CDKTF_OWN_TARBALL not in stdout
 
 
-def test_the_fast_path_synthesizes_byte_identical_json_to_the_plain_path(synths):
-    assert synths["fast"][1] == synths["plain"][1]
+@pytest.mark.parametrize("way", ["plain", "lean refused", "plain prod"])
+def test_the_plain_and_refused_paths_load_cdktfs_own_tarball(synths, way):
+    _stderr, _json, stdout = synths[way]
+    assert CDKTF_OWN_TARBALL in stdout and CDKTF_LEAN_TARBALL not in stdout
+
+
+@pytest.mark.parametrize(("fast", "plain"), [("fast", "plain"), ("fast prod", "plain prod")])
+def test_the_fast_path_synthesizes_byte_identical_json_to_the_plain_path(synths, fast, plain):
+    """Lean provider assembly, lean import and lean cdktf against all three off."""
+    assert synths[fast][1] == synths[plain][1]
+
+
+def test_the_default_and_prod_stacks_differ(synths):
+    """So the prod comparison compares something: the settings file did reach the synth."""
+    assert synths["fast"][1] != synths["fast prod"][1] and '"aurora-web-prod' in synths["fast prod"][1]
 
 
 def test_a_refused_lean_assembly_says_so_once_and_synthesizes_byte_identical_json(synths):
-    stderr, document = synths["lean refused"]
-    assert stderr.count(NODE_FALLBACK_LINE) == 1
+    stderr, document, _stdout = synths["lean refused"]
+    assert stderr.count(NODE_FALLBACK_LINE) == 1 and stderr.count(CDKTF_FALLBACK_LINE) == 1
     assert "is not private to this user" in stderr
     assert PYTHON_FALLBACK_LINE not in stderr
     assert document == synths["plain"][1]

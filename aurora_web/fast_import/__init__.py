@@ -1,4 +1,5 @@
-"""The app's fast path for the AWS provider bindings: the wheel's Node.js, a lean import, a lean jsii assembly.
+"""The app's fast path for the AWS provider bindings: the wheel's Node.js, a lean import, a lean jsii assembly,
+and cdktf's own assembly with its zip library required on first use only (lean_cdktf).
 
 Nothing here runs on import. The app's entry point calls `enable(project_root)` once, before cdktf or the
 provider is imported; a library user who never calls it gets the plain, slower import and nothing else changes.

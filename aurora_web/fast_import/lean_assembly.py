@@ -6,6 +6,9 @@ the kernel; the provider's own load then finds the package present and does noth
 from the import statements of every Python file in the project's source tree (constructs_lib, the app, the
 user's own modules, tests and examples); the tarball is built once and cached (lean_assembly_cache). Anything
 unexpected means the full assembly is loaded as usual, with one line on stderr.
+
+The provider's dependency cdktf is loaded first, by `import cdktf._jsii`: the import hook (provider_import) has
+lean_cdktf put its derived tarball into the kernel then. `OFF_ENV_VAR` turns both off.
 """
 
 from __future__ import annotations
@@ -143,13 +146,13 @@ def provider_assembly(package_dir: Path) -> ProviderAssembly:
         if isinstance(node, ast.Call) and ast.unparse(node.func) == "jsii.JSIIAssembly.load"
     ]
     if len(calls) != 1 or len(calls[0].args) != 4 or calls[0].keywords:
-        raise Unavailable("the provider's _jsii module does not load its assembly the expected way")
+        raise Unavailable(f"the _jsii module of {package_dir.name} does not load its assembly the expected way")
     name, version, _module, filename = calls[0].args
     literals = [
         arg.value for arg in (name, version, filename) if isinstance(arg, ast.Constant) and isinstance(arg.value, str)
     ]
     if len(literals) != 3:
-        raise Unavailable("the provider's _jsii module computes its assembly name, version or file")
+        raise Unavailable(f"the _jsii module of {package_dir.name} computes its assembly name, version or file")
     name_value, version_value, file_value = literals
     return ProviderAssembly(name_value, version_value, package_dir / "_jsii" / file_value)
 
@@ -167,17 +170,24 @@ def preload(package: str, package_dir: Path, project_root: Path) -> frozenset[st
     except (Unavailable, OSError) as error:
         LeanAssemblyNotice.say(str(error))
         return None
-    import cdktf._jsii  # noqa: F401 - the provider's dependencies first, as its own _jsii module does
+    # The provider's dependencies first, as its own _jsii module does (cdktf's import loads the lean cdktf).
+    import cdktf._jsii  # noqa: F401
     import constructs._jsii  # noqa: F401
+
+    load_into_kernel(assembly, tarball, "lean provider assembly")
+    return frozenset(submodules)
+
+
+def load_into_kernel(assembly: ProviderAssembly, tarball: Path, what: str) -> None:
+    """`jsii.load` a derived tarball under the package's name and version; its own `_jsii` load is then a no-op."""
     import jsii
 
     try:
         jsii.load(assembly.name, assembly.version, str(tarball))
     except Exception as error:
-        # The kernel may hold a half-loaded package now, so the full assembly cannot be loaded in this process.
+        # The kernel may hold a half-loaded package now, so the package's own tarball cannot be loaded either.
         tarball.unlink(missing_ok=True)
         raise RuntimeError(
-            f"the jsii kernel could not load the lean provider assembly {tarball} (removed from the "
+            f"the jsii kernel could not load the {what} {tarball} (removed from the "
             f"cache; run again, or set {OFF_ENV_VAR}=0): {error}"
         ) from error
-    return frozenset(submodules)

@@ -6,6 +6,10 @@ byte for byte (their `lib/<dir>/index.js`, package.json, LICENSE), the `.jsii` m
 and `submodules` entries, and a generated `lib/index.js` that requires each of them on first use. It runs as a
 script in a child process (see `main`), so the one-time ~10 s and ~600 MB of parsing the 120 MB `.jsii` stay out
 of the synth process; building needs only the standard library, checking the result needs jsii.
+
+With `--lazy-archiver` it derives cdktf's own tarball instead (see lean_cdktf): every member byte for byte
+except `lib/private/fs.js`, whose eager `require("archiver")` (~100 ms of Node's startup, used only to zip an
+archive asset) becomes a call that requires it on first use.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import json
 import re
 import sys
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypedDict
 
@@ -29,6 +33,11 @@ _INDEX_BOILERPLATE = re.compile(
 )
 _JSII_TYPE = re.compile(r'jsii_type="([^"]+)"')
 MODIFIED_FINGERPRINT = "*" * 10  # jsii's own marker for an assembly rewritten after compilation
+FS_JS = PREFIX + "lib/private/fs.js"
+EAGER_ARCHIVER = 'const archiver = require("archiver");'
+# Same line count (source maps stay right); the one binding is still a function that forwards its arguments.
+LAZY_ARCHIVER = 'let archiverModule; const archiver = (...args) => (archiverModule ??= require("archiver"))(...args);'
+_ARCHIVER_WORD = re.compile(r"(?<![A-Za-z0-9_$])archiver(?![A-Za-z0-9_$])")
 
 
 class ShapeError(Exception):
@@ -113,16 +122,19 @@ def lazy_index_js(directories: dict[str, str], origin: str) -> str:
     )
 
 
-def _read_members(source: Path, wanted: Callable[[str], bool]) -> dict[str, bytes]:
-    """One streaming pass over the tarball, keeping the members `wanted(name)` accepts."""
+def _read_members(source: Path, wanted: Callable[[str], bool], modes: dict[str, int] | None = None) -> dict[str, bytes]:
+    """One streaming pass over the tarball, keeping the members `wanted(name)` accepts (and their modes in `modes`)."""
     found = {}
     with tarfile.open(source, mode="r|gz") as archive:
         for member in archive:
-            if member.isfile() and wanted(member.name):
-                content = archive.extractfile(member)
-                if content is None:  # never for a regular file; only links and directories have no content
-                    raise ShapeError(f"cannot read {member.name} from the tarball")
-                found[member.name] = content.read()
+            if not wanted(member.name):
+                continue
+            content = archive.extractfile(member) if member.isfile() else None
+            if content is None:  # a link or a directory: the writer below makes regular files only
+                raise ShapeError(f"{member.name} in the tarball is not a regular file")
+            found[member.name] = content.read()
+            if modes is not None:
+                modes[member.name] = member.mode
     return found
 
 
@@ -185,8 +197,42 @@ def build(source: Path, package_dir: Path, submodules: list[str], output: Path) 
     }
 
 
-def write_deterministic_tarball(output: Path, files: dict[str, bytes], template: tarfile.TarInfo) -> None:
-    """Same inputs, same bytes: fixed order, times and owners, so jsii's package cache reuses its entry."""
+def lazy_archiver_js(fs_js: str) -> str:
+    """cdktf's lib/private/fs.js with `archiver` required on its first call; ShapeError unless that is equivalent."""
+    if fs_js.count(EAGER_ARCHIVER) != 1:
+        raise ShapeError(f"{EAGER_ARCHIVER!r} occurs {fs_js.count(EAGER_ARCHIVER)} times in lib/private/fs.js")
+    if "archiverModule" in fs_js:
+        raise ShapeError("lib/private/fs.js already uses the name archiverModule")
+    head, _statement, tail = fs_js.partition(EAGER_ARCHIVER)
+    for part in (head, tail):
+        for use in _ARCHIVER_WORD.finditer(part):
+            before = part[: use.start()].rstrip()
+            # Only a plain call `archiver(...)` behaves the same with the forwarding function.
+            if not part.startswith("(", use.end()) or before.endswith((".", "new", "?.")):
+                context = part[max(0, use.start() - 20) : use.end() + 20].replace("\n", " ")
+                raise ShapeError(f"lib/private/fs.js uses archiver other than as a plain call: {context!r}")
+    return head + LAZY_ARCHIVER + tail
+
+
+def derive_lazy_archiver(source: Path, output: Path) -> dict[str, str]:
+    """cdktf's tarball written to `output` with only lib/private/fs.js changed; returns its name and version."""
+    modes: dict[str, int] = {}
+    files = _read_members(source, lambda name: True, modes)
+    if FS_JS not in files or PREFIX + "package.json" not in files:
+        raise ShapeError("the tarball has no lib/private/fs.js or package.json")
+    files[FS_JS] = lazy_archiver_js(files[FS_JS].decode("utf-8")).encode("utf-8")
+    manifest = json.loads(files[PREFIX + "package.json"])
+    write_deterministic_tarball(output, files, _template(source), modes)
+    return {"name": manifest["name"], "version": manifest["version"], "changed": FS_JS}
+
+
+def write_deterministic_tarball(
+    output: Path, files: dict[str, bytes], template: tarfile.TarInfo, modes: Mapping[str, int] | None = None
+) -> None:
+    """Same inputs, same bytes: fixed order, times and owners, so jsii's package cache reuses its entry.
+
+    Every file is 0644 unless `modes` gives its own (cdktf ships a few executable scripts).
+    """
     with (
         open(output, "wb") as raw,
         gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as zipped,
@@ -195,24 +241,34 @@ def write_deterministic_tarball(output: Path, files: dict[str, bytes], template:
         for name in sorted(files):
             info = tarfile.TarInfo(name)
             info.size = len(files[name])
-            info.mtime, info.mode = template.mtime, 0o644
+            info.mtime, info.mode = template.mtime, (modes or {}).get(name, 0o644)
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             archive.addfile(info, io.BytesIO(files[name]))
 
 
-def verify_loads(name: str, version: str, tarball: Path) -> None:
-    """Load the tarball into a fresh jsii kernel (this child's), so a broken build never reaches the cache."""
+def verify_loads(name: str, version: str, tarball: Path, dependencies: tuple[str, ...] = ()) -> None:
+    """Load the tarball into a fresh jsii kernel (this child's), so a broken build never reaches the cache.
+
+    `dependencies` are Python modules to import first (their `_jsii` loads what the tarball's code requires).
+    """
+    import importlib
+
     import jsii
 
+    for module in dependencies:
+        importlib.import_module(module)
     jsii.load(name, version, str(tarball))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--source", type=Path, required=True, help="the provider's .jsii.tgz")
-    parser.add_argument("--package-dir", type=Path, required=True, help="the provider's Python package directory")
-    parser.add_argument("--submodules", required=True, help="comma-separated Python submodule names")
+    parser.add_argument("--package-dir", type=Path, help="the provider's Python package directory")
+    parser.add_argument("--submodules", help="comma-separated Python submodule names")
+    parser.add_argument(
+        "--lazy-archiver", action="store_true", help="derive cdktf's tarball instead (lib/private/fs.js made lazy)"
+    )
     parser.add_argument("--output", type=Path, required=True, help="where to write the lean tarball")
     parser.add_argument(
         "--description",
@@ -221,13 +277,20 @@ def main(argv: list[str] | None = None) -> int:
         help="where to write what was built, as JSON (not stdout: the jsii kernel may print there)",
     )
     args = parser.parse_args(argv)
+    if not args.lazy_archiver and (args.package_dir is None or args.submodules is None):
+        parser.error("--package-dir and --submodules are required without --lazy-archiver")
     try:
-        description = build(args.source, args.package_dir, args.submodules.split(","), args.output)
-        verify_loads(description["name"], description["version"], args.output)
+        if args.lazy_archiver:
+            described: Mapping[str, object] = derive_lazy_archiver(args.source, args.output)
+            verify_loads(str(described["name"]), str(described["version"]), args.output, ("constructs._jsii",))
+        else:
+            description = build(args.source, args.package_dir, args.submodules.split(","), args.output)
+            verify_loads(description["name"], description["version"], args.output)
+            described = description
     except ShapeError as error:
         print(f"unexpected package shape: {error}", file=sys.stderr)
         return 3
-    args.description.write_text(json.dumps(description))
+    args.description.write_text(json.dumps(described))
     return 0
 
 

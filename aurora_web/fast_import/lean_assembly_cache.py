@@ -1,9 +1,10 @@
-"""The on-disk cache of lean provider tarballs: private, keyed by everything that shapes them, built once.
+"""The on-disk cache of derived tarballs (lean provider, lazy cdktf): private, keyed by what shapes them, built once.
 
 A tarball is found under a key made of the builder's source, the package name and version, the source tarball's
-SHA-256 and the submodule list, so a provider upgrade, a new import in the project or a change of the builder
-each lead to a new build. Builds run as a child process (lean_assembly_build.py), one at a time, and are written
-atomically with a record of their SHA-256, so a damaged file is rebuilt instead of loaded.
+SHA-256 and the variant (the provider's submodule list; lean_cdktf's fixed name), so a provider or cdktf upgrade,
+a new import in the project or a change of the builder each lead to a new build. Builds run as a child process
+(lean_assembly_build.py), one at a time, and are written atomically with a record of their SHA-256, so a damaged
+file is rebuilt instead of loaded.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 
 CACHE_ENV_VAR = "AURORA_WEB_CACHE_DIR"
 BUILDER = Path(__file__).resolve().parent / "lean_assembly_build.py"  # run as a script: its imports stay out of here
-KEPT_CACHE_ENTRIES = 4
+KEPT_CACHE_ENTRIES = 6  # a checkout uses two (its lean provider and lean cdktf), plus the import scan
 BUILD_TIMEOUT_SECONDS = 900
 
 
@@ -80,29 +81,35 @@ def source_digest(tarball: Path, cache: Path) -> str:
     return digest
 
 
-def cache_key(assembly: ProviderAssembly, source_sha256: str, submodules: tuple[str, ...]) -> str:
-    """Changes with the builder's code, the package, its tarball's content or the submodule list."""
+def cache_key(assembly: ProviderAssembly, source_sha256: str, variant: tuple[str, ...]) -> str:
+    """Changes with the builder's code, the package, its tarball's content or the variant (e.g. submodule list)."""
     parts = {
         "builder": file_sha256(BUILDER),
         "name": assembly.name,
         "version": assembly.version,
         "source": source_sha256,
-        "submodules": list(submodules),
+        "variant": list(variant),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:32]
 
 
 def lean_tarball(assembly: ProviderAssembly, package_dir: Path, submodules: tuple[str, ...]) -> Path:
     """The cached lean tarball for these submodules, built first if missing or damaged."""
+    arguments = ("--package-dir", str(package_dir), "--submodules", ",".join(submodules))
+    return derived_tarball(assembly, submodules, arguments)
+
+
+def derived_tarball(assembly: ProviderAssembly, variant: tuple[str, ...], arguments: tuple[str, ...]) -> Path:
+    """The cached tarball the builder makes from `assembly.tarball` with `arguments`, built if missing or damaged."""
     cache = cache_dir()
-    key = cache_key(assembly, source_digest(assembly.tarball, cache), submodules)
+    key = cache_key(assembly, source_digest(assembly.tarball, cache), variant)
     stem = re.sub(r"[^A-Za-z0-9.]+", "-", assembly.name).strip("-") + f"-{assembly.version}-{key}"
     tarball, record = cache / f"{stem}.tgz", cache / f"{stem}.json"
     if _is_intact(tarball, record):
         return tarball
     with _build_lock(cache):
         if not _is_intact(tarball, record):
-            _build(assembly, package_dir, submodules, tarball, record)
+            _build(assembly, arguments, tarball, record)
             _prune(cache, keep={tarball, record})
     return tarball
 
@@ -115,9 +122,7 @@ def _is_intact(tarball: Path, record: Path) -> bool:
         return False
 
 
-def _build(
-    assembly: ProviderAssembly, package_dir: Path, submodules: tuple[str, ...], tarball: Path, record: Path
-) -> None:
+def _build(assembly: ProviderAssembly, arguments: tuple[str, ...], tarball: Path, record: Path) -> None:
     partial = tarball.with_name(f".{tarball.name}.{os.getpid()}.partial")
     described = partial.with_suffix(".json")
     command = [
@@ -125,10 +130,7 @@ def _build(
         str(BUILDER),
         "--source",
         str(assembly.tarball),
-        "--package-dir",
-        str(package_dir),
-        "--submodules",
-        ",".join(submodules),
+        *arguments,
         "--output",
         str(partial),
         "--description",
@@ -141,7 +143,7 @@ def _build(
             raise Unavailable(f"building it failed: {last_line}")
         description = json.loads(described.read_text())
         if (description["name"], description["version"]) != (assembly.name, assembly.version):
-            raise Unavailable("the provider's tarball is not the package its _jsii module names")
+            raise Unavailable("the package's tarball is not the package its _jsii module names")
         description["sha256"] = file_sha256(partial)
         os.replace(partial, tarball)
         _write_atomically(record, json.dumps(description, indent=1).encode())  # last: its presence means complete

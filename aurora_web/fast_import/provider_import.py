@@ -12,6 +12,9 @@ When the hook applies, the Node side is trimmed too (see `lean_assembly`): the j
 holding the submodules imported anywhere in the project's source tree. A submodule reached some other way
 (a computed `importlib.import_module` name, code outside the project) is not in it: that import fails with a
 message that names the switch, instead of a "type not found" deep inside a synth.
+
+The hook also sees cdktf's `_jsii` module being imported first (whether the provider or the app imports cdktf
+first) and has `lean_cdktf` load cdktf's tarball with its eager `require("archiver")` made lazy, just before.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from types import ModuleType
 
-from . import lean_assembly
+from . import lean_assembly, lean_cdktf
 from .stderr_notice import OnceOnStderr
 
 PROVIDER_PACKAGE = "cdktf_cdktf_provider_aws"
 EAGER_IMPORTS_MARKER = "# Loading modules to ensure their types are registered with the jsii runtime library\n"
 _EAGER_IMPORT_LINE = re.compile(r"^from \. import [A-Za-z_][A-Za-z0-9_]*$")
 DISABLE_ENV_VAR = "AURORA_WEB_EAGER_PROVIDER_IMPORT"
+CDKTF_JSII_MODULE = "cdktf._jsii"
 
 
 # Says once on stderr that the fast path is off, so a slow synth has a visible cause.
@@ -78,9 +82,10 @@ class LeanProviderFinder(importlib.abc.MetaPathFinder):
     def find_spec(
         self, fullname: str, path: Sequence[str] | None, target: ModuleType | None = None
     ) -> importlib.machinery.ModuleSpec | None:
-        if fullname.startswith(PROVIDER_PACKAGE + "."):
+        if fullname == CDKTF_JSII_MODULE and path:
+            lean_cdktf.preload(Path(path[0]))  # then None: the normal import runs, its kernel load a no-op
+        elif fullname.startswith(PROVIDER_PACKAGE + "."):
             self._refuse_if_not_in_lean_assembly(fullname)
-            return None
         if fullname != PROVIDER_PACKAGE:
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, path)
