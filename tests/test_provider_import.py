@@ -1,9 +1,9 @@
 """The fast provider import: same JSON as the plain import path, and a loud, safe fallback when it cannot apply.
 
-Two parts are checked: the Python-side hook (provider_import: no eager submodule imports) and the Node side
-(lean_assembly: the kernel loads only the submodules constructs_lib imports; lean_cdktf: cdktf's tarball with a
-lazy `require("archiver")`). The end-to-end comparisons run `main.py` in fresh processes, for the default stack
-and examples/prod.toml, started together because the plain path alone takes ~25 s.
+Two parts are checked: the Python-side hook (provider_import: no eager submodule imports) and the Node side (lean_assembly: the kernel loads only the submodules constructs_lib imports;
+lean_cdktf: cdktf's tarball with a lazy `require("archiver")`; direct_kernel: no relay, test_direct_kernel.py).
+The end-to-end comparisons run `main.py` in fresh processes, for the default stack and examples/prod.toml,
+started together because the plain path alone takes ~25 s.
 """
 
 import importlib
@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import import lean_assembly, lean_assembly_cache, lean_cdktf, provider_import
+from aurora_web.fast_import import direct_kernel, lean_assembly, lean_assembly_cache, lean_cdktf, provider_import
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 STACK_JSON = Path("cdktf.out") / "stacks" / "aurora-web" / "cdk.tf.json"
@@ -25,7 +25,8 @@ PROD_STACK_JSON = Path("cdktf.out") / "stacks" / "aurora-web-prod" / "cdk.tf.jso
 PYTHON_FALLBACK_LINE = "provider fast import not applied"
 NODE_FALLBACK_LINE = "lean provider assembly not used"
 CDKTF_FALLBACK_LINE = "lean cdktf assembly not used"
-# JSII_DEBUG_TIMING=1 makes the kernel name each tarball it extracts (jsii relays it to stdout): which cdktf?
+KERNEL_FALLBACK_LINE = "direct jsii kernel not used"
+# JSII_DEBUG_TIMING=1 makes the kernel name each tarball it extracts (on its stdout, the app's): which cdktf?
 CDKTF_OWN_TARBALL = "cdktf@0.21.0.jsii.tgz) =>"
 CDKTF_LEAN_TARBALL = f"/{lean_cdktf.PACKAGE}-0.21.0-"
 
@@ -107,7 +108,8 @@ def start_synth(directory: Path, keys: Path, extra_env: dict) -> subprocess.Pope
         (directory / package).symlink_to(PROJECT_ROOT / package)
     shutil.copytree(keys, directory / ".keys")
     env = {**os.environ, **extra_env}
-    for name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR", provider_import.DISABLE_ENV_VAR, lean_assembly.OFF_ENV_VAR):
+    switches = (provider_import.DISABLE_ENV_VAR, lean_assembly.OFF_ENV_VAR, direct_kernel.OFF_ENV_VAR)
+    for name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR", *switches):
         if name not in extra_env:
             env.pop(name, None)
     return subprocess.Popen(
@@ -117,7 +119,7 @@ def start_synth(directory: Path, keys: Path, extra_env: dict) -> subprocess.Pope
 
 @pytest.fixture(scope="module")
 def synths(tmp_path_factory, shared_keys) -> dict[str, tuple[str, str, str]]:
-    """(stderr, JSON) of main.py run these ways, concurrently: fast, plain (hooks off), lean assemblies refused,
+    """(stderr, JSON) of main.py run these ways, concurrently: fast, plain (all off), lean assemblies refused,
     and fast and plain with examples/prod.toml. (stderr, JSON, stdout): the kernel's timing lines are in stdout."""
     shared_cache = tmp_path_factory.mktemp("shared-cache")
     shared_cache.chmod(0o777)  # not private: the lean assemblies must be refused, and the full ones loaded
@@ -125,10 +127,10 @@ def synths(tmp_path_factory, shared_keys) -> dict[str, tuple[str, str, str]]:
     prod = {"AURORA_WEB_CONFIG": str(PROD_CONFIG)}
     ways = {
         "fast": timing,
-        "plain": {**timing, provider_import.DISABLE_ENV_VAR: "1"},
+        "plain": {**timing, provider_import.DISABLE_ENV_VAR: "1", direct_kernel.OFF_ENV_VAR: "0"},
         "lean refused": {**timing, lean_assembly_cache.CACHE_ENV_VAR: str(shared_cache)},
         "fast prod": {**timing, **prod},
-        "plain prod": {**timing, **prod, provider_import.DISABLE_ENV_VAR: "1"},
+        "plain prod": {**timing, **prod, provider_import.DISABLE_ENV_VAR: "1", direct_kernel.OFF_ENV_VAR: "0"},
     }
     directories = {way: tmp_path_factory.mktemp("synth") for way in ways}
     started = {way: start_synth(directories[way], shared_keys, env) for way, env in ways.items()}
@@ -145,7 +147,7 @@ def synths(tmp_path_factory, shared_keys) -> dict[str, tuple[str, str, str]]:
 def test_the_fast_path_says_nothing_on_stderr_and_loads_the_lean_cdktf(synths, way):
     stderr, _json, stdout = synths[way]
     assert PYTHON_FALLBACK_LINE not in stderr and NODE_FALLBACK_LINE not in stderr
-    assert CDKTF_FALLBACK_LINE not in stderr
+    assert CDKTF_FALLBACK_LINE not in stderr and KERNEL_FALLBACK_LINE not in stderr
     assert CDKTF_LEAN_TARBALL in stdout and CDKTF_OWN_TARBALL not in stdout
 
 
@@ -157,7 +159,7 @@ def test_the_plain_and_refused_paths_load_cdktfs_own_tarball(synths, way):
 
 @pytest.mark.parametrize(("fast", "plain"), [("fast", "plain"), ("fast prod", "plain prod")])
 def test_the_fast_path_synthesizes_byte_identical_json_to_the_plain_path(synths, fast, plain):
-    """Lean provider assembly, lean import and lean cdktf against all three off."""
+    """Lean provider assembly, lean import, lean cdktf and the direct kernel against all four off."""
     assert synths[fast][1] == synths[plain][1]
 
 
@@ -169,6 +171,7 @@ def test_the_default_and_prod_stacks_differ(synths):
 def test_a_refused_lean_assembly_says_so_once_and_synthesizes_byte_identical_json(synths):
     stderr, document, _stdout = synths["lean refused"]
     assert stderr.count(NODE_FALLBACK_LINE) == 1 and stderr.count(CDKTF_FALLBACK_LINE) == 1
+    assert stderr.count(KERNEL_FALLBACK_LINE) == 1  # its copy of the kernel lives in the same cache
     assert "is not private to this user" in stderr
     assert PYTHON_FALLBACK_LINE not in stderr
     assert document == synths["plain"][1]

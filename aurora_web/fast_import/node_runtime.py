@@ -26,10 +26,10 @@ def use_wheel_node() -> None:
 
 
 def use_small_young_generation() -> None:
-    """Give the kernel's two Node processes 1 MiB semi-spaces, unless NODE_OPTIONS already sizes them.
+    """Give the kernel's Node 1 MiB semi-spaces (and jsii's relay, when it runs), unless NODE_OPTIONS sizes them.
 
-    The jsii runtime is a relay process plus the kernel; with V8's default young generation the pair peaks
-    about 14 MiB higher for the same synth, and the synth is no faster (`python -m aurora_web bench`).
+    With V8's default young generation the kernel and relay peaked about 14 MiB higher for the same synth, and
+    the synth was no faster (`python -m aurora_web bench`).
     """
     options = os.environ.get("NODE_OPTIONS", "")
     if SEMI_SPACE_OPTION not in options:
