@@ -1,6 +1,7 @@
 """The fast provider import: same JSON as the plain import path, and a loud, safe fallback when it cannot apply.
 
-Two parts are checked: the Python-side hook (provider_import: no eager submodule imports) and the Node side (lean_assembly: the kernel loads only the submodules constructs_lib imports;
+Two parts are checked: the Python-side hook (provider_import: no eager submodule imports, a memoized typeguard
+version) and the Node side (lean_assembly: the kernel loads only the submodules constructs_lib imports;
 lean_cdktf: cdktf's tarball with a lazy `require("archiver")`; direct_kernel: no relay, test_direct_kernel.py).
 The end-to-end comparisons run `main.py` in fresh processes, for the default stack and examples/prod.toml,
 started together because the plain path alone takes ~25 s.
@@ -175,3 +176,40 @@ def test_a_refused_lean_assembly_says_so_once_and_synthesizes_byte_identical_jso
     assert "is not private to this user" in stderr
     assert PYTHON_FALLBACK_LINE not in stderr
     assert document == synths["plain"][1]
+
+
+MEMO_SCRIPT = """
+import importlib, importlib.metadata, sys
+from pathlib import Path
+calls = []
+real = importlib.metadata.version
+def counting(name):
+    calls.append(name)
+    return real(name)
+importlib.metadata.version = counting
+from aurora_web import fast_import
+fast_import.enable(Path(sys.argv[1]))
+for name in ("network", "aurora_cluster", "web_server", "key_pair", "encryption_key", "flow_logs"):
+    importlib.import_module("constructs_lib." + name)
+submodules = [name for name in sys.modules if name.startswith("cdktf_cdktf_provider_aws.") and "._" not in name]
+vpc = sys.modules["cdktf_cdktf_provider_aws.vpc"]
+print(len(submodules), calls.count("typeguard"), importlib.metadata.version is counting,
+      vpc.Vpc.__init__.__globals__["TYPEGUARD_MAJOR_VERSION"] == int(real("typeguard").split(".")[0]))
+"""
+
+
+def test_submodules_read_typeguards_version_from_a_memo_only_while_they_run(tmp_path):
+    """Each generated submodule asks importlib.metadata for typeguard's version; the hook answers all but the first
+    from a memo, and puts the real function back once they have run."""
+    result = subprocess.run(
+        [sys.executable, "-c", MEMO_SCRIPT, str(PROJECT_ROOT)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    submodules, asked, restored, right_version = result.stdout.split()
+    assert int(submodules) >= 20
+    assert int(asked) < 8, f"{asked} lookups for {submodules} submodules: the memo did not apply"
+    assert (restored, right_version) == ("True", "True")
