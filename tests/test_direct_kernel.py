@@ -106,7 +106,7 @@ def test_switched_off_jsii_starts_its_relay_and_the_kernel_under_it(tmp_path):
 
 def test_a_runtime_the_user_chose_is_kept(monkeypatch):
     monkeypatch.setenv("JSII_RUNTIME", "/opt/my/jsii-runtime.js")
-    monkeypatch.setattr(direct_kernel, "_installed", [])
+    monkeypatch.setattr(direct_kernel, "_spawned", [])
     assert direct_kernel.install() is False
 
 

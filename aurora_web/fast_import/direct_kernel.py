@@ -44,7 +44,7 @@ SHELL = "/bin/sh"
 PLACE_CHANNEL = 'exec "$0" "$@" 3<&0 0</dev/null'
 STOP_TIMEOUT_SECONDS = 5
 
-_installed: list[bool] = []  # [True] once installed in this process
+_spawned: list[KernelChannel] = []  # the kernel `install` started, once per process
 
 DirectKernelNotice = OnceOnStderr("aurora-web: direct jsii kernel not used ({reason}); starting jsii's relay")
 
@@ -66,7 +66,23 @@ class KernelChannel:
             theirs.close()
         self.socket = ours
         self.stdin: IO[bytes] = ours.makefile("wb")
-        self.stdout: IO[bytes] = ours.makefile("rb")
+        self.stdout = _Replies(ours.makefile("rb"))
+
+    @property
+    def loaded_ahead(self) -> frozenset[tuple[str, str]]:
+        """(name, version) of each assembly this channel asked the kernel to load before jsii did."""
+        return frozenset((name, version) for name, version, _tarball, _ours in self.stdout.ahead)
+
+    def load_ahead(self, name: str, version: str, tarball: Path, ours: bool) -> None:
+        """Ask the kernel to load `tarball` now; its reply is read before the next one anyone waits for.
+
+        `ours`: the tarball is one of our cache's derived ones, removed if the kernel cannot load it.
+        """
+        request = {"api": "load", "name": name, "version": version, "tarball": str(tarball)}
+        self.stdin.write(json.dumps(request).encode() + b"\n")
+        self.stdin.flush()
+        self.stdout.ahead.append((name, version, tarball, ours))
+        self.stdout.due += 1
 
     def close(self) -> None:
         """Ask the kernel to exit as jsii does, then wait for it (terminated after STOP_TIMEOUT_SECONDS)."""
@@ -85,6 +101,51 @@ class KernelChannel:
             self.process.wait()
         self.stdout.close()
         self.socket.close()
+
+
+class _Replies:
+    """The kernel's replies as jsii reads them (`readline`): its hello first, then, before any later reply, the
+    replies to the loads sent ahead (in order: the kernel answers requests one by one), each checked."""
+
+    def __init__(self, reader: IO[bytes]) -> None:
+        self._reader = reader
+        self._hello_read = False
+        self.ahead: list[tuple[str, str, Path, bool]] = []
+        self.due = 0  # replies to loads sent ahead, not read yet
+
+    def readline(self) -> bytes:
+        if not self._hello_read:  # the kernel says hello before it reads any request
+            self._hello_read = True
+            return self._reader.readline()
+        while self.due:
+            name, version, tarball, ours = self.ahead[len(self.ahead) - self.due]
+            self.due -= 1
+            self._check(self._reader.readline(), name, version, tarball, ours)
+        return self._reader.readline()
+
+    @staticmethod
+    def _check(line: bytes, name: str, version: str, tarball: Path, ours: bool) -> None:
+        try:
+            reply = json.loads(line)
+        except ValueError:
+            reply = {"error": "the kernel exited" if not line else f"unreadable reply {line[:200]!r}"}
+        if isinstance(reply, dict) and "ok" in reply:
+            return
+        error = reply.get("error") if isinstance(reply, dict) else reply
+        if ours:  # the kernel may hold a half-loaded package now: run again with a fresh build
+            tarball.unlink(missing_ok=True)
+        removed = " (removed from the cache: run again)" if ours else ""
+        raise RuntimeError(
+            f"the jsii kernel could not load {name}@{version} from {tarball}{removed}: {error} "
+            f"({OFF_ENV_VAR}=0 loads it the usual way)"
+        )
+
+    @property
+    def closed(self) -> bool:
+        return self._reader.closed
+
+    def close(self) -> None:
+        self._reader.close()
 
 
 def jsii_package() -> tuple[Path, str]:
@@ -128,7 +189,7 @@ def install() -> bool:
     The kernel boots (about 0.1 s) while this process goes on importing jsii and cdktf. Its environment is this
     process's at the time of the call, as jsii's own start would take it at the first kernel request.
     """
-    if _installed:
+    if _spawned:
         return True
     if os.environ.get(OFF_ENV_VAR) == "0" or os.environ.get("JSII_RUNTIME"):
         return False
@@ -144,7 +205,9 @@ def install() -> bool:
         return False
     environ = os.environ.copy()
     environ["JSII_AGENT"] = f"Python/{platform.python_version()}"  # as jsii's own start sets it
-    waiting = [KernelChannel(program, environ)]
+    channel = KernelChannel(program, environ)
+    _spawned.append(channel)
+    waiting = [channel]
 
     def close_unadopted() -> None:  # the app never made a kernel request
         while waiting:
@@ -153,14 +216,26 @@ def install() -> bool:
     atexit.register(close_unadopted)
 
     from jsii._kernel.providers import process
+    from jsii._kernel.types import LoadRequest, LoadResponse
 
     node_process: Any = process._NodeProcess
-    jsii_stop = node_process.stop
+    jsii_stop, jsii_send = node_process.stop, node_process.send
 
     def start(self: Any) -> None:
         self._process = waiting.pop() if waiting else KernelChannel(program, environ)
         atexit.register(self.stop)
         self.handshake()
+
+    def send(self: Any, request: Any, response_type: Any) -> Any:
+        # A load sent ahead is in the kernel (or will be before its next reply): jsii's Kernel.load discards the
+        # reply, so it gets one now instead of a wait for Node.
+        if (
+            isinstance(request, LoadRequest)
+            and isinstance(self._process, KernelChannel)
+            and (request.name, request.version) in self._process.loaded_ahead
+        ):
+            return LoadResponse(assembly=request.name, types=0)
+        return jsii_send(self, request, response_type)
 
     def stop(self: Any) -> None:
         if not isinstance(self._process, KernelChannel):  # a kernel jsii started before `install`
@@ -171,6 +246,14 @@ def install() -> bool:
         self._ctx_stack.close()
 
     node_process.start = start
+    node_process.send = send
     node_process.stop = stop
-    _installed.append(True)
+    return True
+
+
+def load_ahead(name: str, version: str, tarball: Path, ours: bool) -> bool:
+    """Have the kernel this module started load `tarball` now (see KernelChannel.load_ahead); False if none."""
+    if not _spawned or _spawned[0].stdin.closed:
+        return False
+    _spawned[0].load_ahead(name, version, tarball, ours)
     return True

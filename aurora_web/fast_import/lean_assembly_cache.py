@@ -102,9 +102,7 @@ def lean_tarball(assembly: ProviderAssembly, package_dir: Path, submodules: tupl
 def derived_tarball(assembly: ProviderAssembly, variant: tuple[str, ...], arguments: tuple[str, ...]) -> Path:
     """The cached tarball the builder makes from `assembly.tarball` with `arguments`, built if missing or damaged."""
     cache = cache_dir()
-    key = cache_key(assembly, source_digest(assembly.tarball, cache), variant)
-    stem = re.sub(r"[^A-Za-z0-9.]+", "-", assembly.name).strip("-") + f"-{assembly.version}-{key}"
-    tarball, record = cache / f"{stem}.tgz", cache / f"{stem}.json"
+    tarball, record = _entry(cache, assembly, variant)
     if _is_intact(tarball, record):
         return tarball
     with _build_lock(cache):
@@ -114,12 +112,38 @@ def derived_tarball(assembly: ProviderAssembly, variant: tuple[str, ...], argume
     return tarball
 
 
+def built_tarball(assembly: ProviderAssembly, variant: tuple[str, ...]) -> Path | None:
+    """The cached tarball for `variant` if it is built and intact, else None; never builds."""
+    cache = cache_dir()
+    tarball, record = _entry(cache, assembly, variant)
+    return tarball if _is_intact(tarball, record) else None
+
+
+def _entry(cache: Path, assembly: ProviderAssembly, variant: tuple[str, ...]) -> tuple[Path, Path]:
+    """The tarball and its record (written last, with the tarball's SHA-256) for this assembly and variant."""
+    key = cache_key(assembly, source_digest(assembly.tarball, cache), variant)
+    stem = re.sub(r"[^A-Za-z0-9.]+", "-", assembly.name).strip("-") + f"-{assembly.version}-{key}"
+    return cache / f"{stem}.tgz", cache / f"{stem}.json"
+
+
+# Tarballs whose SHA-256 matched their record in this process, with the (size, mtime, inode) they had then: one
+# synth asks for each twice (loaded ahead at enable(), then by the import hook) and hashes it once.
+_verified: dict[Path, tuple[int, int, int]] = {}
+
+
 def _is_intact(tarball: Path, record: Path) -> bool:
     try:
+        info = tarball.stat()
+        signature = (info.st_size, info.st_mtime_ns, info.st_ino)
+        if _verified.get(tarball) == signature:
+            return True
         recorded_sha256: object = json.loads(record.read_text())["sha256"]
-        return recorded_sha256 == file_sha256(tarball)
+        if recorded_sha256 != file_sha256(tarball):
+            return False
     except (OSError, ValueError, KeyError):
         return False
+    _verified[tarball] = signature
+    return True
 
 
 def _build(assembly: ProviderAssembly, arguments: tuple[str, ...], tarball: Path, record: Path) -> None:
