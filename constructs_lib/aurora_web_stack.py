@@ -10,7 +10,7 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
-from .aurora_alarms import AuroraAlarms, AuroraAlarmsConfig
+from .aurora_alarms_config import AuroraAlarmsConfig
 from .aurora_autoscaling import AuroraAutoscaling, AuroraAutoscalingConfig
 from .aurora_cluster import AuroraCluster, AuroraClusterConfig
 from .backup_plan import BackupPlan, BackupPlanConfig
@@ -25,6 +25,7 @@ from .web_app.user_data import render_user_data
 from .web_server import WebServer, WebServerConfig
 
 if TYPE_CHECKING:
+    from .aurora_alarms import AuroraAlarms
     from .load_balancer import LoadBalancer
 
 PROFILES = ("dev", "prod")
@@ -212,6 +213,9 @@ class AuroraWebStack(TerraformStack):
         )
         self.alarms: AuroraAlarms | None = None
         if config.alarms is not None and self.encryption_key is not None:
+            # Imported here: its CloudWatch and SNS provider modules are paid for only by stacks that have alarms.
+            from .aurora_alarms import AuroraAlarms
+
             self.encryption_key.allow_cloudwatch_alarms()
             self.alarms = AuroraAlarms(
                 self, "alarms", config.alarms, cluster=self.database, kms_key_arn=self.encryption_key.arn

@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from constructs_lib.aurora_alarms import AuroraAlarmsConfig
+from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling import AuroraAutoscalingConfig
 from constructs_lib.aurora_cluster import AuroraClusterConfig
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
