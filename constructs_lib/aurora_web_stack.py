@@ -11,7 +11,7 @@ from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTag
 from constructs import Construct
 
 from .aurora_alarms_config import AuroraAlarmsConfig
-from .aurora_autoscaling import AuroraAutoscaling, AuroraAutoscalingConfig
+from .aurora_autoscaling_config import AuroraAutoscalingConfig
 from .aurora_cluster import AuroraCluster, AuroraClusterConfig
 from .backup_plan import BackupPlan, BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
@@ -26,6 +26,7 @@ from .web_server import WebServer, WebServerConfig
 
 if TYPE_CHECKING:
     from .aurora_alarms import AuroraAlarms
+    from .aurora_autoscaling import AuroraAutoscaling
     from .load_balancer import LoadBalancer
 
 PROFILES = ("dev", "prod")
@@ -206,11 +207,14 @@ class AuroraWebStack(TerraformStack):
         )
         if config.install_app:
             self.database.grant_connect(self.web_server.role)
-        self.reader_autoscaling = (
-            AuroraAutoscaling(self, "reader-autoscaling", config.reader_autoscaling, cluster=self.database)
-            if config.reader_autoscaling is not None
-            else None
-        )
+        self.reader_autoscaling: AuroraAutoscaling | None = None
+        if config.reader_autoscaling is not None:
+            # Imported here: its Application Auto Scaling provider modules are paid for only by stacks that scale.
+            from .aurora_autoscaling import AuroraAutoscaling
+
+            self.reader_autoscaling = AuroraAutoscaling(
+                self, "reader-autoscaling", config.reader_autoscaling, cluster=self.database
+            )
         self.alarms: AuroraAlarms | None = None
         if config.alarms is not None and self.encryption_key is not None:
             # Imported here: its CloudWatch and SNS provider modules are paid for only by stacks that have alarms.

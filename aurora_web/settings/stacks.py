@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
-from constructs_lib.aurora_autoscaling import AuroraAutoscalingConfig
+from constructs_lib.aurora_autoscaling_config import AuroraAutoscalingConfig
 from constructs_lib.aurora_cluster import AuroraClusterConfig
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
 from constructs_lib.backup_plan import BackupPlanConfig
