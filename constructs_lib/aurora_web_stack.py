@@ -13,7 +13,7 @@ from constructs import Construct
 from .aurora_alarms_config import AuroraAlarmsConfig
 from .aurora_autoscaling_config import AuroraAutoscalingConfig
 from .aurora_cluster import AuroraCluster, AuroraClusterConfig
-from .backup_plan import BackupPlan, BackupPlanConfig
+from .backup_plan_config import BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
 from .encryption_key import EncryptionKey, EncryptionKeyConfig
 from .key_pair import KeyPair, KeyPairConfig
@@ -27,6 +27,7 @@ from .web_server import WebServer, WebServerConfig
 if TYPE_CHECKING:
     from .aurora_alarms import AuroraAlarms
     from .aurora_autoscaling import AuroraAutoscaling
+    from .backup_plan import BackupPlan
     from .load_balancer import LoadBalancer
 
 PROFILES = ("dev", "prod")
@@ -224,17 +225,18 @@ class AuroraWebStack(TerraformStack):
             self.alarms = AuroraAlarms(
                 self, "alarms", config.alarms, cluster=self.database, kms_key_arn=self.encryption_key.arn
             )
-        self.backup_plan = (
-            BackupPlan(
+        self.backup_plan: BackupPlan | None = None
+        if config.backup_plan is not None:
+            # Imported here: its AWS Backup provider modules are paid for only by stacks that have a plan (not dev).
+            from .backup_plan import BackupPlan
+
+            self.backup_plan = BackupPlan(
                 self,
                 "backup-plan",
                 config.backup_plan,
                 resource_arns=[self.database.cluster_arn],
                 kms_key_arn=kms_key_arn,
             )
-            if config.backup_plan is not None
-            else None
-        )
         self.connection = Ec2AuroraConnection(
             self,
             "connection",
