@@ -10,10 +10,10 @@ from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
 from constructs import Construct
 
-from .aurora_alarms import AuroraAlarms, AuroraAlarmsConfig
-from .aurora_autoscaling import AuroraAutoscaling, AuroraAutoscalingConfig
+from .aurora_alarms_config import AuroraAlarmsConfig
+from .aurora_autoscaling_config import AuroraAutoscalingConfig
 from .aurora_cluster import AuroraCluster, AuroraClusterConfig
-from .backup_plan import BackupPlan, BackupPlanConfig
+from .backup_plan_config import BackupPlanConfig
 from .ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
 from .encryption_key import EncryptionKey, EncryptionKeyConfig
 from .key_pair import KeyPair, KeyPairConfig
@@ -25,6 +25,9 @@ from .web_app.user_data import render_user_data
 from .web_server import WebServer, WebServerConfig
 
 if TYPE_CHECKING:
+    from .aurora_alarms import AuroraAlarms
+    from .aurora_autoscaling import AuroraAutoscaling
+    from .backup_plan import BackupPlan
     from .load_balancer import LoadBalancer
 
 PROFILES = ("dev", "prod")
@@ -205,28 +208,35 @@ class AuroraWebStack(TerraformStack):
         )
         if config.install_app:
             self.database.grant_connect(self.web_server.role)
-        self.reader_autoscaling = (
-            AuroraAutoscaling(self, "reader-autoscaling", config.reader_autoscaling, cluster=self.database)
-            if config.reader_autoscaling is not None
-            else None
-        )
+        self.reader_autoscaling: AuroraAutoscaling | None = None
+        if config.reader_autoscaling is not None:
+            # Imported here: its Application Auto Scaling provider modules are paid for only by stacks that scale.
+            from .aurora_autoscaling import AuroraAutoscaling
+
+            self.reader_autoscaling = AuroraAutoscaling(
+                self, "reader-autoscaling", config.reader_autoscaling, cluster=self.database
+            )
         self.alarms: AuroraAlarms | None = None
         if config.alarms is not None and self.encryption_key is not None:
+            # Imported here: its CloudWatch and SNS provider modules are paid for only by stacks that have alarms.
+            from .aurora_alarms import AuroraAlarms
+
             self.encryption_key.allow_cloudwatch_alarms()
             self.alarms = AuroraAlarms(
                 self, "alarms", config.alarms, cluster=self.database, kms_key_arn=self.encryption_key.arn
             )
-        self.backup_plan = (
-            BackupPlan(
+        self.backup_plan: BackupPlan | None = None
+        if config.backup_plan is not None:
+            # Imported here: its AWS Backup provider modules are paid for only by stacks that have a plan (not dev).
+            from .backup_plan import BackupPlan
+
+            self.backup_plan = BackupPlan(
                 self,
                 "backup-plan",
                 config.backup_plan,
                 resource_arns=[self.database.cluster_arn],
                 kms_key_arn=kms_key_arn,
             )
-            if config.backup_plan is not None
-            else None
-        )
         self.connection = Ec2AuroraConnection(
             self,
             "connection",

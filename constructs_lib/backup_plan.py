@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlan as AwsBackupPlan
 from cdktf_cdktf_provider_aws.backup_plan import BackupPlanRule, BackupPlanRuleLifecycle
@@ -13,37 +12,7 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAttachment
 from constructs import Construct
 
-from .validation import ProblemList, is_int
-
-BACKUP_SERVICE_POLICIES = (
-    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
-    "arn:aws:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
-)
-
-
-@dataclass(frozen=True)
-class BackupPlanConfig:
-    """name: prefix of vault, plan and role. schedule: cron, default daily 05:00 UTC. retention_days: default 35."""
-
-    name: str = "aurora-web"
-    schedule: str = "cron(0 5 * * ? *)"
-    retention_days: int = 35
-
-    def __post_init__(self) -> None:
-        problems = ProblemList()
-        problems.check(
-            isinstance(self.schedule, str) and self.schedule.startswith("cron(") and self.schedule.endswith(")"),
-            "schedule",
-            self.schedule,
-            'must be an AWS cron expression like "cron(0 5 * * ? *)"',
-        )
-        problems.check(
-            is_int(self.retention_days) and 1 <= self.retention_days <= 36500,
-            "retention_days",
-            self.retention_days,
-            "must be an integer from 1 to 36500",
-        )
-        problems.raise_if_any()
+from .backup_plan_config import BACKUP_SERVICE_POLICIES, BackupPlanConfig
 
 
 class BackupPlan(Construct):

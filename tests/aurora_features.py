@@ -7,8 +7,8 @@ from typing import Any
 
 from synthesized import PROD_CERTIFICATE, Synthesized, make_config
 
-from constructs_lib.aurora_alarms import AuroraAlarmsConfig
-from constructs_lib.aurora_autoscaling import AuroraAutoscalingConfig
+from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
+from constructs_lib.aurora_autoscaling_config import AuroraAutoscalingConfig
 
 # As the prod fixture (tests/conftest.py): the load balancer with an existing certificate.
 PROD = {

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from constructs_lib.aurora_alarms import MIB
-from constructs_lib.aurora_autoscaling import METRICS, SCALABLE_DIMENSION, SERVICE_NAMESPACE
+from constructs_lib.aurora_alarms_config import MIB
+from constructs_lib.aurora_autoscaling_config import METRICS, SCALABLE_DIMENSION, SERVICE_NAMESPACE
 from constructs_lib.aurora_cluster import LOG_EXPORTS
 
 

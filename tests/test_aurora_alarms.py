@@ -7,7 +7,7 @@ import pytest
 from aurora_features import PROD
 from synthesized import Synthesized, make_config, reference
 
-from constructs_lib.aurora_alarms import AuroraAlarmsConfig
+from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_cluster import AuroraClusterConfig
 from constructs_lib.validation import ConfigError
 

@@ -5,7 +5,7 @@ from dataclasses import replace
 import pytest
 from synthesized import Synthesized, make_config, reference
 
-from constructs_lib.aurora_autoscaling import AuroraAutoscalingConfig
+from constructs_lib.aurora_autoscaling_config import AuroraAutoscalingConfig
 from constructs_lib.aurora_cluster import AuroraClusterConfig
 from constructs_lib.validation import ConfigError
 

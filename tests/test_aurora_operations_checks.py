@@ -6,7 +6,7 @@ from dataclasses import replace
 import pytest
 from aurora_operations_checks import expected_alarms, expected_scaling, operations_problems
 
-from constructs_lib.aurora_autoscaling import METRICS
+from constructs_lib.aurora_autoscaling_config import METRICS
 from constructs_lib.aurora_cluster import LOG_EXPORTS
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:aurora-web-db-cluster-alarms"

@@ -30,7 +30,8 @@ def test_dev_has_no_backup_plan(dev):
 def test_backup_plan_alone_in_a_bare_stack():
     from bare_stack import KMS_KEY_ARN, BareStack
 
-    from constructs_lib.backup_plan import BackupPlan, BackupPlanConfig
+    from constructs_lib.backup_plan import BackupPlan
+    from constructs_lib.backup_plan_config import BackupPlanConfig
 
     cluster_arn = "arn:aws:rds:us-east-1:111122223333:cluster:solo"
     bare = BareStack(

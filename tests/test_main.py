@@ -24,16 +24,14 @@ def project_copy(directory: Path) -> Path:
     return directory
 
 
-def run_main(directory: Path, config: Path | None = None) -> subprocess.CompletedProcess:
+def run_main(directory: Path, config: Path | None = None, script: str = "main.py") -> subprocess.CompletedProcess:
     env = {**os.environ}
     env.pop("CDKTF_OUTDIR", None)
     if config is not None:
         env["AURORA_WEB_CONFIG"] = str(config)
     else:
         env.pop("AURORA_WEB_CONFIG", None)
-    return subprocess.run(
-        [sys.executable, "main.py"], cwd=directory, env=env, capture_output=True, text=True, check=False
-    )
+    return subprocess.run([sys.executable, script], cwd=directory, env=env, capture_output=True, text=True, check=False)
 
 
 def snapshot(directory: Path) -> dict[str, str]:
@@ -168,3 +166,54 @@ def test_environments_file_synthesizes_one_stack_each(tmp_path):
         for name in ("dev", "prod")
     }
     assert backends == {"dev": "../../../terraform.dev.tfstate", "prod": "../../../terraform.prod.tfstate"}
+
+
+# Provider modules only an optional construct imports: a stack without that construct must never load them (the
+# stack imports each of these constructs where it builds one; their configs live in the *_config.py modules).
+OPTIONAL_PROVIDER_MODULES = {
+    "load balancer": ("lb", "lb_listener", "lb_target_group", "acm_certificate", "s3_bucket", "wafv2_web_acl"),
+    "reader autoscaling": ("appautoscaling_policy", "appautoscaling_target"),
+    "alarms": ("cloudwatch_metric_alarm", "sns_topic", "sns_topic_subscription"),
+    "backup plan": ("backup_plan", "backup_selection", "backup_vault"),
+}
+# main.py in this interpreter, then the names of the provider's submodules it imported.
+MODULES_PROBE = """
+import json, runpy, sys
+try:
+    runpy.run_path("main.py", run_name="__main__")
+except SystemExit as exit:
+    if exit.code:
+        raise
+prefix = "cdktf_cdktf_provider_aws."
+print(json.dumps(sorted(name[len(prefix) :] for name in sys.modules if name.startswith(prefix))))
+"""
+
+
+def provider_modules_after_synth(directory: Path, config: Path | None = None) -> set[str]:
+    """The provider submodules in sys.modules once main.py has synthesized, in a fresh interpreter."""
+    (directory / "modules_probe.py").write_text(MODULES_PROBE)
+    result = run_main(directory, config, script="modules_probe.py")
+    assert result.returncode == 0, result.stderr
+    return set(json.loads(result.stdout.strip().splitlines()[-1]))
+
+
+@pytest.fixture(scope="module")
+def imported_provider_modules(tmp_path_factory) -> dict[str, set[str]]:
+    """The default dev stack, and examples/autoscaling-alarms.toml, which has all four optional constructs."""
+    return {
+        "dev": provider_modules_after_synth(project_copy(tmp_path_factory.mktemp("dev"))),
+        "full": provider_modules_after_synth(
+            project_copy(tmp_path_factory.mktemp("full")), PROJECT_ROOT / "examples" / "autoscaling-alarms.toml"
+        ),
+    }
+
+
+@pytest.mark.parametrize("construct", OPTIONAL_PROVIDER_MODULES)
+def test_a_default_dev_synth_never_imports_the_provider_modules_of_constructs_it_lacks(
+    imported_provider_modules, construct
+):
+    """Dev has none of these constructs. The full example has them all: the probe finds the modules once used."""
+    modules = set(OPTIONAL_PROVIDER_MODULES[construct])
+    dev, full = imported_provider_modules["dev"], imported_provider_modules["full"]
+    assert "rds_cluster" in dev and not modules & dev
+    assert modules <= full

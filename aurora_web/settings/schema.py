@@ -15,8 +15,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from constructs_lib.aurora_alarms import AuroraAlarmsConfig
-from constructs_lib.aurora_autoscaling import METRICS, AuroraAutoscalingConfig
+from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
+from constructs_lib.aurora_autoscaling_config import METRICS, AuroraAutoscalingConfig
 from constructs_lib.aurora_cluster import (
     CA_CERTIFICATES,
     MAX_BACKTRACK_HOURS,

@@ -12,11 +12,11 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from constructs_lib.aurora_alarms import AuroraAlarmsConfig
-from constructs_lib.aurora_autoscaling import AuroraAutoscalingConfig
+from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
+from constructs_lib.aurora_autoscaling_config import AuroraAutoscalingConfig
 from constructs_lib.aurora_cluster import AuroraClusterConfig
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
-from constructs_lib.backup_plan import BackupPlanConfig
+from constructs_lib.backup_plan_config import BackupPlanConfig
 from constructs_lib.ec2_aurora_connection import Ec2AuroraConnectionConfig
 from constructs_lib.key_pair import KeyPairConfig
 from constructs_lib.load_balancer_config import LoadBalancerConfig
