@@ -9,9 +9,6 @@ from pathlib import Path
 from . import fast_import
 from .errors import EXIT_BAD_INPUT, report_bad_input
 
-# Pure-Python libraries of the settings path (never jsii: its pipe is for one thread), warmed during the Node wait.
-SETTINGS_LIBRARIES = ("pydantic", "pydantic.main", "pydantic.fields", "pydantic.json_schema", "annotated_types")
-
 
 def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     parser = argparse.ArgumentParser(
@@ -27,14 +24,7 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
     )
     args = parser.parse_args(argv)
     fast_import.enable(project_root or Path.cwd())
-    # While this thread waits for Node to load the assemblies, another imports the settings schema's libraries.
-    fast_import.warm_up.start(SETTINGS_LIBRARIES)
-    try:
-        import cdktf_cdktf_provider_aws  # noqa: F401 - here, so the wait for Node comes first
-
-        return _synth(args.check)
-    finally:
-        fast_import.warm_up.finish()
+    return _synth(args.check)
 
 
 def _synth(check: bool) -> int:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from . import direct_kernel, load_ahead, node_runtime, provider_import, warm_up
+from . import direct_kernel, load_ahead, node_runtime, provider_import
 
-__all__ = ["enable", "warm_up"]
+__all__ = ["enable"]
 
 
 def enable(project_root: Path) -> bool:
