@@ -14,25 +14,18 @@ import time
 from pathlib import Path
 
 import pytest
+from small_synth import SMALL_SYNTH, STACK_JSON
 
 from aurora_web.fast_import import direct_kernel
 from aurora_web.fast_import.lean_assembly_cache import CACHE_ENV_VAR, Unavailable
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-# Starts the kernel through the app's entry point, then prints the Node processes under this one: pid, parent pid,
-# command line. Then it builds and synthesizes a small stack, so the kernel is used, not only started.
-PROCESS_TREE_SCRIPT = """
-import os, sys
-from pathlib import Path
-from aurora_web import fast_import
-fast_import.enable(Path(sys.argv[1]))
-from cdktf import App, TerraformOutput, TerraformStack
-app = App(outdir=sys.argv[2])
-stack = TerraformStack(app, "tree")
-TerraformOutput(stack, "answer", value="42")
-app.synth()
-
+# The small app, then the Node processes under this one, before it exits: pid, parent pid, command line.
+PROCESS_TREE_SCRIPT = (
+    SMALL_SYNTH
+    + """
+import os
 def children(pid):
     found = []
     for task in os.listdir(f"/proc/{pid}/task"):
@@ -53,6 +46,7 @@ while queue:
 for pid, parent, command in nodes:
     print(pid, parent, command)
 """
+)
 
 
 def node_processes(tmp_path: Path, **switches: str) -> tuple[list[tuple[int, int, str]], str]:
@@ -66,7 +60,7 @@ def node_processes(tmp_path: Path, **switches: str) -> tuple[list[tuple[int, int
         timeout=300,
         check=True,
     )
-    assert (tmp_path / "out" / "stacks" / "tree" / "cdk.tf.json").is_file()
+    assert tmp_path.joinpath("out", *STACK_JSON).is_file()
     nodes = []
     for line in result.stdout.splitlines():
         pid, parent, command = line.split(" ", 2)
@@ -128,7 +122,7 @@ def test_a_jsii_release_it_was_not_checked_against_keeps_jsiis_launcher(tmp_path
     assert lines == ["aurora-web: direct jsii kernel not used (jsii 1.142.0 is not a release it was checked "
                      "against); starting jsii's relay"], result.stderr  # fmt: skip
     assert len(result.stdout.splitlines()) == 2, "jsii's relay and its kernel"
-    assert (tmp_path / "out" / "stacks" / "tree" / "cdk.tf.json").is_file()
+    assert tmp_path.joinpath("out", *STACK_JSON).is_file()
 
 
 @pytest.fixture

@@ -12,24 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from small_synth import SMALL_SYNTH, STACK_JSON
+
 from aurora_web.fast_import import direct_kernel, lean_assembly, provider_import
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-
-SMALL_SYNTH = """
-import sys
-from pathlib import Path
-from aurora_web import fast_import
-fast_import.enable(Path(sys.argv[1]))
-from cdktf import App, TerraformStack
-from cdktf_cdktf_provider_aws.provider import AwsProvider
-from cdktf_cdktf_provider_aws.vpc import Vpc
-app = App(outdir=sys.argv[2])
-stack = TerraformStack(app, "ahead")
-AwsProvider(stack, "aws", region="us-east-1")
-Vpc(stack, "vpc", cidr_block="10.0.0.0/16")
-app.synth()
-"""
 
 
 def kernel_loads(tmp_path: Path, **switches: str) -> list[dict]:
@@ -44,7 +31,7 @@ def kernel_loads(tmp_path: Path, **switches: str) -> list[dict]:
         timeout=300,
         check=True,
     )
-    document = json.loads((tmp_path / "out" / "stacks" / "ahead" / "cdk.tf.json").read_text())
+    document = json.loads(tmp_path.joinpath("out", *STACK_JSON).read_text())
     assert document["resource"]["aws_vpc"]
     requests = [json.loads(line[2:]) for line in result.stderr.splitlines() if line.startswith("> {")]
     return [request for request in requests if request.get("api") == "load"]
