@@ -157,14 +157,20 @@ def provider_assembly(package_dir: Path) -> ProviderAssembly:
     return ProviderAssembly(name_value, version_value, package_dir / "_jsii" / file_value)
 
 
+def lean_submodules(package: str, project_root: Path) -> tuple[str, ...]:
+    """The submodules the lean assembly for `project_root` holds (the cache key's variant); Unavailable if none."""
+    submodules = used_provider_submodules(package, project_root)
+    if not submodules:
+        raise Unavailable(f"no Python file under {project_root} imports a provider submodule")
+    return submodules
+
+
 def preload(package: str, package_dir: Path, project_root: Path) -> frozenset[str] | None:
     """Load the lean assembly into the kernel; returns the submodules it holds, or None if the full one will load."""
     if os.environ.get(OFF_ENV_VAR) == "0":
         return None
     try:
-        submodules = used_provider_submodules(package, project_root)
-        if not submodules:
-            raise Unavailable(f"no Python file under {project_root} imports a provider submodule")
+        submodules = lean_submodules(package, project_root)
         assembly = provider_assembly(package_dir)
         tarball = cache.lean_tarball(assembly, package_dir, submodules)
     except (Unavailable, OSError) as error:

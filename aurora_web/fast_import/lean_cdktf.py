@@ -18,7 +18,7 @@ from pathlib import Path
 
 from . import lean_assembly_cache as cache
 from .lean_assembly import OFF_ENV_VAR, load_into_kernel, provider_assembly
-from .lean_assembly_cache import Unavailable
+from .lean_assembly_cache import ProviderAssembly, Unavailable
 from .stderr_notice import OnceOnStderr
 
 PACKAGE = "cdktf"
@@ -29,14 +29,20 @@ BUILDER_ARGUMENTS = ("--lazy-archiver",)
 LeanCdktfNotice = OnceOnStderr("aurora-web: lean cdktf assembly not used ({reason}); loading cdktf's own")
 
 
+def cdktf_assembly(package_dir: Path) -> ProviderAssembly:
+    """What cdktf's `_jsii` module loads; Unavailable if the package there is not cdktf."""
+    assembly = provider_assembly(package_dir)
+    if assembly.name != PACKAGE:
+        raise Unavailable(f"{package_dir} holds the assembly {assembly.name}, not {PACKAGE}")
+    return assembly
+
+
 def preload(package_dir: Path) -> bool:
     """Load the derived cdktf tarball into the kernel before `cdktf._jsii` loads its own; returns whether it did."""
     if os.environ.get(OFF_ENV_VAR) == "0":
         return False
     try:
-        assembly = provider_assembly(package_dir)
-        if assembly.name != PACKAGE:
-            raise Unavailable(f"{package_dir} holds the assembly {assembly.name}, not {PACKAGE}")
+        assembly = cdktf_assembly(package_dir)
         tarball = cache.derived_tarball(assembly, VARIANT, BUILDER_ARGUMENTS)
     except (Unavailable, OSError) as error:
         LeanCdktfNotice.say(str(error))

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from . import direct_kernel, lean_cdktf
 from . import lean_assembly_cache as cache
-from .lean_assembly import OFF_ENV_VAR, provider_assembly, used_provider_submodules
+from .lean_assembly import OFF_ENV_VAR, lean_submodules, provider_assembly
 from .lean_assembly_cache import ProviderAssembly, Unavailable
 from .provider_import import PROVIDER_PACKAGE
 
@@ -49,18 +49,13 @@ def _fast_path_loads(project_root: Path) -> Iterator[tuple[ProviderAssembly, Pat
     """(assembly, tarball, ours) for constructs, the lean cdktf, the lean provider; stops at the first not built."""
     constructs = provider_assembly(_package_dir(CONSTRUCTS_PACKAGE))
     yield constructs, constructs.tarball, False
-    cdktf = provider_assembly(_package_dir(lean_cdktf.PACKAGE))
-    if cdktf.name != lean_cdktf.PACKAGE:
-        return
+    cdktf = lean_cdktf.cdktf_assembly(_package_dir(lean_cdktf.PACKAGE))
     lean_cdktf_tarball = cache.built_tarball(cdktf, lean_cdktf.VARIANT)
     if lean_cdktf_tarball is None:
         return
     yield cdktf, lean_cdktf_tarball, True
-    submodules = used_provider_submodules(PROVIDER_PACKAGE, project_root)
-    if not submodules:
-        return
     provider = provider_assembly(_package_dir(PROVIDER_PACKAGE))
-    lean_provider_tarball = cache.built_tarball(provider, submodules)
+    lean_provider_tarball = cache.built_tarball(provider, lean_submodules(PROVIDER_PACKAGE, project_root))
     if lean_provider_tarball is not None:
         yield provider, lean_provider_tarball, True
 
