@@ -28,10 +28,11 @@ import os
 import platform
 import socket
 import subprocess
+from collections import deque
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
-from .lean_assembly_cache import Unavailable, cache_dir
+from .lean_assembly_cache import Unavailable, cache_dir, write_atomically
 from .stderr_notice import OnceOnStderr
 
 OFF_ENV_VAR = "AURORA_WEB_DIRECT_KERNEL"  # "0": jsii's own relay process
@@ -69,9 +70,9 @@ class KernelChannel:
         self.stdout = _Replies(ours.makefile("rb"))
 
     @property
-    def loaded_ahead(self) -> frozenset[tuple[str, str]]:
+    def loaded_ahead(self) -> set[tuple[str, str]]:
         """(name, version) of each assembly this channel asked the kernel to load before jsii did."""
-        return frozenset((name, version) for name, version, _tarball, _ours in self.stdout.ahead)
+        return self.stdout.loaded_ahead
 
     def load_ahead(self, name: str, version: str, tarball: Path, ours: bool) -> None:
         """Ask the kernel to load `tarball` now; its reply is read before the next one anyone waits for.
@@ -81,8 +82,7 @@ class KernelChannel:
         request = {"api": "load", "name": name, "version": version, "tarball": str(tarball)}
         self.stdin.write(json.dumps(request).encode() + b"\n")
         self.stdin.flush()
-        self.stdout.ahead.append((name, version, tarball, ours))
-        self.stdout.due += 1
+        self.stdout.expect(_LoadAhead(name, version, tarball, ours))
 
     def close(self) -> None:
         """Ask the kernel to exit as jsii does, then wait for it (terminated after STOP_TIMEOUT_SECONDS)."""
@@ -103,6 +103,13 @@ class KernelChannel:
         self.socket.close()
 
 
+class _LoadAhead(NamedTuple):
+    name: str
+    version: str
+    tarball: Path
+    ours: bool  # one of our cache's derived tarballs: removed if the kernel cannot load it
+
+
 class _Replies:
     """The kernel's replies as jsii reads them (`readline`): its hello first, then, before any later reply, the
     replies to the loads sent ahead (in order: the kernel answers requests one by one), each checked."""
@@ -110,21 +117,23 @@ class _Replies:
     def __init__(self, reader: IO[bytes]) -> None:
         self._reader = reader
         self._hello_read = False
-        self.ahead: list[tuple[str, str, Path, bool]] = []
-        self.due = 0  # replies to loads sent ahead, not read yet
+        self._unanswered: deque[_LoadAhead] = deque()
+        self.loaded_ahead: set[tuple[str, str]] = set()  # (name, version) of each load sent ahead
+
+    def expect(self, load: _LoadAhead) -> None:
+        self._unanswered.append(load)
+        self.loaded_ahead.add((load.name, load.version))
 
     def readline(self) -> bytes:
         if not self._hello_read:  # the kernel says hello before it reads any request
             self._hello_read = True
             return self._reader.readline()
-        while self.due:
-            name, version, tarball, ours = self.ahead[len(self.ahead) - self.due]
-            self.due -= 1
-            self._check(self._reader.readline(), name, version, tarball, ours)
+        while self._unanswered:
+            self._check(self._reader.readline(), self._unanswered.popleft())
         return self._reader.readline()
 
     @staticmethod
-    def _check(line: bytes, name: str, version: str, tarball: Path, ours: bool) -> None:
+    def _check(line: bytes, load: _LoadAhead) -> None:
         try:
             reply = json.loads(line)
         except ValueError:
@@ -132,17 +141,13 @@ class _Replies:
         if isinstance(reply, dict) and "ok" in reply:
             return
         error = reply.get("error") if isinstance(reply, dict) else reply
-        if ours:  # the kernel may hold a half-loaded package now: run again with a fresh build
-            tarball.unlink(missing_ok=True)
-        removed = " (removed from the cache: run again)" if ours else ""
+        if load.ours:  # the kernel may hold a half-loaded package now: run again with a fresh build
+            load.tarball.unlink(missing_ok=True)
+        removed = " (removed from the cache: run again)" if load.ours else ""
         raise RuntimeError(
-            f"the jsii kernel could not load {name}@{version} from {tarball}{removed}: {error} "
+            f"the jsii kernel could not load {load.name}@{load.version} from {load.tarball}{removed}: {error} "
             f"({OFF_ENV_VAR}=0 loads it the usual way)"
         )
-
-    @property
-    def closed(self) -> bool:
-        return self._reader.closed
 
     def close(self) -> None:
         self._reader.close()
@@ -177,9 +182,7 @@ def kernel_program(package: Path, version: str) -> Path:
         except OSError:
             current = None
         if current != data:
-            partial = path.with_name(f".{target}.{os.getpid()}.partial")
-            partial.write_bytes(data)
-            os.replace(partial, path)
+            write_atomically(path, data)
     return directory / "program.js"
 
 

@@ -77,7 +77,7 @@ def source_digest(tarball: Path, cache: Path) -> str:
             return recorded_sha256
     digest = file_sha256(tarball)
     memo.parent.mkdir(mode=0o700, exist_ok=True)
-    _write_atomically(memo, json.dumps({"signature": signature, "sha256": digest}).encode())
+    write_atomically(memo, json.dumps({"signature": signature, "sha256": digest}).encode())
     return digest
 
 
@@ -170,7 +170,7 @@ def _build(assembly: ProviderAssembly, arguments: tuple[str, ...], tarball: Path
             raise Unavailable("the package's tarball is not the package its _jsii module names")
         description["sha256"] = file_sha256(partial)
         os.replace(partial, tarball)
-        _write_atomically(record, json.dumps(description, indent=1).encode())  # last: its presence means complete
+        write_atomically(record, json.dumps(description, indent=1).encode())  # last: its presence means complete
     except subprocess.TimeoutExpired as error:
         raise Unavailable(f"building it took over {BUILD_TIMEOUT_SECONDS} s") from error
     finally:
@@ -205,7 +205,8 @@ def _prune(cache: Path, keep: set[Path]) -> None:
                 old.with_suffix(".tgz").unlink(missing_ok=True)
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def write_atomically(path: Path, data: bytes) -> None:
+    """Readers see the old bytes or the new, never a part: written beside, then renamed over."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     partial.write_bytes(data)
     os.replace(partial, path)
