@@ -49,6 +49,13 @@ def failed_ids(report: dict) -> dict[str, list[str]]:
     return failed
 
 
+def assert_passed(report: dict, *expected: tuple[str, str]) -> None:
+    """Each (check id, resource name fragment) is among the report's passed checks: scanned, not skipped."""
+    passed = {(check["check_id"], check["resource"]) for check in report["results"]["passed_checks"]}
+    for check_id, resource in expected:
+        assert any(found == check_id and resource in name for found, name in passed), (check_id, resource)
+
+
 def skip_list() -> dict[str, str]:
     """Check id -> reason, from the committed .checkov.yaml (every entry must carry a reason)."""
     entries = re.findall(r"^\s+- (CKV2?_AWS_\d+)\s+#\s*(.+)$", SKIP_LIST.read_text(), flags=re.MULTILINE)
@@ -85,14 +92,13 @@ def test_dev_profile_fails_exactly_the_reasoned_skip_list(checkov, dev, tmp_path
     # Short retention is the only log finding: on the RDS groups and the flow-log group, nothing else.
     assert all("log-group" in resource for resource in failed_ids(report)["CKV_AWS_338"]), failed_ids(report)
     # Secure by default, scanned and passed: the stack's key on storage and every log group, and VPC flow logs.
-    passed = {(check["check_id"], check["resource"]) for check in report["results"]["passed_checks"]}
-    for check_id, resource in [
+    assert_passed(
+        report,
         ("CKV_AWS_327", "database_cluster_"),
         ("CKV_AWS_158", "_log-group-audit_"),
         ("CKV_AWS_158", "network_flow-logs_log-group_"),
         ("CKV2_AWS_11", "network_vpc_"),
-    ]:
-        assert any(found == check_id and resource in name for found, name in passed), (check_id, resource)
+    )
 
 
 def test_dev_profile_passes_with_the_skip_list(checkov, dev, tmp_path):
@@ -130,12 +136,11 @@ def test_prod_with_issue_14_features_adds_no_failed_check(checkov, name, request
     report = scan(checkov, stack, tmp_path)
     print(name, report["summary"])
     assert failed_resources(report) == set(INHERENT_FINDINGS), json.dumps(failed_ids(report), indent=1)
-    passed = {(check["check_id"], check["resource"]) for check in report["results"]["passed_checks"]}
     # Scanned, not ignored: KMS and a year of retention on the log groups, an encrypted topic, enabled alarm actions.
-    for check_id, resource in [
+    assert_passed(
+        report,
         ("CKV_AWS_158", "_log-group-audit_"),
         ("CKV_AWS_338", "_log-group-audit_"),
         ("CKV_AWS_26", "alarms_topic_"),
         ("CKV_AWS_319", "alarms_writer-cpu_"),
-    ]:
-        assert any(found == check_id and resource in name for found, name in passed), (check_id, resource)
+    )
