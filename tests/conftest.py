@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from tests.support.paths import PROJECT_ROOT
 
 # The Makefile points Terraform at the offline provider mirror; do the same when pytest runs on its own.
 # Before any cdktf import: the jsii Node process (which runs terraform for Testing) inherits this environment.
@@ -21,7 +21,7 @@ from aurora_web import fast_import  # noqa: E402
 # As the app's entry point does, before anything imports cdktf: Node from the wheel, the lean provider import.
 fast_import.enable(PROJECT_ROOT)
 
-from synthesized import PROD_CERTIFICATE, Synthesized, make_config  # noqa: E402
+from tests.support.synthesized import PROD_CERTIFICATE, Synthesized, make_config  # noqa: E402
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -64,7 +64,7 @@ def prod(key_directory) -> Synthesized:
 @pytest.fixture(scope="session")
 def scaled(key_directory) -> Synthesized:
     """prod with provisioned instances, reader autoscaling, alarms and the operational settings (issue 14)."""
-    from aurora_features import provisioned_with_autoscaling_and_alarms
+    from tests.support.aurora_features import provisioned_with_autoscaling_and_alarms
 
     return provisioned_with_autoscaling_and_alarms(key_directory)
 
@@ -72,15 +72,15 @@ def scaled(key_directory) -> Synthesized:
 @pytest.fixture(scope="session")
 def serverless(key_directory) -> Synthesized:
     """prod on Aurora Serverless v2 with alarms and the operational settings (issue 14)."""
-    from aurora_features import serverless_with_alarms
+    from tests.support.aurora_features import serverless_with_alarms
 
     return serverless_with_alarms(key_directory)
 
 
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory):
-    """One moto server on 127.0.0.1 for the session (tests/emulator.py); its log is named in every deploy failure."""
-    from emulator import MotoServer
+    """One moto server on 127.0.0.1 for the session (support/emulator.py); its log is named in every deploy failure."""
+    from tests.support.emulator import MotoServer
 
     moto_server = MotoServer(tmp_path_factory.mktemp("emulator") / "moto.log").start()
     yield moto_server
@@ -88,4 +88,4 @@ def emulator(tmp_path_factory):
 
 
 # The throwaway MariaDB server of the web app's tests: one per session, whichever test module asks first.
-from mariadb_server import mariadb, server  # noqa: E402, F401
+from tests.support.mariadb_server import mariadb, server  # noqa: E402, F401

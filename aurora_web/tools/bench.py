@@ -144,7 +144,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
 
 
 def project_copy(directory: Path) -> Path:
-    """A user's checkout, as tests/test_main.py makes it: entry point, cdktf.json, the packages (symlinked)."""
+    """A user's checkout, as tests/app/test_main.py makes it: entry point, cdktf.json, the packages (symlinked)."""
     for name in ("main.py", "cdktf.json"):
         shutil.copy(PROJECT_ROOT / name, directory / name)
     for package in SOURCE_PACKAGES:

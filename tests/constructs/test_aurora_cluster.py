@@ -1,0 +1,460 @@
+"""The Aurora cluster: pinned LTS engine, writer + readers across AZs, TLS, managed secret, encryption, backups."""
+
+import pytest
+
+from constructs_lib.aurora_cluster import DEFAULT_ENGINE_VERSION, AuroraClusterConfig
+from constructs_lib.validation import ConfigError
+from tests.support.synthesized import Synthesized, make_config, reference
+
+
+def test_engine_is_aurora_mysql_on_a_pinned_lts_version(dev):
+    assert DEFAULT_ENGINE_VERSION.startswith("8.0.mysql_aurora.3.10.")
+    dev.has(
+        "aws_rds_cluster",
+        {"engine": "aurora-mysql", "engine_version": DEFAULT_ENGINE_VERSION, "engine_mode": "provisioned"},
+    )
+
+
+def test_cluster_is_secure_by_default(dev):
+    dev.has(
+        "aws_rds_cluster",
+        {
+            "cluster_identifier": "aurora-web-db-cluster",
+            "database_name": "sample",
+            "master_username": "admin",
+            "manage_master_user_password": True,
+            "storage_encrypted": True,
+            "backup_retention_period": 7,
+            "copy_tags_to_snapshot": True,
+            "iam_database_authentication_enabled": True,
+            "enabled_cloudwatch_logs_exports": ["audit", "error", "general", "slowquery"],
+        },
+    )
+
+
+def keys_everywhere(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from keys_everywhere(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from keys_everywhere(item)
+
+
+def test_no_password_argument_anywhere_in_the_json(dev, prod):
+    for stack in (dev, prod):
+        password_keys = {key for key in keys_everywhere(stack.json) if "password" in key.lower()}
+        assert password_keys == {"manage_master_user_password"}
+
+
+def test_tls_is_enforced_by_the_cluster_parameter_group(dev):
+    group = dev.address("aws_rds_cluster_parameter_group", "cluster-parameters")
+    parameters = dev.only("aws_rds_cluster_parameter_group")
+    assert parameters["family"] == "aurora-mysql8.0"
+    assert {"name": "require_secure_transport", "value": "ON"} in parameters["parameter"]
+    assert dev.only("aws_rds_cluster")["db_cluster_parameter_group_name"] == reference(group, "name")
+
+
+def test_subnet_group_covers_the_private_subnets(dev):
+    private = sorted(
+        reference(f"aws_subnet.{name}")
+        for name, subnet in dev.resources("aws_subnet").items()
+        if subnet["tags"]["Tier"] == "private"
+    )
+    assert sorted(dev.only("aws_db_subnet_group")["subnet_ids"]) == private
+    group = reference(dev.address("aws_db_subnet_group", "subnet-group"), "name")
+    assert dev.only("aws_rds_cluster")["db_subnet_group_name"] == group
+
+
+def test_one_writer_and_one_reader_in_different_zones(dev):
+    instances = dev.resources("aws_rds_cluster_instance")
+    writer = next(item for name, item in instances.items() if "writer" in name)
+    readers = [item for name, item in instances.items() if "reader" in name]
+    assert len(readers) == 1
+    assert writer["promotion_tier"] == 0 and all(reader["promotion_tier"] == 1 for reader in readers)
+    assert writer["availability_zone"] != readers[0]["availability_zone"]
+    for instance in instances.values():
+        assert instance["instance_class"] == "db.t3.medium"
+        assert instance["publicly_accessible"] is False
+        assert instance["cluster_identifier"] == reference(dev.address("aws_rds_cluster", "cluster"))
+
+
+def test_readers_are_created_after_the_writer(dev):
+    writer = dev.address("aws_rds_cluster_instance", "writer")
+    for name, reader in dev.resources("aws_rds_cluster_instance").items():
+        if "reader" in name:
+            assert reader["depends_on"] == [writer]
+
+
+def test_readers_round_robin_over_the_zones(key_directory):
+    stack = Synthesized(make_config(key_directory, {"database": {"reader_count": 3}}))
+    instances = stack.resources("aws_rds_cluster_instance")
+    assert len(instances) == 4
+    zones = [instances[name]["availability_zone"] for name in sorted(instances, key=lambda n: ("reader" in n, n))]
+    assert zones[0] != zones[1] and zones[1] != zones[2] and zones[0] == zones[2]
+
+
+def test_dev_is_easy_to_tear_down_and_prod_is_protected(dev, prod):
+    dev.has("aws_rds_cluster", {"deletion_protection": False, "skip_final_snapshot": True})
+    assert "final_snapshot_identifier" not in dev.only("aws_rds_cluster")
+    prod.has(
+        "aws_rds_cluster",
+        {
+            "deletion_protection": True,
+            "skip_final_snapshot": False,
+            "final_snapshot_identifier": "aurora-web-db-cluster-final",
+        },
+    )
+
+
+def test_construct_defaults_are_the_secure_ones():
+    config = AuroraClusterConfig()
+    assert config.deletion_protection is True and config.skip_final_snapshot is False
+
+
+@pytest.mark.parametrize(
+    "settings, key",
+    [
+        ({"identifier": "1cluster"}, "identifier"),
+        ({"identifier": "my--cluster"}, "identifier"),
+        ({"identifier": "cluster-"}, "identifier"),
+        ({"identifier": "c" * 64}, "identifier"),
+        ({"engine_version": "5.7.12"}, "engine_version"),
+        ({"instance_class": "t3.medium"}, "instance_class"),
+        ({"reader_count": 16}, "reader_count"),
+        ({"reader_count": -1}, "reader_count"),
+        ({"backup_retention_days": 0}, "backup_retention_days"),
+        ({"backup_retention_days": 36}, "backup_retention_days"),
+        ({"database_name": "1sample"}, "database_name"),
+        ({"master_username": "rdsadmin"}, "master_username"),
+    ],
+)
+def test_bad_database_settings_are_refused(settings, key):
+    with pytest.raises(ConfigError) as raised:
+        AuroraClusterConfig(**settings)
+    assert [problem.key for problem in raised.value.problems] == [key]
+
+
+def test_backtrack_and_enhanced_monitoring_in_both_profiles(dev, prod):
+    for stack in (dev, prod):
+        stack.has("aws_rds_cluster", {"backtrack_window": 24 * 3600})
+        role = reference(stack.address("aws_iam_role", "monitoring-role"), "arn")
+        for instance in stack.resources("aws_rds_cluster_instance").values():
+            assert instance["monitoring_interval"] == 60 and instance["monitoring_role_arn"] == role
+        stack.has(
+            "aws_iam_role_policy_attachment",
+            {"policy_arn": "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"},
+        )
+
+
+def test_prod_runs_performance_insights_on_a_class_that_supports_it(dev, prod):
+    for instance in prod.resources("aws_rds_cluster_instance").values():
+        assert instance["instance_class"] == "db.t4g.medium"
+        assert instance["performance_insights_enabled"] is True
+    for instance in dev.resources("aws_rds_cluster_instance").values():
+        assert instance["performance_insights_enabled"] is False
+
+
+@pytest.mark.parametrize("instance_class", ["db.t3.medium", "db.t2.medium", "db.t4g.small"])
+def test_performance_insights_on_an_unsupported_class_is_refused(instance_class):
+    with pytest.raises(ConfigError) as raised:
+        AuroraClusterConfig(instance_class=instance_class, performance_insights=True)
+    assert f"is not supported on {instance_class}" in str(raised.value)
+
+
+def test_no_public_access_on_any_instance(dev, prod):
+    for stack in (dev, prod):
+        for instance in stack.resources("aws_rds_cluster_instance").values():
+            assert instance["publicly_accessible"] is False
+
+
+def test_aurora_cluster_alone_in_a_bare_stack():
+    from constructs_lib.aurora_cluster import AuroraCluster, AuroraClusterConfig
+    from tests.support.bare_stack import SUBNET_IDS, ZONES, BareStack
+
+    config = AuroraClusterConfig(identifier="solo-db", reader_count=2)
+    bare = BareStack(
+        lambda stack: AuroraCluster(stack, "database", config, subnet_ids=SUBNET_IDS, availability_zones=ZONES)
+    )
+    bare.has(
+        "aws_rds_cluster", {"cluster_identifier": "solo-db", "storage_encrypted": True, "deletion_protection": True}
+    )
+    bare.has("aws_db_subnet_group", {"subnet_ids": SUBNET_IDS})
+    zones = sorted(instance["availability_zone"] for instance in bare.resources("aws_rds_cluster_instance").values())
+    assert zones == ["us-east-1a", "us-east-1a", "us-east-1b"]
+
+
+# Issue 14: Serverless v2, windows, CA, secret rotation, instance parameters, stack-owned log groups.
+
+LOGS = ("audit", "error", "general", "slowquery")
+
+
+def test_new_features_are_off_in_the_construct_by_default():
+    """A library user who sets none of issue 14's props gets the cluster as before: nothing new in the JSON."""
+    from constructs_lib.aurora_cluster import AuroraCluster
+    from tests.support.bare_stack import SUBNET_IDS, ZONES, BareStack
+
+    bare = BareStack(
+        lambda stack: AuroraCluster(stack, "db", AuroraClusterConfig(), subnet_ids=SUBNET_IDS, availability_zones=ZONES)
+    )
+    (cluster,) = bare.resources("aws_rds_cluster").values()
+    for key in (
+        "serverlessv2_scaling_configuration",
+        "preferred_backup_window",
+        "preferred_maintenance_window",
+        "depends_on",
+    ):
+        assert key not in cluster
+    for instance in bare.resources("aws_rds_cluster_instance").values():
+        assert "ca_cert_identifier" not in instance and "db_parameter_group_name" not in instance
+    assert not bare.types() & {
+        "aws_secretsmanager_secret_rotation",
+        "aws_db_parameter_group",
+        "aws_cloudwatch_log_group",
+    }
+
+
+def test_profiles_own_the_log_groups_dev_for_30_days_prod_for_a_year_both_under_the_key(dev, prod):
+    for stack, days in ((dev, 30), (prod, 365)):
+        groups = [
+            group for group in stack.resources("aws_cloudwatch_log_group").values() if "/aws/rds/" in group["name"]
+        ]
+        assert sorted(group["name"] for group in groups) == [
+            f"/aws/rds/cluster/aurora-web-db-cluster/{log}" for log in LOGS
+        ]
+        assert all(group["retention_in_days"] == days for group in groups)
+        key = reference(stack.address("aws_kms_key", "encryption-key"), "arn")
+        assert all(group["kms_key_id"] == key for group in stack.resources("aws_cloudwatch_log_group").values())
+
+
+def test_log_groups_false_leaves_them_to_rds(key_directory):
+    stack = Synthesized(make_config(key_directory, {"database": {"log_groups": False}}), "rds-logs")
+    names = [group["name"] for group in stack.resources("aws_cloudwatch_log_group").values()]
+    assert names == ["/aurora-web/vpc-flow-logs"], "only the flow logs' own group"
+    assert "depends_on" in stack.only("aws_rds_cluster"), "still after the web server"
+
+
+def _log_group_names(stack):
+    return [group["name"] for group in stack.resources("aws_cloudwatch_log_group").values()]
+
+
+def test_serverless_v2_cluster_has_a_capacity_range_and_serverless_instances(serverless):
+    serverless.has(
+        "aws_rds_cluster",
+        {"engine_mode": "provisioned", "serverlessv2_scaling_configuration": {"min_capacity": 0.5, "max_capacity": 8}},
+    )
+    instances = serverless.resources("aws_rds_cluster_instance")
+    assert len(instances) == 2
+    for instance in instances.values():
+        assert instance["instance_class"] == "db.serverless"
+        assert instance["performance_insights_enabled"] is True, "Serverless v2 supports Performance Insights"
+
+
+def test_provisioned_cluster_keeps_its_class_and_has_no_capacity_range(scaled):
+    assert "serverlessv2_scaling_configuration" not in scaled.only("aws_rds_cluster")
+    for instance in scaled.resources("aws_rds_cluster_instance").values():
+        assert instance["instance_class"] == "db.t4g.medium"
+
+
+def test_windows_ca_and_instance_parameter_group(scaled, serverless):
+    for stack in (scaled, serverless):
+        stack.has(
+            "aws_rds_cluster",
+            {"preferred_backup_window": "03:00-04:00", "preferred_maintenance_window": "sun:05:00-sun:06:00"},
+        )
+        group = stack.address("aws_db_parameter_group", "instance-parameters")
+        stack.has(
+            "aws_db_parameter_group",
+            {
+                "family": "aurora-mysql8.0",
+                "name_prefix": "aurora-web-db-cluster-instance-",
+                "lifecycle": {"create_before_destroy": True},
+                "parameter": [
+                    {"name": "long_query_time", "value": "2", "apply_method": "pending-reboot"},
+                    {"name": "slow_query_log", "value": "1", "apply_method": "pending-reboot"},
+                ],
+            },
+        )
+        for instance in stack.resources("aws_rds_cluster_instance").values():
+            assert instance["ca_cert_identifier"] == "rds-ca-rsa2048-g1"
+            assert instance["db_parameter_group_name"] == reference(group, "name")
+
+
+def test_master_secret_rotation_is_scheduled_on_the_managed_secret(scaled):
+    cluster = scaled.address("aws_rds_cluster", "cluster")
+    scaled.has(
+        "aws_secretsmanager_secret_rotation",
+        {
+            "secret_id": reference(cluster, "master_user_secret[0].secret_arn"),
+            "rotate_immediately": False,
+            "rotation_rules": {"automatically_after_days": 30},
+        },
+    )
+    assert "rotation_lambda_arn" not in scaled.only("aws_secretsmanager_secret_rotation"), "managed rotation"
+
+
+def test_log_groups_per_export_with_retention_and_the_stack_key_before_the_cluster(scaled):
+    key = reference(scaled.address("aws_kms_key", "encryption-key"), "arn")
+    for log in LOGS:
+        scaled.has(
+            "aws_cloudwatch_log_group",
+            {"name": f"/aws/rds/cluster/aurora-web-db-cluster/{log}", "retention_in_days": 365, "kms_key_id": key},
+        )
+    depends = scaled.only("aws_rds_cluster")["depends_on"]
+    groups = [scaled.address("aws_cloudwatch_log_group", f"log-group-{log}") for log in LOGS]
+    instance = scaled.address("aws_instance", "instance")
+    assert depends == [*groups, instance], "the log groups and the web server (create_after) both come first"
+
+
+def test_log_groups_wait_for_nothing_of_ec2_and_everything_of_the_cluster_waits_for_ec2(scaled, serverless):
+    from tests.support.dependency_graph import depends_on, edges_from_json
+
+    for stack in (scaled, serverless):
+        graph = edges_from_json(stack.json)
+        instance, cluster = stack.address("aws_instance", "instance"), stack.address("aws_rds_cluster", "cluster")
+        assert depends_on(graph, cluster, instance) and not depends_on(graph, instance, cluster)
+        for name in stack.resources("aws_cloudwatch_log_group"):
+            if "log-group-" in name:
+                group = f"aws_cloudwatch_log_group.{name}"
+                assert depends_on(graph, cluster, group)
+                assert not depends_on(graph, group, instance), f"{group} must not wait for the web server"
+        for resource_type in (
+            "aws_rds_cluster_instance",
+            "aws_secretsmanager_secret_rotation",
+            "aws_appautoscaling_target",
+            "aws_appautoscaling_policy",
+            "aws_cloudwatch_metric_alarm",
+        ):
+            for name in stack.resources(resource_type):
+                assert depends_on(graph, f"{resource_type}.{name}", instance), f"{resource_type}.{name}"
+
+
+def test_log_groups_without_a_stack_key_are_unencrypted_not_broken(key_directory):
+    from dataclasses import replace
+
+    config = make_config(key_directory, {"customer_managed_key": False})
+    stack = Synthesized(replace(config, database=replace(config.database, log_retention_days=30)), "dev-logs")
+    groups = stack.resources("aws_cloudwatch_log_group").values()
+    assert len(groups) == len(LOGS) + 1  # and the flow logs' group
+    for group in groups:
+        assert group["retention_in_days"] == 30 and "kms_key_id" not in group
+
+
+def test_new_cluster_features_alone_in_a_bare_stack():
+    from constructs_lib.aurora_cluster import AuroraCluster
+    from tests.support.bare_stack import KMS_KEY_ARN, SUBNET_IDS, ZONES, BareStack
+
+    config = AuroraClusterConfig(
+        identifier="solo-db",
+        serverless_min_acu=0,
+        serverless_max_acu=2.5,
+        master_secret_rotation_schedule="rate(4 hours)",
+        log_retention_days=7,
+        instance_parameters={},
+        preferred_backup_window="23:45-00:15",
+        preferred_maintenance_window="sat:20:00-sat:22:00",
+        ca_cert_identifier="rds-ca-ecc384-g1",
+    )
+    bare = BareStack(
+        lambda stack: AuroraCluster(
+            stack, "database", config, subnet_ids=SUBNET_IDS, availability_zones=ZONES, kms_key_arn=KMS_KEY_ARN
+        )
+    )
+    bare.has(
+        "aws_rds_cluster",
+        {
+            "serverlessv2_scaling_configuration": {"min_capacity": 0, "max_capacity": 2.5},
+            "preferred_backup_window": "23:45-00:15",
+            "preferred_maintenance_window": "sat:20:00-sat:22:00",
+        },
+    )
+    bare.has("aws_rds_cluster_instance", {"instance_class": "db.serverless", "ca_cert_identifier": "rds-ca-ecc384-g1"})
+    bare.has(
+        "aws_secretsmanager_secret_rotation",
+        {"rotate_immediately": False, "rotation_rules": {"schedule_expression": "rate(4 hours)"}},
+    )
+    bare.has("aws_cloudwatch_log_group", {"name": "/aws/rds/cluster/solo-db/slowquery", "retention_in_days": 7})
+    bare.has("aws_cloudwatch_log_group", {"kms_key_id": KMS_KEY_ARN})
+    (group,) = bare.resources("aws_db_parameter_group").values()
+    assert "parameter" not in group or group["parameter"] == []
+    (cluster,) = bare.resources("aws_rds_cluster").values()
+    assert cluster["depends_on"] == [
+        f"aws_cloudwatch_log_group.{name}" for name in bare.resources("aws_cloudwatch_log_group")
+    ]
+
+
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {"serverless_min_acu": 0.5, "serverless_max_acu": 256},
+        {"serverless_min_acu": 0, "serverless_max_acu": 1, "engine_version": "8.0.mysql_aurora.3.08.0"},
+        {"serverless_min_acu": 4, "serverless_max_acu": 4, "performance_insights": True},
+        {"serverless_min_acu": 1, "serverless_max_acu": 2, "instance_class": "db.serverless"},
+        {"preferred_backup_window": "03:00-03:30", "preferred_maintenance_window": "mon:03:30-mon:04:00"},
+        {"preferred_backup_window": "23:30-00:30", "preferred_maintenance_window": "sun:00:30-sun:01:00"},
+        {"preferred_maintenance_window": "sun:23:45-mon:00:15"},
+        {"master_secret_rotation_days": 1000},
+        {"master_secret_rotation_schedule": "cron(0 4 ? * SUN *)"},
+        {"master_secret_rotation_schedule": "rate(1 day)"},
+        {"log_retention_days": 3653},
+        {"instance_parameters": {"innodb_print_all_deadlocks": "1"}},
+    ],
+)
+def test_good_new_settings_are_accepted(settings):
+    AuroraClusterConfig(**settings)
+
+
+@pytest.mark.parametrize(
+    "settings, key",
+    [
+        ({"serverless_min_acu": 0.5}, "serverless_max_acu"),
+        ({"serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": -0.5, "serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": 0.5, "serverless_max_acu": 256.5}, "serverless_max_acu"),
+        ({"serverless_min_acu": 0.5, "serverless_max_acu": 0.5}, "serverless_max_acu"),
+        ({"serverless_min_acu": 0.7, "serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": 8, "serverless_max_acu": 4}, "serverless_min_acu"),
+        ({"serverless_min_acu": True, "serverless_max_acu": 4}, "serverless_min_acu"),
+        (
+            {"serverless_min_acu": 0, "serverless_max_acu": 4, "engine_version": "8.0.mysql_aurora.3.04.3"},
+            "serverless_min_acu",
+        ),
+        ({"instance_class": "db.serverless"}, "instance_class"),
+        ({"preferred_backup_window": "3:00-4:00"}, "preferred_backup_window"),
+        ({"preferred_backup_window": "03:00-03:29"}, "preferred_backup_window"),
+        ({"preferred_backup_window": "24:00-01:00"}, "preferred_backup_window"),
+        ({"preferred_maintenance_window": "Sun:05:00-Sun:06:00"}, "preferred_maintenance_window"),
+        ({"preferred_maintenance_window": "sun:05:00-sun:05:20"}, "preferred_maintenance_window"),
+        ({"preferred_maintenance_window": "05:00-06:00"}, "preferred_maintenance_window"),
+        (
+            {"preferred_backup_window": "03:00-04:00", "preferred_maintenance_window": "wed:03:59-wed:05:00"},
+            "preferred_maintenance_window",
+        ),
+        (
+            {"preferred_backup_window": "23:30-00:30", "preferred_maintenance_window": "sat:23:00-sat:23:45"},
+            "preferred_maintenance_window",
+        ),
+        (
+            {"preferred_backup_window": "23:30-00:30", "preferred_maintenance_window": "mon:00:15-mon:01:00"},
+            "preferred_maintenance_window",
+        ),
+        ({"ca_cert_identifier": "rds-ca-2019"}, "ca_cert_identifier"),
+        ({"master_secret_rotation_days": 0}, "master_secret_rotation_days"),
+        ({"master_secret_rotation_days": 1001}, "master_secret_rotation_days"),
+        ({"master_secret_rotation_schedule": "rate(2 hours)"}, "master_secret_rotation_schedule"),
+        ({"master_secret_rotation_schedule": "every day"}, "master_secret_rotation_schedule"),
+        (
+            {"master_secret_rotation_days": 7, "master_secret_rotation_schedule": "rate(7 days)"},
+            "master_secret_rotation_schedule",
+        ),
+        ({"log_retention_days": 0}, "log_retention_days"),
+        ({"log_retention_days": 366}, "log_retention_days"),
+        ({"instance_parameters": {"bad name": "1"}}, "instance_parameters.bad name"),
+        ({"instance_parameters": {"long_query_time": 2}}, "instance_parameters.long_query_time"),
+    ],
+)
+def test_bad_new_settings_are_refused(settings, key):
+    with pytest.raises(ConfigError) as raised:
+        AuroraClusterConfig(**settings)
+    assert [problem.key for problem in raised.value.problems] == [key], raised.value

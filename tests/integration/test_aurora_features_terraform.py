@@ -1,0 +1,49 @@
+"""Issue 14's stacks through Terraform itself, offline: valid, and the EC2-first order in `terraform graph`."""
+
+import json
+import subprocess
+
+import pytest
+from cdktf import Testing as CdktfTesting
+
+from tests.support.dependency_graph import depends_on, edges_from_terraform_graph
+from tests.support.synthesized import require_program
+
+pytestmark = pytest.mark.integration
+
+
+def initialized(stack) -> str:
+    require_program("terraform")
+    stack_dir = f"{CdktfTesting.full_synth(stack.stack)}/stacks/{stack.stack.node.id}"
+    init = subprocess.run(
+        ["terraform", "init", "-input=false", "-no-color"], cwd=stack_dir, capture_output=True, text=True, check=False
+    )
+    assert init.returncode == 0, f"terraform init failed:\n{init.stdout}\n{init.stderr}"
+    return stack_dir
+
+
+@pytest.mark.parametrize("name", ["serverless", "scaled"])
+def test_full_synth_is_valid_terraform_without_warnings(name, request):
+    stack = request.getfixturevalue(name)
+    stack_dir = initialized(stack)
+    validate = subprocess.run(
+        ["terraform", "validate", "-json", "-no-color"], cwd=stack_dir, capture_output=True, text=True, check=False
+    )
+    result = json.loads(validate.stdout)
+    assert result["valid"], json.dumps(result["diagnostics"], indent=1)
+    assert result["warning_count"] == 0, json.dumps(result["diagnostics"], indent=1)
+    assert CdktfTesting.to_be_valid_terraform(CdktfTesting.full_synth(stack.stack))
+    if name == "scaled":
+        graph = edges_from_terraform_graph(stack_dir)
+        instance, cluster = stack.address("aws_instance", "instance"), stack.address("aws_rds_cluster", "cluster")
+        assert depends_on(graph, cluster, instance) and not depends_on(graph, instance, cluster)
+        for group in stack.resources("aws_cloudwatch_log_group"):
+            if "log-group-" in group:
+                assert depends_on(graph, cluster, f"aws_cloudwatch_log_group.{group}")
+                assert not depends_on(graph, f"aws_cloudwatch_log_group.{group}", instance)
+        for address in (
+            stack.address("aws_appautoscaling_policy", "policy"),
+            stack.address("aws_cloudwatch_metric_alarm", "writer-cpu"),
+            stack.address("aws_secretsmanager_secret_rotation", "rotation"),
+        ):
+            assert depends_on(graph, address, instance), address

@@ -1,0 +1,99 @@
+"""Every class of bad input gives the message the README's table shows; the table is checked, not hand-kept."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from aurora_web.settings.stacks import load_stack_config
+from constructs_lib.validation import ConfigError
+from tests.support.paths import PROJECT_ROOT
+
+README = PROJECT_ROOT / "README.md"
+
+# (class of bad input, the settings file's text; "{missing}" etc. are filled per test)
+BAD_INPUTS = [
+    ("unknown key", 'regoin = "us-east-1"'),
+    ("unknown key in a section", "[database]\nreader_cnt = 2"),
+    ("wrong type", '[network]\naz_count = "two"'),
+    ("reader count out of range", "[database]\nreader_count = 16"),
+    ("backup retention out of range", "[database]\nbackup_retention_days = 0"),
+    ("too few AZs", "[network]\naz_count = 1"),
+    ("CIDR syntax", '[network]\nvpc_cidr = "10.0.0.0/33"'),
+    ("subnet outside the VPC", '[network]\npublic_subnet_cidrs = ["10.0.0.0/24", "10.9.0.0/24"]'),
+    ("overlapping subnets", '[network]\npublic_subnet_cidrs = ["10.0.0.0/24", "10.0.0.128/25"]'),
+    ("RDS identifier", '[database]\ncluster_identifier = "my--cluster"'),
+    ("engine version format", '[database]\nengine_version = "5.7"'),
+    ("instance class format", '[database]\ninstance_class = "t3.medium"'),
+    ("region format", 'region = "US East"'),
+    ("zone outside the region", 'region = "eu-west-1"\n[network]\navailability_zones = ["eu-west-1a", "us-east-1b"]'),
+    ("SSH from the world", '[web]\nssh_cidr = "0.0.0.0/0"'),
+    ("Performance Insights on db.t3", "[database]\nperformance_insights = true"),
+    ("private web server without a NAT", "[web]\npublic = false"),
+    ("public key file missing", '[web]\npublic_key_path = "missing.pub"'),
+    ("not an OpenSSH public key", '[web]\npublic_key_path = "not-a-key.pub"'),
+    (
+        "name too long once suffixed",
+        'profile = "prod"\nname_prefix = "abcdefghijklmnopqrstuvwxyz123456"\n[load_balancer]\nenabled = false',
+    ),
+    ("prod without a certificate for its load balancer", 'profile = "prod"'),
+    ("cluster identifier too long for its instances", '[database]\ncluster_identifier = "' + "c" * 60 + '"'),
+    ("upper-case cluster identifier", '[database]\ncluster_identifier = "MyCluster"'),
+    ("subnets on the default carve", '[network]\npublic_subnet_cidrs = ["10.0.128.0/20", "10.0.1.0/24"]'),
+    ("subnet smaller than AWS allows", '[network]\npublic_subnet_cidrs = ["10.0.0.0/30", "10.0.1.0/24"]'),
+    ("reserved VPC range", '[network]\nvpc_cidr = "127.0.0.0/16"'),
+    (
+        "two environments, one name",
+        '[environments.dev]\nname_prefix = "shop"\n[environments.prod]\nname_prefix = "shop"',
+    ),
+    ("nested environments", "[environments.dev.environments.qa]\nreader_count = 0"),
+    ("state bucket like an IP address", '[state]\nbackend = "s3"\nbucket = "192.168.1.1"'),
+    ("state key with ..", '[state]\nbackend = "s3"\nbucket = "team-state"\nkey_prefix = "a/../b"'),
+    ("region outside the aws partition", 'region = "cn-north-1"'),
+    ("unknown user's home", '[web]\npublic_key_path = "~nosuchuser/k.pub"'),
+    ("empty key directory", '[web]\nkey_directory = ""'),
+    ("config file missing", None),
+    ("config file not valid TOML", "region = "),
+    ("config file is a directory", "<directory>"),
+    ("config file is a FIFO", "<fifo>"),
+]
+
+
+def message_for(tmp_path: Path, text: str | None) -> str:
+    (tmp_path / "not-a-key.pub").write_text("hello\n")
+    path = tmp_path / "settings.toml"
+    if text == "<directory>":
+        path.mkdir()
+    elif text == "<fifo>":
+        os.mkfifo(path)
+    elif text is not None:
+        path.write_text(
+            text.replace('"missing.pub"', f'"{tmp_path / "missing.pub"}"').replace(
+                '"not-a-key.pub"', f'"{tmp_path / "not-a-key.pub"}"'
+            )
+        )
+    with pytest.raises(ConfigError) as raised:
+        load_stack_config(str(path))
+    (problem,) = raised.value.problems
+    return problem.render().replace(str(tmp_path), "…")
+
+
+SPECIAL_FILES = {"<directory>": "(a directory)", "<fifo>": "(a FIFO, e.g. from mkfifo)"}
+
+
+def table_row(label: str, text: str | None, message: str) -> str:
+    shown = "(no file at that path)" if text is None else SPECIAL_FILES.get(text, "`" + text.replace("\n", "` `") + "`")
+    return f"| {label} | {shown} | `{message}` |"
+
+
+@pytest.mark.parametrize("label, text", BAD_INPUTS, ids=[label for label, _ in BAD_INPUTS])
+def test_readme_shows_the_real_message(tmp_path, label, text):
+    row = table_row(label, text, message_for(tmp_path, text))
+    assert row in README.read_text(), f"README is missing or has a stale row; expected:\n{row}"
+
+
+def test_readme_table_has_no_other_rows():
+    section = README.read_text().split("| bad input | settings file | error line |", 1)[1].split("\n\n", 1)[0]
+    rows = [line for line in section.splitlines()[2:] if line.startswith("| ")]
+    assert [re.match(r"\| ([^|]+) \|", row).group(1).strip() for row in rows] == [label for label, _ in BAD_INPUTS]

@@ -1,0 +1,128 @@
+"""The employee directory reaches the instance through user data, and its role can read this one secret only."""
+
+import json
+import subprocess
+
+import pytest
+
+from constructs_lib.validation import ConfigError
+from constructs_lib.web_app.user_data import render_user_data
+from constructs_lib.web_server import WebServerConfig, terraform_literal
+from tests.support.synthesized import Synthesized, make_config, reference, require_program
+
+
+def connect_policy(stack) -> dict:
+    (policy,) = [item for name, item in stack.resources("aws_iam_role_policy").items() if "connect-grant" in name]
+    return policy
+
+
+NO_LB_PROTO = "RequestHeader set X-Forwarded-Proto http early\n"
+LB_TRUST = '"--trusted-proxy-headers=x-forwarded-for x-forwarded-proto" --trusted-proxy-count=2 '
+
+
+def test_user_data_is_the_rendered_app_for_this_cluster(dev):
+    expected = render_user_data(
+        region="us-east-1",
+        cluster_identifier="aurora-web-db-cluster",
+        database_name="sample",
+        behind_load_balancer=False,
+    )
+    assert dev.only("aws_instance")["user_data"] == terraform_literal(expected)
+
+
+def test_without_a_load_balancer_httpd_overwrites_a_clients_forwarded_proto(dev):
+    """dev: the instance answers HTTP itself, so a client's X-Forwarded-Proto: https must not reach the app."""
+    assert dev.stack.load_balancer is None
+    user_data = dev.only("aws_instance")["user_data"]
+    assert NO_LB_PROTO in user_data and "--trusted-proxy-count" not in user_data
+
+
+def test_behind_the_load_balancer_the_app_trusts_the_albs_forwarded_proto(prod):
+    """prod: TLS ends at the ALB; the user data trusts its X-Forwarded-Proto and skips its X-Forwarded-For hop."""
+    config = prod.config
+    expected = render_user_data(
+        region=config.region,
+        cluster_identifier=config.database.identifier,
+        database_name=config.database.database_name,
+        behind_load_balancer=True,
+    )
+    prod.has("aws_instance", {"user_data": terraform_literal(expected)})
+    user_data = prod.only("aws_instance")["user_data"]
+    assert LB_TRUST in user_data and NO_LB_PROTO not in user_data
+
+
+def test_the_trust_follows_the_load_balancer_not_the_profile(key_directory):
+    """prod with its load balancer turned off answers HTTP itself: the user data is the no-load-balancer one."""
+    stack = Synthesized(make_config(key_directory, {"profile": "prod", "load_balancer": {"enabled": False}}))
+    assert stack.stack.load_balancer is None
+    user_data = stack.only("aws_instance")["user_data"]
+    assert NO_LB_PROTO in user_data and LB_TRUST not in user_data
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("which", ["template sequences", "the rendered script"])
+def test_terraform_renders_the_user_data_back_to_exactly_the_script(dev, tmp_path, which):
+    """What Terraform sends to EC2 is the script byte for byte: `%{` and `${`, and the Ascii85 app's punctuation."""
+    require_program("terraform")
+    script = {
+        "template sequences": "#!/bin/bash\necho ${HOME} %{GLOBAL} $${x} %%{y}\n",
+        "the rendered script": render_user_data(
+            region="us-east-1", cluster_identifier="aurora-web-db-cluster", database_name="sample"
+        ),
+    }[which]
+    (tmp_path / "main.tf.json").write_text(json.dumps({"locals": {"rendered": terraform_literal(script)}}))
+    result = subprocess.run(
+        ["terraform", "console"],
+        input="jsonencode(local.rendered)\n",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(json.loads(result.stdout.strip())) == script
+
+
+def test_user_data_must_be_literal_text(dev):
+    with pytest.raises(ConfigError):
+        WebServerConfig(user_data=dev.stack.web_server.instance.id)
+
+
+def test_the_app_policy_names_exactly_the_clusters_secret_and_the_cluster(dev):
+    policy = connect_policy(dev)
+    assert policy["role"] == reference(dev.address("aws_iam_role", "web-server_role"))
+    statements = json.loads(policy["policy"])["Statement"]
+    cluster = dev.address("aws_rds_cluster", "cluster")
+    by_sid = {statement["Sid"]: statement for statement in statements}
+    assert by_sid["ReadTheMasterSecret"]["Resource"] == ["${" + cluster + ".master_user_secret[0].secret_arn}"]
+    assert by_sid["ReadTheMasterSecret"]["Action"] == ["secretsmanager:GetSecretValue"]
+    assert by_sid["FindTheCluster"]["Resource"] == ["${" + cluster + ".arn}"]
+    assert "*" not in json.dumps([statement["Resource"] for statement in statements])
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_the_app_also_may_decrypt_with_the_stacks_key_through_secrets_manager_only(profile, request):
+    stack = request.getfixturevalue(profile)
+    by_sid = {statement["Sid"]: statement for statement in json.loads(connect_policy(stack)["policy"])["Statement"]}
+    decrypt = by_sid["DecryptTheSecret"]
+    assert decrypt["Resource"] == [reference(stack.address("aws_kms_key", "encryption-key"), "arn")]
+    assert decrypt["Action"] == ["kms:Decrypt"]
+    assert decrypt["Condition"] == {"StringLike": {"kms:ViaService": "secretsmanager.*.amazonaws.com"}}
+
+
+def test_without_the_stacks_key_the_app_gets_no_kms_grant(key_directory):
+    stack = Synthesized(make_config(key_directory, {"customer_managed_key": False}), "aws-managed-keys")
+    statements = json.loads(connect_policy(stack)["policy"])["Statement"]
+    assert "DecryptTheSecret" not in {statement["Sid"] for statement in statements}, "the AWS-managed key needs none"
+
+
+def test_the_instance_does_not_wait_for_the_cluster(dev):
+    """The app finds the database at run time, so user data holds names only and no cluster reference."""
+    user_data = dev.only("aws_instance")["user_data"]
+    assert "${" not in user_data and "aurora-web-db-cluster" in user_data
+
+
+def test_the_app_can_be_left_out(key_directory):
+    stack = Synthesized(make_config(key_directory, {"web": {"install_app": False}}))
+    assert "user_data" not in stack.only("aws_instance")
+    assert not [name for name in stack.resources("aws_iam_role_policy") if "connect-grant" in name]
