@@ -10,7 +10,7 @@ import copy
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling_config import AuroraAutoscalingConfig
@@ -27,22 +27,13 @@ from constructs_lib.web_server import WebServerConfig
 
 from .files import read_toml, settings_path
 from .keys import existing_key_problem
+from .mapping import AUTOSCALING_KEYS, DEFAULT, config_values, settings_key
 from .names import LOAD_BALANCER_NAME, is_name_prefix, name_problems
 from .problems import problems_from
 from .profiles import with_profile_defaults
 from .schema import ENVIRONMENT_NAME, StackSettings
 
 ZONE_LETTERS = "abcdef"
-# The construct configs' field names -> the [database] keys of the file.
-AUTOSCALING_KEYS = {
-    "max_readers": "autoscaling_max_readers",
-    "metric": "autoscaling_metric",
-    "target_cpu_percent": "autoscaling_target_cpu",
-    "target_connections": "autoscaling_target_connections",
-    "scale_in_cooldown_seconds": "autoscaling_scale_in_cooldown",
-    "scale_out_cooldown_seconds": "autoscaling_scale_out_cooldown",
-}
-ALARM_KEYS = {name: f"alarm_{name}" for name in AuroraAlarmsConfig.__dataclass_fields__}
 T = TypeVar("T")
 
 
@@ -210,25 +201,33 @@ def stack_config_from_document(document: dict[str, Any]) -> AuroraWebStackConfig
 
 
 def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
-    """The construct library's configs for validated settings; their own problems named by the file's keys."""
+    """The construct library's configs for validated settings; their own problems named by the file's keys.
+
+    Each config takes its table's keys of the same names (mapping.py); only what the file does not hold as such is
+    given here.
+    """
     problems: list[Problem] = []
 
     def build(
-        section: str, factory: Callable[..., T], values: dict[str, Any], renamed: dict[str, str] | None = None
+        section: str,
+        factory: type[T],
+        table: BaseModel,
+        given: dict[str, Any] | None = None,
+        renamed: dict[str, str] | None = None,
     ) -> T | None:
-        """Make one config; its problems are reported under the file's own key names."""
+        """Make one config from its settings table; its problems are reported under the file's own key names."""
         try:
-            return factory(**values)
+            return factory(**config_values(table, factory, given or {}))
         except ConfigError as error:
             for problem in error.problems:
-                key = (renamed or {}).get(problem.key, problem.key)
+                key = (renamed or {}).get(problem.key, settings_key(factory, problem.key))
                 problems.append(Problem(key, problem.value, problem.allowed).under(section))
             return None
 
     # A name_prefix the stack config refuses is reported once, on name_prefix: the names made from it use the
     # default prefix meanwhile, so no line blames a key the user never wrote.
     prefix = settings.name_prefix if is_name_prefix(settings.name_prefix) else AuroraWebStackConfig.name_prefix
-    network, web, database, state = settings.network, settings.web, settings.database, settings.state
+    network, web, database = settings.network, settings.web, settings.database
     zones = network.availability_zones
     if zones is None and is_region(settings.region):
         zones = [f"{settings.region}{letter}" for letter in ZONE_LETTERS[: network.az_count]]
@@ -238,124 +237,32 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
     network_config = build(
         "network",
         NetworkConfig,
-        dict(
-            name=prefix,
-            vpc_cidr=str(network.vpc_cidr),
-            az_count=az_count,
-            **({"availability_zones": tuple(zones)} if zones is not None else {}),
-            public_subnet_cidrs=tuple(str(cidr) for cidr in network.public_subnet_cidrs),
-            private_subnet_cidrs=tuple(str(cidr) for cidr in network.private_subnet_cidrs),
-            existing_vpc_id=network.existing_vpc_id,
-            existing_public_subnet_ids=tuple(network.existing_public_subnet_ids),
-            existing_private_subnet_ids=tuple(network.existing_private_subnet_ids),
-            nat_gateway=network.nat_gateway,
-            flow_logs=network.flow_logs,
-            flow_logs_retention_days=network.flow_logs_retention_days,
-        ),
+        network,
+        {"name": prefix, "az_count": az_count, "availability_zones": tuple(zones) if zones is not None else DEFAULT},
     )
-    key_pair = build(
-        "web",
-        KeyPairConfig,
-        {
-            "name": f"{prefix}-key",
-            "public_key_path": web.public_key_path,
-            "key_directory": web.key_directory,
-        },
-    )
+    key_pair = build("web", KeyPairConfig, web, {"name": f"{prefix}-key"})
     if key_pair is not None and key_pair.public_key_path is None:
         problem = existing_key_problem(key_pair.generated_private_key_path)
         if problem is not None:
             problems.append(Problem("web.key_directory", web.key_directory, problem))
-    web_server = build(
-        "web",
-        WebServerConfig,
-        {
-            "name": prefix,
-            "instance_type": web.instance_type,
-            "ssh_cidr": str(web.ssh_cidr) if web.ssh_cidr is not None else None,
-            "http_cidrs": tuple(str(cidr) for cidr in web.http_cidrs),
-            "public": web.public,
-            "detailed_monitoring": web.detailed_monitoring,
-            "root_volume_gib": web.root_volume_gib,
-        },
-    )
+    web_server = build("web", WebServerConfig, web, {"name": prefix})
     cluster = build(
         "database",
         AuroraClusterConfig,
+        database,
         {
             "identifier": database.cluster_identifier or f"{prefix}-db-cluster",
-            "engine_version": database.engine_version,
-            "instance_class": database.instance_class,
-            "reader_count": database.reader_count,
-            "backup_retention_days": database.backup_retention_days,
-            "database_name": database.database_name,
-            "master_username": database.master_username,
-            "deletion_protection": database.deletion_protection,
-            "skip_final_snapshot": database.skip_final_snapshot,
-            "backtrack_hours": database.backtrack_hours,
-            "monitoring_interval_seconds": database.monitoring_interval_seconds,
-            "performance_insights": database.performance_insights,
-            "serverless_min_acu": database.serverless_min_acu,
-            "serverless_max_acu": database.serverless_max_acu,
-            "preferred_backup_window": database.preferred_backup_window,
-            "preferred_maintenance_window": database.preferred_maintenance_window,
-            "ca_cert_identifier": database.ca_cert_identifier,
-            "master_secret_rotation_days": database.master_secret_rotation_days,
-            "master_secret_rotation_schedule": database.master_secret_rotation_schedule,
             "log_retention_days": database.log_retention_days if database.log_groups else None,
             "instance_parameters": dict(database.instance_parameters) or None,
         },
-        renamed={"identifier": "cluster_identifier"},
     )
     reader_autoscaling = (
-        build(
-            "database",
-            AuroraAutoscalingConfig,
-            {
-                "max_readers": database.autoscaling_max_readers,
-                "metric": database.autoscaling_metric,
-                "target_cpu_percent": database.autoscaling_target_cpu,
-                "target_connections": database.autoscaling_target_connections,
-                "scale_in_cooldown_seconds": database.autoscaling_scale_in_cooldown,
-                "scale_out_cooldown_seconds": database.autoscaling_scale_out_cooldown,
-            },
-            renamed=AUTOSCALING_KEYS,
-        )
-        if database.autoscaling_max_readers is not None
-        else None
+        build("database", AuroraAutoscalingConfig, database) if database.autoscaling_max_readers is not None else None
     )
-    alarms = (
-        build(
-            "database",
-            AuroraAlarmsConfig,
-            {
-                "email": database.alarm_email,
-                "cpu_percent": database.alarm_cpu_percent,
-                "freeable_memory_mib": database.alarm_freeable_memory_mib,
-                "database_connections": database.alarm_database_connections,
-                "replica_lag_ms": database.alarm_replica_lag_ms,
-                "acu_utilization_percent": database.alarm_acu_utilization_percent,
-                "period_seconds": database.alarm_period_seconds,
-                "evaluation_periods": database.alarm_evaluation_periods,
-            },
-            renamed=ALARM_KEYS,
-        )
-        if database.alarms
-        else None
-    )
-    connection = build("", Ec2AuroraConnectionConfig, {"suffix": prefix})
-    backup_plan = build("database", BackupPlanConfig, {"name": prefix}) if database.backup_plan else None
-    state_config = build(
-        "state",
-        StateBackendConfig,
-        {
-            "backend": state.backend,
-            "bucket": state.bucket,
-            "key_prefix": state.key_prefix,
-            "region": state.region,
-            "use_lockfile": state.use_lockfile,
-        },
-    )
+    alarms = build("database", AuroraAlarmsConfig, database) if database.alarms else None
+    connection = build("", Ec2AuroraConnectionConfig, settings, {"suffix": prefix})
+    backup_plan = build("database", BackupPlanConfig, database, {"name": prefix}) if database.backup_plan else None
+    state_config = build("state", StateBackendConfig, settings.state)
     load_balancer = _load_balancer_config(settings, prefix, problems, build)
     parts = {
         "load_balancer": load_balancer,
@@ -369,19 +276,14 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
     stack = build(
         "",
         AuroraWebStackConfig,
-        dict(
-            profile=settings.profile,
-            region=settings.region,
-            name_prefix=settings.name_prefix,
-            tags=dict(settings.tags),
-            customer_managed_key=settings.customer_managed_key,
-            key_deletion_window_days=settings.key_deletion_window_days,
-            install_app=web.install_app,
-            backup_plan=backup_plan,
-            reader_autoscaling=reader_autoscaling,
-            alarms=alarms,
+        settings,
+        {
+            "install_app": web.install_app,
+            "backup_plan": backup_plan,
+            "reader_autoscaling": reader_autoscaling,
+            "alarms": alarms,
             **{key: value for key, value in parts.items() if value is not None},
-        ),
+        },
         renamed={
             **{f"reader_autoscaling.{key}": f"database.{name}" for key, name in AUTOSCALING_KEYS.items()},
             "alarms": "database.alarms",
@@ -420,16 +322,11 @@ def _load_balancer_config(
     config: LoadBalancerConfig | None = build(
         "load_balancer",
         LoadBalancerConfig,
+        front_door,
         {
             "name": name,
-            "certificate_arn": front_door.certificate_arn,
-            "domain_name": front_door.domain_name,
-            "hosted_zone_id": front_door.hosted_zone_id,
-            "waf": front_door.waf,
-            "deletion_protection": front_door.deletion_protection,
             # Unprotected (dev) tears down with one destroy, logs and all; protected keeps a bucket holding logs.
             "force_destroy_access_logs": not front_door.deletion_protection,
-            "access_log_retention_days": front_door.access_log_retention_days,
         },
     )
     return config
