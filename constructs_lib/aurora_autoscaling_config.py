@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .aurora_cluster import MAX_READERS, AuroraClusterConfig
+from .aurora_cluster import AuroraClusterConfig
+from .limits import AUTOSCALING_MAX_READERS
 from .validation import Problem, ProblemList, is_int, is_number
 
 SERVICE_NAMESPACE = "rds"
@@ -42,10 +43,10 @@ class AuroraAutoscalingConfig:
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check(
-            is_int(self.max_readers) and 1 <= self.max_readers <= MAX_READERS,
+            is_int(self.max_readers) and AUTOSCALING_MAX_READERS.holds(self.max_readers),
             "max_readers",
             self.max_readers,
-            f"must be an integer from 1 to {MAX_READERS}",
+            f"must be an integer {AUTOSCALING_MAX_READERS.text}",
         )
         problems.check(self.metric in METRICS, "metric", self.metric, f"must be one of {', '.join(METRICS)}")
         problems.check(

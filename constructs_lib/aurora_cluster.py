@@ -27,6 +27,7 @@ from cdktf_cdktf_provider_aws.secretsmanager_secret_rotation import (
 )
 from constructs import Construct
 
+from .limits import BACKTRACK_HOURS, BACKUP_RETENTION_DAYS, READER_COUNT, SECRET_ROTATION_DAYS
 from .validation import LOG_RETENTION_DAYS, ProblemList, is_int, is_number, is_rds_identifier
 
 # The LTS line (long-term support) of Aurora MySQL 3: no forced minor upgrades for about three years.
@@ -40,9 +41,7 @@ INSTANCE_CLASS = re.compile(r"^db\.[a-z][a-z0-9-]*\.[a-z0-9]+$")
 DATABASE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 MASTER_USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,15}$")
 RESERVED_USERNAMES = {"rdsadmin", "root", "mysql", "mysql.sys", "mysql.session", "mysql.infoschema"}
-MAX_READERS = 15
 MONITORING_INTERVALS = (0, 1, 5, 10, 15, 30, 60)
-MAX_BACKTRACK_HOURS = 72
 # Aurora MySQL has no Performance Insights on these burstable classes.
 NO_PERFORMANCE_INSIGHTS = re.compile(r"^db\.(t2\.|t3\.|t4g\.(micro|small)$)")
 ENHANCED_MONITORING_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"
@@ -63,8 +62,7 @@ MIN_WINDOW_MINUTES = 30
 MINUTES_PER_DAY, MINUTES_PER_WEEK = 24 * 60, 7 * 24 * 60
 # Server certificate authorities RDS offers (rds-ca-2019 expired in 2024).
 CA_CERTIFICATES = ("rds-ca-rsa2048-g1", "rds-ca-rsa4096-g1", "rds-ca-ecc384-g1")
-# Secrets Manager rotation rules: every 1 to 1000 days, or a schedule no more often than every 4 hours.
-MIN_ROTATION_DAYS, MAX_ROTATION_DAYS = 1, 1000
+# Secrets Manager rotation rules: every SECRET_ROTATION_DAYS, or a schedule no more often than every 4 hours.
 ROTATION_SCHEDULE = re.compile(r"^(rate\((\d+) (hours?|days?)\)|cron\((\S+ ){5}\S+\))$")
 MIN_ROTATION_HOURS = 4
 PARAMETER_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]{0,127}$")
@@ -158,16 +156,16 @@ class AuroraClusterConfig:
             'must be a DB instance class like "db.t3.medium"',
         )
         problems.check(
-            is_int(self.reader_count) and 0 <= self.reader_count <= MAX_READERS,
+            is_int(self.reader_count) and READER_COUNT.holds(self.reader_count),
             "reader_count",
             self.reader_count,
-            f"must be an integer from 0 to {MAX_READERS}",
+            f"must be an integer {READER_COUNT.text}",
         )
         problems.check(
-            is_int(self.backup_retention_days) and 1 <= self.backup_retention_days <= 35,
+            is_int(self.backup_retention_days) and BACKUP_RETENTION_DAYS.holds(self.backup_retention_days),
             "backup_retention_days",
             self.backup_retention_days,
-            "must be an integer from 1 to 35",
+            f"must be an integer {BACKUP_RETENTION_DAYS.text}",
         )
         problems.check(
             isinstance(self.database_name, str) and bool(DATABASE_NAME.match(self.database_name)),
@@ -185,10 +183,10 @@ class AuroraClusterConfig:
         )
         problems.check_booleans(self, "deletion_protection", "skip_final_snapshot", "performance_insights")
         problems.check(
-            is_int(self.backtrack_hours) and 0 <= self.backtrack_hours <= MAX_BACKTRACK_HOURS,
+            is_int(self.backtrack_hours) and BACKTRACK_HOURS.holds(self.backtrack_hours),
             "backtrack_hours",
             self.backtrack_hours,
-            f"must be an integer from 0 to {MAX_BACKTRACK_HOURS}",
+            f"must be an integer {BACKTRACK_HOURS.text}",
         )
         problems.check(
             self.monitoring_interval_seconds in MONITORING_INTERVALS and is_int(self.monitoring_interval_seconds),
@@ -302,10 +300,10 @@ class AuroraClusterConfig:
     def _check_rotation(self, problems: ProblemList) -> None:
         days, schedule = self.master_secret_rotation_days, self.master_secret_rotation_schedule
         problems.check(
-            days is None or (is_int(days) and MIN_ROTATION_DAYS <= days <= MAX_ROTATION_DAYS),
+            days is None or (is_int(days) and SECRET_ROTATION_DAYS.holds(days)),
             "master_secret_rotation_days",
             days,
-            f"must be an integer from {MIN_ROTATION_DAYS} to {MAX_ROTATION_DAYS}",
+            f"must be an integer {SECRET_ROTATION_DAYS.text}",
         )
         if schedule is not None:
             match = ROTATION_SCHEDULE.match(schedule) if isinstance(schedule, str) else None

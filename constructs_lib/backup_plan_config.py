@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .limits import BACKUP_PLAN_RETENTION_DAYS
 from .validation import ProblemList, is_int
 
 BACKUP_SERVICE_POLICIES = (
@@ -30,9 +31,9 @@ class BackupPlanConfig:
             'must be an AWS cron expression like "cron(0 5 * * ? *)"',
         )
         problems.check(
-            is_int(self.retention_days) and 1 <= self.retention_days <= 36500,
+            is_int(self.retention_days) and BACKUP_PLAN_RETENTION_DAYS.holds(self.retention_days),
             "retention_days",
             self.retention_days,
-            "must be an integer from 1 to 36500",
+            f"must be an integer {BACKUP_PLAN_RETENTION_DAYS.text}",
         )
         problems.raise_if_any()

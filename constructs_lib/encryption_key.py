@@ -13,10 +13,8 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
+from .limits import KEY_DELETION_WINDOW_DAYS
 from .validation import ProblemList, is_int
-
-# KMS's bounds for the waiting period between scheduling a key's deletion and the deletion (ScheduleKeyDeletion).
-MIN_DELETION_WINDOW_DAYS, MAX_DELETION_WINDOW_DAYS = 7, 30
 
 
 @dataclass(frozen=True)
@@ -24,16 +22,15 @@ class EncryptionKeyConfig:
     """name: the key's alias is alias/<name>. deletion_window_days: 7 to 30, default 30 (the safest)."""
 
     name: str = "aurora-web"
-    deletion_window_days: int = MAX_DELETION_WINDOW_DAYS
+    deletion_window_days: int = KEY_DELETION_WINDOW_DAYS.high
 
     def __post_init__(self) -> None:
         problems = ProblemList()
         problems.check(
-            is_int(self.deletion_window_days)
-            and MIN_DELETION_WINDOW_DAYS <= self.deletion_window_days <= MAX_DELETION_WINDOW_DAYS,
+            is_int(self.deletion_window_days) and KEY_DELETION_WINDOW_DAYS.holds(self.deletion_window_days),
             "deletion_window_days",
             self.deletion_window_days,
-            f"must be an integer from {MIN_DELETION_WINDOW_DAYS} to {MAX_DELETION_WINDOW_DAYS}",
+            f"must be an integer {KEY_DELETION_WINDOW_DAYS.text}",
         )
         problems.raise_if_any()
 

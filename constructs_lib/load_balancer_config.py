@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .limits import ACCESS_LOG_RETENTION_DAYS, TCP_PORT
 from .validation import YEAR_OR_MORE_RETENTION_DAYS, ProblemList, is_int
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -118,16 +119,16 @@ class LoadBalancerConfig:
             'must be a URL path starting with "/", like "/health"',
         )
         problems.check(
-            is_int(self.target_port) and 1 <= self.target_port <= 65535,
+            is_int(self.target_port) and TCP_PORT.holds(self.target_port),
             "target_port",
             self.target_port,
-            "must be a TCP port from 1 to 65535",
+            f"must be a TCP port {TCP_PORT.text}",
         )
         problems.check(
-            is_int(self.access_log_retention_days) and 1 <= self.access_log_retention_days <= 3650,
+            is_int(self.access_log_retention_days) and ACCESS_LOG_RETENTION_DAYS.holds(self.access_log_retention_days),
             "access_log_retention_days",
             self.access_log_retention_days,
-            "must be an integer from 1 to 3650",
+            f"must be an integer {ACCESS_LOG_RETENTION_DAYS.text}",
         )
         problems.check(
             self.waf_log_retention_days in YEAR_OR_MORE_RETENTION_DAYS and is_int(self.waf_log_retention_days),

@@ -18,6 +18,7 @@ from cdktf_cdktf_provider_aws.vpc import Vpc
 from constructs import Construct
 
 from .flow_logs import FlowLogs, FlowLogsConfig
+from .limits import AZ_COUNT, VPC_PREFIX_LENGTH
 from .validation import (
     AWS_RESOURCE_ID,
     ConfigError,
@@ -27,7 +28,9 @@ from .validation import (
     parse_ipv4_network,
 )
 
-MAX_AZ_COUNT = 6
+VPC_CIDR_ALLOWED = (
+    f'must be an IPv4 CIDR block from /{VPC_PREFIX_LENGTH.low} to /{VPC_PREFIX_LENGTH.high}, e.g. "10.0.0.0/16"'
+)
 SMALLEST_SUBNET_PREFIX = 28  # AWS: a subnet is /16 to /28
 # Ranges no VPC can use: this host, loopback, link-local, multicast, reserved (RFC 6890; AWS VPC CIDR rules).
 RESERVED_RANGES = tuple(
@@ -105,10 +108,10 @@ class NetworkConfig:
         """vpc_cidr as a network, or None (and a problem) when it is not one a VPC can have."""
         vpc = parse_ipv4_network(self.vpc_cidr)
         if not problems.check(
-            vpc is not None and 16 <= vpc.prefixlen <= 24,
+            vpc is not None and VPC_PREFIX_LENGTH.holds(vpc.prefixlen),
             "vpc_cidr",
             self.vpc_cidr,
-            'must be an IPv4 CIDR block from /16 to /24, e.g. "10.0.0.0/16"',
+            VPC_CIDR_ALLOWED,
         ):
             return None
         reserved = [str(block) for block in RESERVED_RANGES if vpc is not None and vpc.overlaps(block)]
@@ -124,10 +127,10 @@ class NetworkConfig:
     def _check_new_vpc(self, problems: ProblemList) -> None:
         vpc = self._vpc_network(problems)
         if not problems.check(
-            is_int(self.az_count) and 2 <= self.az_count <= MAX_AZ_COUNT,
+            is_int(self.az_count) and AZ_COUNT.holds(self.az_count),
             "az_count",
             self.az_count,
-            f"must be an integer from 2 to {MAX_AZ_COUNT}",
+            f"must be an integer {AZ_COUNT.text}",
         ):
             return
         for key in ("existing_public_subnet_ids", "existing_private_subnet_ids"):

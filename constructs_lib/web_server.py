@@ -14,12 +14,14 @@ from cdktf_cdktf_provider_aws.iam_role_policy_attachment import IamRolePolicyAtt
 from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions, InstanceRootBlockDevice
 from constructs import Construct
 
+from .limits import ROOT_VOLUME_GIB
 from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
 from .validation import ProblemList, is_int, parse_ipv4_network
 
 AMAZON_LINUX_2023_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64"
 INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 EC2_USER_DATA_LIMIT_BYTES = 16 * 1024
+ROOT_VOLUME_GIB_ALLOWED = f"must be an integer from {ROOT_VOLUME_GIB.low} (the AMI's size) to {ROOT_VOLUME_GIB.high}"
 SSM_MANAGED_INSTANCE_POLICY = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 
 
@@ -80,10 +82,10 @@ class WebServerConfig:
                 'must be IPv4 CIDR blocks like "0.0.0.0/0" or "10.0.0.0/16"',
             )
         problems.check(
-            is_int(self.root_volume_gib) and 8 <= self.root_volume_gib <= 16384,
+            is_int(self.root_volume_gib) and ROOT_VOLUME_GIB.holds(self.root_volume_gib),
             "root_volume_gib",
             self.root_volume_gib,
-            "must be an integer from 8 (the AMI's size) to 16384",
+            ROOT_VOLUME_GIB_ALLOWED,
         )
         problems.check_booleans(self, "public", "detailed_monitoring")
         problems.check(

@@ -17,21 +17,24 @@ from pydantic_core import PydanticCustomError
 
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling_config import METRICS, AuroraAutoscalingConfig
-from constructs_lib.aurora_cluster import (
-    CA_CERTIFICATES,
-    MAX_BACKTRACK_HOURS,
-    MAX_READERS,
-    MONITORING_INTERVALS,
-    AuroraClusterConfig,
-)
+from constructs_lib.aurora_cluster import CA_CERTIFICATES, MONITORING_INTERVALS, AuroraClusterConfig
 from constructs_lib.aurora_web_stack import AuroraWebStackConfig
-from constructs_lib.encryption_key import MAX_DELETION_WINDOW_DAYS, MIN_DELETION_WINDOW_DAYS
 from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.limits import (
+    ACCESS_LOG_RETENTION_DAYS,
+    AZ_COUNT,
+    BACKTRACK_HOURS,
+    BACKUP_RETENTION_DAYS,
+    KEY_DELETION_WINDOW_DAYS,
+    READER_COUNT,
+    ROOT_VOLUME_GIB,
+    SECRET_ROTATION_DAYS,
+)
 from constructs_lib.load_balancer_config import LoadBalancerConfig
-from constructs_lib.network import MAX_AZ_COUNT, NetworkConfig
+from constructs_lib.network import VPC_CIDR_ALLOWED, NetworkConfig
 from constructs_lib.state_backend import StateBackendConfig
 from constructs_lib.validation import Problem
-from constructs_lib.web_server import WebServerConfig
+from constructs_lib.web_server import ROOT_VOLUME_GIB_ALLOWED, WebServerConfig
 
 from .profiles import PROFILE_DEFAULTS
 
@@ -63,7 +66,6 @@ def _cidr_text(value: object) -> object:
 
 # An IPv4 CIDR block written as a string ("10.0.0.0/16"); host bits must be zero.
 Cidr = Annotated[ipaddress.IPv4Network, BeforeValidator(_cidr_text), Field(strict=False)]
-VPC_CIDR_ALLOWED = 'must be an IPv4 CIDR block from /16 to /24, e.g. "10.0.0.0/16"'
 SUBNET_CIDR_ALLOWED = 'must be an IPv4 CIDR block, e.g. "10.0.1.0/24"'
 
 
@@ -83,7 +85,10 @@ class NetworkSettings(Table):
         ipaddress.IPv4Network(NetworkConfig.vpc_cidr), description="CIDR of the new VPC, /16 to /24"
     )
     az_count: int = Field(
-        NetworkConfig.az_count, ge=2, le=MAX_AZ_COUNT, description=f"availability zones to span, 2 to {MAX_AZ_COUNT}"
+        NetworkConfig.az_count,
+        ge=AZ_COUNT.low,
+        le=AZ_COUNT.high,
+        description=f"availability zones to span, {AZ_COUNT.low} to {AZ_COUNT.high}",
     )
     availability_zones: list[str] | None = Field(
         None, description="zone names, pinned so a zone AWS adds later never moves a subnet"
@@ -130,8 +135,11 @@ class WebSettings(Table):
     key_directory: str = Field(
         KeyPairConfig.key_directory, description="where a generated key is kept (private key mode 0600)"
     )
-    root_volume_gib: Annotated[int, Allowed("must be an integer from 8 (the AMI's size) to 16384")] = Field(
-        WebServerConfig.root_volume_gib, ge=8, le=16384, description="encrypted gp3 root volume size, 8 to 16384 GiB"
+    root_volume_gib: Annotated[int, Allowed(ROOT_VOLUME_GIB_ALLOWED)] = Field(
+        WebServerConfig.root_volume_gib,
+        ge=ROOT_VOLUME_GIB.low,
+        le=ROOT_VOLUME_GIB.high,
+        description=f"encrypted gp3 root volume size, {ROOT_VOLUME_GIB.low} to {ROOT_VOLUME_GIB.high} GiB",
     )
     detailed_monitoring: bool = Field(
         WebServerConfig.detailed_monitoring, description="1-minute CloudWatch metrics for the instance"
@@ -191,12 +199,15 @@ class DatabaseSettings(Table):
     )
     reader_count: int = Field(
         AuroraClusterConfig.reader_count,
-        ge=0,
-        le=MAX_READERS,
-        description=f"readers besides the writer, 0 to {MAX_READERS}",
+        ge=READER_COUNT.low,
+        le=READER_COUNT.high,
+        description=f"readers besides the writer, {READER_COUNT.low} to {READER_COUNT.high}",
     )
     backup_retention_days: int = Field(
-        AuroraClusterConfig.backup_retention_days, ge=1, le=35, description="automated backup retention, 1 to 35 days"
+        AuroraClusterConfig.backup_retention_days,
+        ge=BACKUP_RETENTION_DAYS.low,
+        le=BACKUP_RETENTION_DAYS.high,
+        description=f"automated backup retention, {BACKUP_RETENTION_DAYS.low} to {BACKUP_RETENTION_DAYS.high} days",
     )
     database_name: str = Field(AuroraClusterConfig.database_name, description="initial database")
     master_username: str = Field(
@@ -216,9 +227,9 @@ class DatabaseSettings(Table):
     )
     backtrack_hours: int = Field(
         AuroraClusterConfig.backtrack_hours,
-        ge=0,
-        le=MAX_BACKTRACK_HOURS,
-        description=f"Aurora backtrack window, 0 (off) to {MAX_BACKTRACK_HOURS} hours",
+        ge=BACKTRACK_HOURS.low,
+        le=BACKTRACK_HOURS.high,
+        description=f"Aurora backtrack window, {BACKTRACK_HOURS.low} (off) to {BACKTRACK_HOURS.high} hours",
     )
     monitoring_interval_seconds: int = Field(
         AuroraClusterConfig.monitoring_interval_seconds,
@@ -252,7 +263,8 @@ class DatabaseSettings(Table):
     )
     master_secret_rotation_days: int | None = Field(
         AuroraClusterConfig.master_secret_rotation_days,
-        description="rotate the master secret every 1 to 1000 days; unset (and no schedule): RDS's 7 days",
+        description=f"rotate the master secret every {SECRET_ROTATION_DAYS.low} to {SECRET_ROTATION_DAYS.high} days; "
+        "unset (and no schedule): RDS's 7 days",
     )
     master_secret_rotation_schedule: str | None = Field(
         AuroraClusterConfig.master_secret_rotation_schedule,
@@ -373,9 +385,10 @@ class LoadBalancerSettings(Table):
     )
     access_log_retention_days: int = Field(
         LoadBalancerConfig.access_log_retention_days,
-        ge=1,
-        le=3650,
-        description="days the load balancer's access logs (S3) are kept, 1 to 3650",
+        ge=ACCESS_LOG_RETENTION_DAYS.low,
+        le=ACCESS_LOG_RETENTION_DAYS.high,
+        description="days the load balancer's access logs (S3) are kept, "
+        f"{ACCESS_LOG_RETENTION_DAYS.low} to {ACCESS_LOG_RETENTION_DAYS.high}",
     )
 
 
@@ -396,10 +409,10 @@ class StackSettings(Table):
     )
     key_deletion_window_days: int = Field(
         _profile("", "key_deletion_window_days"),
-        ge=MIN_DELETION_WINDOW_DAYS,
-        le=MAX_DELETION_WINDOW_DAYS,
+        ge=KEY_DELETION_WINDOW_DAYS.low,
+        le=KEY_DELETION_WINDOW_DAYS.high,
         description=f"days the KMS key stays recoverable after the stack is destroyed (KMS's deletion window), "
-        f"{MIN_DELETION_WINDOW_DAYS} to {MAX_DELETION_WINDOW_DAYS}",
+        f"{KEY_DELETION_WINDOW_DAYS.low} to {KEY_DELETION_WINDOW_DAYS.high}",
     )
     network: NetworkSettings = Field(default_factory=NetworkSettings, description="the VPC and its subnets")
     web: WebSettings = Field(default_factory=WebSettings, description="the EC2 web server and its key pair")
