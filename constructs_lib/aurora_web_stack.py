@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, Literal, get_args
 
 from cdktf import TerraformOutput, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider, AwsProviderDefaultTags
@@ -30,7 +30,11 @@ if TYPE_CHECKING:
     from .backup_plan import BackupPlan
     from .load_balancer import LoadBalancer
 
-PROFILES = ("dev", "prod")
+# The profiles, and the default one: the one place that names them (the settings' profile table, profiles.py, fills
+# in each profile's defaults; the schema and this config read the names from here).
+Profile = Literal["dev", "prod"]
+PROFILES: Final = get_args(Profile)
+DEFAULT_PROFILE: Final[Profile] = "dev"
 NAME_PREFIX = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
 
@@ -39,7 +43,7 @@ TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
 class AuroraWebStackConfig:
     """Everything one environment needs; each part is the config of the construct that uses it."""
 
-    profile: str = "dev"
+    profile: str = DEFAULT_PROFILE
     region: str = "us-east-1"
     name_prefix: str = "aurora-web"
     tags: dict[str, str] = field(default_factory=dict)

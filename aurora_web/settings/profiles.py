@@ -12,9 +12,10 @@ import copy
 import ipaddress
 from typing import Any
 
+from constructs_lib.aurora_web_stack import DEFAULT_PROFILE, Profile
 from constructs_lib.network import NetworkConfig
 
-PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
+PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
     "dev": {
         "": {"customer_managed_key": True, "key_deletion_window_days": 7},
         "network": {"nat_gateway": False, "flow_logs": True, "flow_logs_retention_days": 30},
@@ -49,11 +50,10 @@ PROFILE_DEFAULTS: dict[str, dict[str, dict[str, Any]]] = {
         "load_balancer": {"enabled": True, "waf": True, "deletion_protection": True},
     },
 }
-DEFAULT_PROFILE = "dev"
 PROD_HTTP_CIDRS_TEXT = "[vpc_cidr] (none with existing_vpc_id)"
 
 
-def profile_default(section: str, key: str) -> dict[str, Any] | None:
+def profile_default(section: str, key: str) -> dict[Profile, Any] | None:
     """{profile: default} for a key whose default depends on the profile, else None."""
     found = {
         name: sections[section][key] for name, sections in PROFILE_DEFAULTS.items() if key in sections.get(section, {})

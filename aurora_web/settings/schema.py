@@ -18,7 +18,7 @@ from pydantic_core import PydanticCustomError
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling_config import METRICS, AuroraAutoscalingConfig
 from constructs_lib.aurora_cluster import CA_CERTIFICATES, MONITORING_INTERVALS, AuroraClusterConfig
-from constructs_lib.aurora_web_stack import AuroraWebStackConfig
+from constructs_lib.aurora_web_stack import DEFAULT_PROFILE, AuroraWebStackConfig, Profile
 from constructs_lib.key_pair import KeyPairConfig
 from constructs_lib.limits import (
     ACCESS_LOG_RETENTION_DAYS,
@@ -70,8 +70,8 @@ SUBNET_CIDR_ALLOWED = 'must be an IPv4 CIDR block, e.g. "10.0.1.0/24"'
 
 
 def _profile(section: str, key: str) -> Any:
-    """The default of a key the profiles set: the dev profile's (the default profile), from profiles.py."""
-    return PROFILE_DEFAULTS["dev"][section][key]
+    """The default of a key the profiles set: the default profile's, from profiles.py."""
+    return PROFILE_DEFAULTS[DEFAULT_PROFILE][section][key]
 
 
 class Table(BaseModel):
@@ -395,8 +395,8 @@ class LoadBalancerSettings(Table):
 class StackSettings(Table):
     """One stack's settings: the top level of the file, or the top level merged with one [environments.<name>]."""
 
-    profile: Literal["dev", "prod"] = Field(
-        "dev", description='`dev` or `prod`: the defaults of the keys marked "profile" below'
+    profile: Profile = Field(
+        DEFAULT_PROFILE, description='`dev` or `prod`: the defaults of the keys marked "profile" below'
     )
     region: str = Field(AuroraWebStackConfig.region, description="AWS region of the stack")
     name_prefix: str = Field(AuroraWebStackConfig.name_prefix, description="prefix of every resource name")
