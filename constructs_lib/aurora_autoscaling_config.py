@@ -1,12 +1,12 @@
 """Reader autoscaling's settings: a frozen, validated config, kept apart from the construct so that reading them never
 loads the Application Auto Scaling provider classes the construct needs (a stack without reader autoscaling never
-imports them). The cluster limits it checks against come from aurora_cluster, which every stack has."""
+imports them). It checks max_readers against the cluster's config (aurora_cluster_config), not the cluster."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .aurora_cluster import AuroraClusterConfig
+from .aurora_cluster_config import AuroraClusterConfig
 from .limits import AUTOSCALING_MAX_READERS
 from .validation import Problem, ProblemList, is_int, is_number
 

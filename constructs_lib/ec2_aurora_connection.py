@@ -2,34 +2,23 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from constructs import Construct
 
 from .aurora_cluster import AuroraCluster
+from .ec2_aurora_connection_config import (
+    SUFFIX,
+    Ec2AuroraConnectionConfig,
+)
 from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
-from .validation import ProblemList, is_int
+from .validation import is_int
 from .web_server import WebServer
 
-SUFFIX = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,40}$")
-
-
-@dataclass(frozen=True)
-class Ec2AuroraConnectionConfig:
-    """suffix: names the groups `ec2-rds-<suffix>` and `rds-ec2-<suffix>`. Default "1", like the console."""
-
-    suffix: str = "1"
-
-    def __post_init__(self) -> None:
-        problems = ProblemList()
-        problems.check(
-            isinstance(self.suffix, str) and bool(SUFFIX.match(self.suffix)),
-            "suffix",
-            self.suffix,
-            "must be letters, digits or hyphens (at most 41)",
-        )
-        problems.raise_if_any()
+# The construct, and its config module's names re-exported: code that imported them from here still works.
+__all__ = [
+    "SUFFIX",
+    "Ec2AuroraConnection",
+    "Ec2AuroraConnectionConfig",
+]
 
 
 class Ec2AuroraConnection(Construct):

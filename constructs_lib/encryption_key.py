@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
@@ -13,26 +12,15 @@ from cdktf_cdktf_provider_aws.kms_alias import KmsAlias
 from cdktf_cdktf_provider_aws.kms_key import KmsKey
 from constructs import Construct
 
-from .limits import KEY_DELETION_WINDOW_DAYS
-from .validation import ProblemList, is_int
+from .encryption_key_config import (
+    EncryptionKeyConfig,
+)
 
-
-@dataclass(frozen=True)
-class EncryptionKeyConfig:
-    """name: the key's alias is alias/<name>. deletion_window_days: 7 to 30, default 30 (the safest)."""
-
-    name: str = "aurora-web"
-    deletion_window_days: int = KEY_DELETION_WINDOW_DAYS.high
-
-    def __post_init__(self) -> None:
-        problems = ProblemList()
-        problems.check(
-            is_int(self.deletion_window_days) and KEY_DELETION_WINDOW_DAYS.holds(self.deletion_window_days),
-            "deletion_window_days",
-            self.deletion_window_days,
-            f"must be an integer {KEY_DELETION_WINDOW_DAYS.text}",
-        )
-        problems.raise_if_any()
+# The construct, and its config module's names re-exported: code that imported them from here still works.
+__all__ = [
+    "EncryptionKey",
+    "EncryptionKeyConfig",
+]
 
 
 class EncryptionKey(Construct):

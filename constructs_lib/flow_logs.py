@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.flow_log import FlowLog
@@ -11,29 +10,15 @@ from cdktf_cdktf_provider_aws.iam_role import IamRole
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
 from constructs import Construct
 
-from .validation import LOG_RETENTION_DAYS, ProblemList, is_int
+from .flow_logs_config import (
+    FlowLogsConfig,
+)
 
-
-@dataclass(frozen=True)
-class FlowLogsConfig:
-    """name: prefix of the log group and role.
-
-    retention_days: a CloudWatch Logs retention period; default 365, the year auditors ask for (a short-lived dev
-    stack may keep less).
-    """
-
-    name: str = "aurora-web"
-    retention_days: int = 365
-
-    def __post_init__(self) -> None:
-        problems = ProblemList()
-        problems.check(
-            is_int(self.retention_days) and self.retention_days in LOG_RETENTION_DAYS,
-            "retention_days",
-            self.retention_days,
-            f"must be a CloudWatch Logs retention period: one of {', '.join(map(str, LOG_RETENTION_DAYS))}",
-        )
-        problems.raise_if_any()
+# The construct, and its config module's names re-exported: code that imported them from here still works.
+__all__ = [
+    "FlowLogs",
+    "FlowLogsConfig",
+]
 
 
 class FlowLogs(Construct):

@@ -6,10 +6,8 @@ import contextlib
 import errno
 import glob
 import os
-import re
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from cdktf_cdktf_provider_aws.key_pair import KeyPair as AwsKeyPair
@@ -18,64 +16,25 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
 
+from .key_pair_config import (
+    KEY_PAIR_NAME,
+    OPENSSH_PUBLIC_KEY,
+    KeyPairConfig,
+    read_public_key,
+)
 from .validation import ConfigError, Problem, ProblemList
 
-OPENSSH_PUBLIC_KEY = re.compile(
-    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp256|ecdsa-sha2-nistp384|ecdsa-sha2-nistp521)"
-    r" [A-Za-z0-9+/]+={0,3}( [^\r\n]*)?$"
-)
-KEY_PAIR_NAME = re.compile(r"^[\x20-\x7e]{1,255}$")
-
-
-@dataclass(frozen=True)
-class KeyPairConfig:
-    """Settings of the key pair.
-
-    name: the EC2 key pair name. Default "aurora-web-key".
-    public_key_path: an OpenSSH public key file to register. Default: none, so a key is generated.
-    key_directory: where a generated key is kept (private key mode 0600). Default ".keys".
-    """
-
-    name: str = "aurora-web-key"
-    public_key_path: str | None = None
-    key_directory: str = ".keys"
-
-    def __post_init__(self) -> None:
-        problems = ProblemList()
-        problems.check(
-            isinstance(self.name, str) and bool(KEY_PAIR_NAME.match(self.name)),
-            "name",
-            self.name,
-            "must be 1 to 255 printable ASCII characters",
-        )
-        if self.public_key_path is not None:
-            read_public_key(self.public_key_path, problems)
-        problems.raise_if_any()
-
-    @property
-    def generated_private_key_path(self) -> Path:
-        return Path(self.key_directory) / f"{self.name}.pem"
-
-
-def read_public_key(path: str, problems: ProblemList, key: str = "public_key_path") -> str | None:
-    """The key's single line, after checking it is a readable OpenSSH public key; else a problem is noted."""
-    try:
-        text = Path(path).read_text(encoding="utf-8").strip()
-    except FileNotFoundError:
-        problems.add(key, path, "file not found; give the path of an OpenSSH public key (.pub)")
-        return None
-    except (OSError, UnicodeDecodeError) as error:
-        problems.add(
-            key, path, f"cannot be read ({getattr(error, 'strerror', None) or error}); give a readable .pub file"
-        )
-        return None
-    if "PRIVATE KEY" in text:
-        problems.add(key, path, "is a private key; give the public key (.pub) instead, the private key stays with you")
-        return None
-    if not OPENSSH_PUBLIC_KEY.match(text):
-        problems.add(key, path, 'is not an OpenSSH public key (expected one line like "ssh-ed25519 AAAA... comment")')
-        return None
-    return text
+# The construct, and its config module's names re-exported: code that imported them from here still works.
+__all__ = [
+    "KEY_PAIR_NAME",
+    "MAX_KEY_FILE_BYTES",
+    "OPENSSH_PUBLIC_KEY",
+    "KeyFileError",
+    "KeyPair",
+    "KeyPairConfig",
+    "ensure_generated_key",
+    "read_public_key",
+]
 
 
 MAX_KEY_FILE_BYTES = 64 * 1024  # an OpenSSH private key is a few hundred bytes; anything larger is not one

@@ -2,65 +2,25 @@
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
-
 from cdktf import LocalBackend, S3Backend, TerraformStack
 
-from .validation import ProblemList, is_region
+from .state_backend_config import (
+    BACKENDS,
+    BUCKET_NAME,
+    IP_ADDRESS,
+    KEY_PREFIX,
+    StateBackendConfig,
+)
 
-BACKENDS = ("local", "s3")
-BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)$")
-KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
-IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")  # S3 refuses bucket names formatted as IP addresses
-
-
-@dataclass(frozen=True)
-class StateBackendConfig:
-    """backend: "local" (default) or "s3".
-
-    local: the state is terraform.<stack>.tfstate at the project root (a relative path: no machine path in the JSON).
-    s3: bucket (required), key_prefix (default "aurora-web": the key is <key_prefix>/<stack>.tfstate),
-        region (default: the stack's region), use_lockfile (default true: S3's native lock file, Terraform >= 1.10),
-        always encrypted.
-    """
-
-    backend: str = "local"
-    bucket: str | None = None
-    key_prefix: str = "aurora-web"
-    region: str | None = None
-    use_lockfile: bool = True
-
-    def __post_init__(self) -> None:
-        problems = ProblemList()
-        if not problems.check(
-            self.backend in BACKENDS, "backend", self.backend, f"must be one of {', '.join(BACKENDS)}"
-        ):
-            problems.raise_if_any()
-        if self.backend == "s3":
-            problems.check(
-                isinstance(self.bucket, str)
-                and bool(BUCKET_NAME.match(self.bucket))
-                and not IP_ADDRESS.match(self.bucket),
-                "bucket",
-                self.bucket,
-                "must be an S3 bucket name (3 to 63 lowercase letters, digits, dots, hyphens; not an IP address)",
-            )
-            problems.check(
-                isinstance(self.key_prefix, str)
-                and bool(KEY_PREFIX.match(self.key_prefix))
-                and all(segment not in ("", ".", "..") for segment in self.key_prefix.split("/")),
-                "key_prefix",
-                self.key_prefix,
-                "must be an S3 key prefix: segments joined by single slashes, none of them empty, . or ..",
-            )
-            if self.region is not None:
-                problems.check(is_region(self.region), "region", self.region, "must be an AWS region name")
-            problems.check_booleans(self, "use_lockfile")
-        else:
-            for key in ("bucket", "region"):
-                problems.check(getattr(self, key) is None, key, getattr(self, key), 'is for backend = "s3" only')
-        problems.raise_if_any()
+# The construct, and its config module's names re-exported: code that imported them from here still works.
+__all__ = [
+    "BACKENDS",
+    "BUCKET_NAME",
+    "IP_ADDRESS",
+    "KEY_PREFIX",
+    "StateBackendConfig",
+    "configure_backend",
+]
 
 
 def configure_backend(stack: TerraformStack, stack_name: str, config: StateBackendConfig, default_region: str) -> None:

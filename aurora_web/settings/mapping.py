@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling_config import AuroraAutoscalingConfig
-from constructs_lib.aurora_cluster import AuroraClusterConfig
+from constructs_lib.aurora_cluster_config import AuroraClusterConfig
 
 # Config field -> settings key, for the few names that differ. The [database] table holds three constructs' keys,
 # so the autoscaling and alarm keys carry a prefix that their configs' fields do not.

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from constructs_lib.aurora_web_stack import NAME_PREFIX
+from constructs_lib.aurora_web_stack_config import NAME_PREFIX
 from constructs_lib.validation import Problem, is_rds_identifier
 
 if TYPE_CHECKING:

@@ -12,8 +12,8 @@ import copy
 import ipaddress
 from typing import Any
 
-from constructs_lib.aurora_web_stack import DEFAULT_PROFILE, Profile
-from constructs_lib.network import NetworkConfig
+from constructs_lib.aurora_web_stack_config import DEFAULT_PROFILE, Profile
+from constructs_lib.network_config import NetworkConfig
 
 PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
     "dev": {

@@ -17,9 +17,9 @@ from pydantic_core import PydanticCustomError
 
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling_config import METRICS, AuroraAutoscalingConfig
-from constructs_lib.aurora_cluster import CA_CERTIFICATES, MONITORING_INTERVALS, AuroraClusterConfig
-from constructs_lib.aurora_web_stack import DEFAULT_PROFILE, AuroraWebStackConfig, Profile
-from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.aurora_cluster_config import CA_CERTIFICATES, MONITORING_INTERVALS, AuroraClusterConfig
+from constructs_lib.aurora_web_stack_config import DEFAULT_PROFILE, AuroraWebStackConfig, Profile
+from constructs_lib.key_pair_config import KeyPairConfig
 from constructs_lib.limits import (
     ACCESS_LOG_RETENTION_DAYS,
     AZ_COUNT,
@@ -31,10 +31,10 @@ from constructs_lib.limits import (
     SECRET_ROTATION_DAYS,
 )
 from constructs_lib.load_balancer_config import LoadBalancerConfig
-from constructs_lib.network import VPC_CIDR_ALLOWED, NetworkConfig
-from constructs_lib.state_backend import StateBackendConfig
+from constructs_lib.network_config import VPC_CIDR_ALLOWED, NetworkConfig
+from constructs_lib.state_backend_config import StateBackendConfig
 from constructs_lib.validation import Problem
-from constructs_lib.web_server import ROOT_VOLUME_GIB_ALLOWED, WebServerConfig
+from constructs_lib.web_server_config import ROOT_VOLUME_GIB_ALLOWED, WebServerConfig
 
 from .profiles import PROFILE_DEFAULTS
 

@@ -14,16 +14,16 @@ from pydantic import BaseModel, ValidationError
 
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from constructs_lib.aurora_autoscaling_config import AuroraAutoscalingConfig
-from constructs_lib.aurora_cluster import AuroraClusterConfig
-from constructs_lib.aurora_web_stack import AuroraWebStackConfig
+from constructs_lib.aurora_cluster_config import AuroraClusterConfig
+from constructs_lib.aurora_web_stack_config import AuroraWebStackConfig
 from constructs_lib.backup_plan_config import BackupPlanConfig
-from constructs_lib.ec2_aurora_connection import Ec2AuroraConnectionConfig
-from constructs_lib.key_pair import KeyPairConfig
+from constructs_lib.ec2_aurora_connection_config import Ec2AuroraConnectionConfig
+from constructs_lib.key_pair_config import KeyPairConfig
 from constructs_lib.load_balancer_config import LoadBalancerConfig
-from constructs_lib.network import NetworkConfig
-from constructs_lib.state_backend import StateBackendConfig
+from constructs_lib.network_config import NetworkConfig
+from constructs_lib.state_backend_config import StateBackendConfig
 from constructs_lib.validation import ConfigError, Problem, is_region
-from constructs_lib.web_server import WebServerConfig
+from constructs_lib.web_server_config import WebServerConfig
 
 from .files import read_toml, settings_path
 from .keys import existing_key_problem

@@ -1,0 +1,136 @@
+"""The whole stack's settings: a frozen, validated config, kept apart from the construct so that
+reading or checking them never loads provider classes (constructs_lib/aurora_web_stack.py builds from it)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Final, Literal, get_args
+
+from .aurora_alarms_config import AuroraAlarmsConfig
+from .aurora_autoscaling_config import AuroraAutoscalingConfig
+from .aurora_cluster_config import AuroraClusterConfig
+from .backup_plan_config import BackupPlanConfig
+from .ec2_aurora_connection_config import Ec2AuroraConnectionConfig
+from .encryption_key_config import EncryptionKeyConfig
+from .key_pair_config import KeyPairConfig
+from .load_balancer_config import LoadBalancerConfig, certificate_region
+from .network_config import NetworkConfig
+from .state_backend_config import StateBackendConfig
+from .validation import ConfigError, ProblemList, is_region, partition_of
+from .web_server_config import WebServerConfig
+
+# The profiles, and the default one: the one place that names them (the settings' profile table, profiles.py, fills
+# in each profile's defaults; the schema and this config read the names from here).
+Profile = Literal["dev", "prod"]
+PROFILES: Final = get_args(Profile)
+DEFAULT_PROFILE: Final[Profile] = "dev"
+NAME_PREFIX = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
+
+
+@dataclass(frozen=True)
+class AuroraWebStackConfig:
+    """Everything one environment needs; each part is the config of the construct that uses it."""
+
+    profile: str = DEFAULT_PROFILE
+    region: str = "us-east-1"
+    name_prefix: str = "aurora-web"
+    tags: dict[str, str] = field(default_factory=dict)
+    network: NetworkConfig = field(default_factory=NetworkConfig)
+    key_pair: KeyPairConfig = field(default_factory=KeyPairConfig)
+    web_server: WebServerConfig = field(default_factory=WebServerConfig)
+    database: AuroraClusterConfig = field(default_factory=AuroraClusterConfig)
+    connection: Ec2AuroraConnectionConfig = field(default_factory=Ec2AuroraConnectionConfig)
+    customer_managed_key: bool = True
+    # Days KMS waits before deleting the key once the stack is destroyed (the key is recoverable until then).
+    key_deletion_window_days: int = EncryptionKeyConfig.deletion_window_days
+    install_app: bool = True
+    backup_plan: BackupPlanConfig | None = field(default_factory=BackupPlanConfig)
+    state: StateBackendConfig = field(default_factory=StateBackendConfig)
+    # Off unless asked for: reader autoscaling (not with Serverless v2) and alarms (need customer_managed_key).
+    reader_autoscaling: AuroraAutoscalingConfig | None = None
+    alarms: AuroraAlarmsConfig | None = None
+    # None: no load balancer (the web server answers HTTP itself, from web_server.http_cidrs). Set: an HTTPS ALB in the
+    # public subnets is the only way in; web_server.http_cidrs is then ignored (no CIDR rule on the web group).
+    load_balancer: LoadBalancerConfig | None = None
+
+    def __post_init__(self) -> None:
+        problems = ProblemList()
+        problems.check(self.profile in PROFILES, "profile", self.profile, f"must be one of {', '.join(PROFILES)}")
+        if problems.check(is_region(self.region), "region", self.region, 'must be an AWS region name like "us-east-1"'):
+            problems.check(
+                partition_of(self.region) == "aws",
+                "region",
+                self.region,
+                f"is in the {partition_of(self.region)} partition; these constructs write ARNs of the aws partition "
+                "(managed IAM policies), so only commercial AWS regions are supported",
+            )
+        problems.check(
+            isinstance(self.name_prefix, str)
+            and bool(NAME_PREFIX.match(self.name_prefix))
+            and len(self.name_prefix) <= 32,
+            "name_prefix",
+            self.name_prefix,
+            "must be 1 to 32 lowercase letters, digits and single hyphens, starting with a letter",
+        )
+        if problems.check(isinstance(self.tags, dict), "tags", self.tags, "must be a table of strings"):
+            for key, value in self.tags.items():
+                problems.check(
+                    isinstance(key, str) and bool(TAG_KEY.match(key)),
+                    f"tags.{key}",
+                    key,
+                    "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws:",
+                )
+                problems.check(
+                    isinstance(value, str) and len(value) <= 256,
+                    f"tags.{key}",
+                    value,
+                    "tag values are strings of at most 256 characters",
+                )
+        problems.check_booleans(self, "customer_managed_key", install_app="web.install_app")
+        try:
+            self.encryption_key_config()
+        except ConfigError as error:  # the key's own rule, named by this config's key
+            for problem in error.problems:
+                problems.add("key_deletion_window_days", problem.value, problem.allowed)
+        if not self.network.uses_existing_vpc and is_region(self.region):
+            for zone in self.network.availability_zones:
+                problems.check(
+                    zone[:-1] == self.region,
+                    "network.availability_zones",
+                    zone,
+                    f"must be a zone of the stack's region {self.region}",
+                )
+        if not self.web_server.public and not self.network.uses_existing_vpc:
+            problems.check(
+                self.network.nat_gateway,
+                "network.nat_gateway",
+                self.network.nat_gateway,
+                "must be true when web.public is false: a server without a public IP needs a NAT to reach "
+                "its packages and AWS APIs",
+            )
+        if self.reader_autoscaling is not None:
+            for problem in self.reader_autoscaling.problems_with(self.database):
+                problems.problems.append(problem.under("reader_autoscaling"))
+        if self.alarms is not None:
+            problems.check(
+                self.customer_managed_key is True,
+                "alarms",
+                True,
+                "need customer_managed_key = true: CloudWatch cannot publish to an SNS topic encrypted with the "
+                "AWS-managed key (alias/aws/sns)",
+            )
+        if self.load_balancer is not None and self.load_balancer.certificate_arn is not None:
+            certificate_in = certificate_region(self.load_balancer.certificate_arn)
+            problems.check(
+                certificate_in in (None, self.region),
+                "load_balancer.certificate_arn",
+                self.load_balancer.certificate_arn,
+                f"must be a certificate of the stack's region {self.region} (a load balancer uses its own region's)",
+            )
+        problems.raise_if_any()
+
+    def encryption_key_config(self) -> EncryptionKeyConfig:
+        """The stack's KMS key (made when customer_managed_key is true): alias/<name_prefix>."""
+        return EncryptionKeyConfig(name=self.name_prefix, deletion_window_days=self.key_deletion_window_days)
