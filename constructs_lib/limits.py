@@ -45,3 +45,4 @@ BACKUP_PLAN_RETENTION_DAYS = Bound(1, 36500, "AWS Backup lifecycle delete_after,
 # Load balancer
 ACCESS_LOG_RETENTION_DAYS = Bound(1, 3650, "this stack's S3 lifecycle on the access log bucket: a day to ten years")
 TCP_PORT = Bound(1, 65535, "TCP")
+IDLE_TIMEOUT_SECONDS = Bound(1, 4000, "ELB: an Application Load Balancer's idle_timeout")

@@ -137,6 +137,7 @@ class LoadBalancer(Construct):
             # (constructs_lib/web_app/user_data.py), which only "append" puts there.
             xff_header_processing_mode="append",
             enable_deletion_protection=config.deletion_protection,
+            idle_timeout=config.idle_timeout_seconds,  # None: not written, AWS's 60 s
             access_logs=LbAccessLogs(bucket=self.log_bucket.bucket, enabled=True),
             tags={"Name": f"{name}-alb"},
             # ELB checks that it may write to the bucket when access logs are turned on.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .limits import ACCESS_LOG_RETENTION_DAYS, TCP_PORT
+from .limits import ACCESS_LOG_RETENTION_DAYS, IDLE_TIMEOUT_SECONDS, TCP_PORT
 from .validation import YEAR_OR_MORE_RETENTION_DAYS, ProblemList, is_int
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
@@ -76,6 +76,8 @@ class LoadBalancerConfig:
     access_log_retention_days: days the S3 access logs (and their old versions) are kept, 1 to 3650. Default 365.
     waf_log_retention_days: CloudWatch retention of the WAF log group, a year or more. Default 365.
     force_destroy_access_logs: let a destroy delete a log bucket that still holds logs. Default False.
+    idle_timeout_seconds: how long a connection may sit idle before the load balancer closes it, 1 to 4000 seconds;
+        raise it for slow uploads or long polls. Default None: not written, so AWS's own 60 seconds apply.
 
     Always on, not configurable: internet-facing, in the public subnets given (2+ AZs); HTTPS 443 and HTTP 80 in
     from anywhere, out only to the web server's group on target_port; HTTP answers only with a 301 to HTTPS;
@@ -95,6 +97,7 @@ class LoadBalancerConfig:
     access_log_retention_days: int = 365
     waf_log_retention_days: int = 365
     force_destroy_access_logs: bool = False
+    idle_timeout_seconds: int | None = None
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -129,6 +132,13 @@ class LoadBalancerConfig:
             "access_log_retention_days",
             self.access_log_retention_days,
             f"must be an integer {ACCESS_LOG_RETENTION_DAYS.text}",
+        )
+        problems.check(
+            self.idle_timeout_seconds is None
+            or (is_int(self.idle_timeout_seconds) and IDLE_TIMEOUT_SECONDS.holds(self.idle_timeout_seconds)),
+            "idle_timeout_seconds",
+            self.idle_timeout_seconds,
+            f"must be an integer {IDLE_TIMEOUT_SECONDS.text} (seconds)",
         )
         problems.check(
             self.waf_log_retention_days in YEAR_OR_MORE_RETENTION_DAYS and is_int(self.waf_log_retention_days),

@@ -25,6 +25,7 @@ from constructs_lib.limits import (
     AZ_COUNT,
     BACKTRACK_HOURS,
     BACKUP_RETENTION_DAYS,
+    IDLE_TIMEOUT_SECONDS,
     KEY_DELETION_WINDOW_DAYS,
     READER_COUNT,
     ROOT_VOLUME_GIB,
@@ -389,6 +390,13 @@ class LoadBalancerSettings(Table):
         le=ACCESS_LOG_RETENTION_DAYS.high,
         description="days the load balancer's access logs (S3) are kept, "
         f"{ACCESS_LOG_RETENTION_DAYS.low} to {ACCESS_LOG_RETENTION_DAYS.high}",
+    )
+    idle_timeout_seconds: int | None = Field(
+        LoadBalancerConfig.idle_timeout_seconds,
+        ge=IDLE_TIMEOUT_SECONDS.low,
+        le=IDLE_TIMEOUT_SECONDS.high,
+        description=f"seconds a connection may stay idle, {IDLE_TIMEOUT_SECONDS.low} to {IDLE_TIMEOUT_SECONDS.high}; "
+        "unset: AWS's 60",
     )
 
 

@@ -665,3 +665,13 @@ def test_checkov_on_prod_with_the_load_balancer(with_domain, tmp_path):
         "CKV_AWS_233", "CKV_AWS_234", "CKV2_AWS_23", "CKV2_AWS_71", "CKV_AWS_158", "CKV_AWS_338",
     }  # fmt: skip
     assert expected <= passed, sorted(expected - passed)
+
+
+def test_idle_timeout_is_written_only_when_set(key_directory, with_arn):
+    assert "idle_timeout" not in with_arn.only("aws_lb")  # unset: AWS's own 60 s, and the JSON stays as it was
+    config = LoadBalancerConfig(name="aurora-web", certificate_arn=CERTIFICATE_ARN, idle_timeout_seconds=900)
+    assert Synthesized(with_load_balancer(key_directory, config)).only("aws_lb")["idle_timeout"] == 900
+    for bad in (0, 4001, 1.5, True):
+        assert problems_of(certificate_arn=CERTIFICATE_ARN, idle_timeout_seconds=bad) == {
+            "idle_timeout_seconds": "must be an integer from 1 to 4000 (seconds)"
+        }

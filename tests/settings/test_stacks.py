@@ -90,6 +90,15 @@ def test_wrong_types_and_values_are_all_reported_at_once():
     assert problems["database.backup_retention_days"] == "must be an integer"
 
 
+def test_load_balancer_idle_timeout_is_read_and_bounded():
+    front_door = {"enabled": True, **PROD_LOAD_BALANCER}
+    config = stack_config_from_document({"load_balancer": {**front_door, "idle_timeout_seconds": 300}})
+    assert config.load_balancer is not None and config.load_balancer.idle_timeout_seconds == 300
+    for bad in (0, 4001):
+        problems = problems_of({"load_balancer": {**front_door, "idle_timeout_seconds": bad}})
+        assert problems == {"load_balancer.idle_timeout_seconds": "must be an integer from 1 to 4000"}
+
+
 @pytest.mark.parametrize(
     "content, message",
     [
