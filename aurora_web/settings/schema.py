@@ -1,9 +1,10 @@
 """The settings file's schema: one pydantic model per TOML table, a description on every key.
 
 Types, bounds and choices are checked here, once. Defaults come from the construct library's own configs (or from
-profiles.py for the keys a profile sets), never restated. Rules about values the library owns (identifier
-syntax, subnets inside the VPC, ...) stay in each construct config, which checks itself; the rules here are the
-settings file's own (profile, environments, derived names).
+profiles.py for the keys a profile sets), and numeric bounds from constructs_lib/limits.py, which the configs check
+too: neither is restated. A key feeds the config field of the same name (mapping.py). Rules about values the library
+owns (identifier syntax, subnets inside the VPC, ...) stay in each construct config, which checks itself; the rules
+here are the settings file's own (profile, environments, derived names).
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """From a settings document to the construct library's configs: one AuroraWebStackConfig per stack.
 
-The schema (schema.py) checks types, bounds and choices; each construct config then checks its own values. Every
-problem of every environment is collected before anything is built, and named by the key the user wrote.
+The schema (schema.py) checks types, bounds and choices; each construct config, built from its table by matching
+field names (mapping.py), then checks its own values. Every problem of every environment is collected before
+anything is built, and named by the key the user wrote.
 """
 
 from __future__ import annotations
