@@ -5,7 +5,7 @@ export PIPENV_VERBOSITY := -1
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.tools/terraformrc
 export CHECKPOINT_DISABLE := 1
 PY := .venv/bin/python
-NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
+NODE_BIN = $(shell $(PY) -c 'from cdktf_fastpath.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 

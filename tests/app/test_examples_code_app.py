@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+from cdktf_fastpath.node_runtime import wheel_node_bin_dir
 from tests.support.paths import PROJECT_ROOT
 from tests.support.synthesized import require_program
 
