@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from cdktf_fastpath.node_runtime import wheel_node_
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test synth cdktf-synth example-website lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -26,6 +26,10 @@ synth: setup
 cdktf-synth: setup
 	$(PY) -m aurora_web synth --check
 	PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf synth
+
+# examples/website_with_bucket, another team's app in code, run with the project's environment (its docstring).
+example-website: setup
+	cd examples/website_with_bucket && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) main.py
 
 # ruff (lint and format) and mypy (strict; settings in pyproject.toml): zero findings, or the tests do not run.
 lint: setup

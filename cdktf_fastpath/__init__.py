@@ -52,7 +52,8 @@ def enable(project_root: Path) -> bool:
     if switches.step_on(switches.SMALL_HEAP):
         node_runtime.use_small_young_generation()
     kernel_started = direct_kernel.install()
-    active = provider_import.install(root, config.providers)
+    roots = (root, *config.sources)
+    active = provider_import.install(roots, config.providers)
     if kernel_started and active:
-        load_ahead.start(root, config.providers)
+        load_ahead.start(roots, config.providers)
     return active

@@ -28,13 +28,13 @@ from .lean_assembly_cache import ProviderAssembly, Unavailable
 CONSTRUCTS_PACKAGE = "constructs"
 
 
-def start(project_root: Path, providers: tuple[str, ...]) -> list[str]:
+def start(roots: tuple[Path, ...], providers: tuple[str, ...]) -> list[str]:
     """Send the loads ahead, in the order the imports make them; returns the assembly names sent."""
     sent: list[str] = []
     if not (switches.step_on(switches.LOAD_AHEAD) and switches.step_on(switches.LEAN_CDKTF)):
         return sent
     try:
-        for assembly, tarball, ours in _fast_path_loads(project_root, providers):
+        for assembly, tarball, ours in _fast_path_loads(roots, providers):
             if not direct_kernel.load_ahead(assembly.name, assembly.version, tarball, ours):
                 break
             sent.append(assembly.name)
@@ -43,7 +43,9 @@ def start(project_root: Path, providers: tuple[str, ...]) -> list[str]:
     return sent
 
 
-def _fast_path_loads(project_root: Path, providers: tuple[str, ...]) -> Iterator[tuple[ProviderAssembly, Path, bool]]:
+def _fast_path_loads(
+    roots: tuple[Path, ...], providers: tuple[str, ...]
+) -> Iterator[tuple[ProviderAssembly, Path, bool]]:
     """(assembly, tarball, ours) for constructs, the lean cdktf, each lean provider; stops at the first not built."""
     constructs = provider_assembly(package_dir(CONSTRUCTS_PACKAGE))
     yield constructs, constructs.tarball, False
@@ -57,7 +59,7 @@ def _fast_path_loads(project_root: Path, providers: tuple[str, ...]) -> Iterator
     for package in providers:
         directory = package_dir(package)
         provider = provider_assembly(directory)
-        lean_provider_tarball = cache.built_tarball(provider, lean_submodules(package, directory, project_root))
+        lean_provider_tarball = cache.built_tarball(provider, lean_submodules(package, directory, roots))
         if lean_provider_tarball is None:
             return
         yield provider, lean_provider_tarball, True

@@ -128,7 +128,7 @@ class _LeanRootLoader(importlib.abc.Loader):
     def exec_module(self, module: ModuleType) -> None:
         # Before the source runs: its `from ._jsii import *` loads the assembly into the kernel.
         self._finder.lean_submodules[module.__name__] = lean_assembly.preload(
-            module.__name__, Path(self._origin).parent, self._finder.project_root
+            module.__name__, Path(self._origin).parent, self._finder.roots
         )
         code = compile(self._lean_source, self._origin, "exec")
         exec(code, module.__dict__)
@@ -138,10 +138,11 @@ class _LeanRootLoader(importlib.abc.Loader):
 
 
 class LeanProviderFinder(importlib.abc.MetaPathFinder):
-    """Serves each provider's root package without its eager imports; the lean assemblies cover `project_root`."""
+    """Serves each provider's root package without its eager imports; the lean assemblies cover the source trees
+    `roots` (the project root first, then the configured extra sources)."""
 
-    def __init__(self, project_root: Path, providers: tuple[str, ...]) -> None:
-        self.project_root = project_root
+    def __init__(self, roots: tuple[Path, ...], providers: tuple[str, ...]) -> None:
+        self.roots = roots
         self.providers = providers
         # provider -> the submodules its lean assembly holds, once loaded (None: the full assembly was loaded)
         self.lean_submodules: dict[str, frozenset[str] | None] = {}
@@ -188,7 +189,8 @@ class LeanProviderFinder(importlib.abc.MetaPathFinder):
             return
         raise ImportError(
             f"{fullname} is not in the lean provider assembly, which holds the submodules named in the project's "
-            f"source tree ({self.project_root}) and in installed libraries depending on {package}: name it there "
+            f"source trees ({', '.join(map(str, self.roots))}) and in installed libraries depending on {package}: "
+            "name it there "
             f"(`from {package} import {submodule}`, or `{package}.{submodule}` after `import {package}`; the "
             f"assembly is rebuilt on the next run), or set {lean_assembly.OFF_ENV_VAR}=0 to load the whole provider "
             "assembly",
@@ -200,7 +202,7 @@ def active_finder() -> LeanProviderFinder | None:
     return next((finder for finder in sys.meta_path if isinstance(finder, LeanProviderFinder)), None)
 
 
-def install(project_root: Path, providers: tuple[str, ...]) -> bool:
+def install(roots: tuple[Path, ...], providers: tuple[str, ...]) -> bool:
     """Install the hook once, before a provider package is first imported. Returns whether it is active."""
     if not switches.step_on(switches.LEAN_IMPORT):
         return False
@@ -210,5 +212,5 @@ def install(project_root: Path, providers: tuple[str, ...]) -> bool:
     if imported:
         FallbackNotice.say(f"{imported[0]} was imported before the hook was installed")
         return False
-    sys.meta_path.insert(0, LeanProviderFinder(project_root, providers))
+    sys.meta_path.insert(0, LeanProviderFinder(roots, providers))
     return True

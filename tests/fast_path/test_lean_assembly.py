@@ -298,7 +298,7 @@ def test_only_names_that_are_submodules_of_the_installed_package_are_kept(tmp_pa
     project = tmp_path / "project"
     project.mkdir()
     (project / "m.py").write_text("import pkg as aws\naws.vpc.Vpc\naws.some_function()\n")
-    assert lean_assembly.lean_submodules("pkg", package_dir, project) == ("vpc",)
+    assert lean_assembly.lean_submodules("pkg", package_dir, (project,)) == ("vpc",)
 
 
 def test_the_scan_skips_environments_and_output_and_follows_linked_packages(tmp_path):
@@ -381,14 +381,14 @@ def test_the_default_cache_directory_follows_xdg(tmp_path, monkeypatch):
 def test_the_switch_keeps_the_full_assembly(monkeypatch, variable):
     monkeypatch.setenv(variable, "0")
     monkeypatch.setattr(lean_assembly, "used_provider_submodules", lambda *args: pytest.fail("must not run"))
-    assert lean_assembly.preload(PROVIDER, Path("unused"), Path("unused")) is None
+    assert lean_assembly.preload(PROVIDER, Path("unused"), (Path("unused"),)) is None
 
 
 def test_an_unavailable_lean_assembly_is_said_once(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(lean_assembly.LeanAssemblyNotice, "said", False)
     monkeypatch.setattr(lean_assembly, "used_provider_submodules", lambda *args: ())
-    assert lean_assembly.preload(PROVIDER, tmp_path, tmp_path) is None
-    assert lean_assembly.preload(PROVIDER, tmp_path, tmp_path) is None
+    assert lean_assembly.preload(PROVIDER, tmp_path, (tmp_path,)) is None
+    assert lean_assembly.preload(PROVIDER, tmp_path, (tmp_path,)) is None
     assert (
         capsys.readouterr().err.count(
             f"lean provider assembly not used (no Python file under {tmp_path} imports a submodule of {PROVIDER}"
@@ -412,7 +412,7 @@ def test_a_tarball_the_kernel_rejects_is_removed_and_reported(fake, cache, monke
 
     monkeypatch.setattr(jsii, "load", kernel_rejects)
     with pytest.raises(RuntimeError, match=r"could not load the lean provider assembly.*removed from the cache"):
-        lean_assembly.preload("fake_prov", fake, fake)
+        lean_assembly.preload("fake_prov", fake, (fake,))
     assert not broken.exists()
 
 

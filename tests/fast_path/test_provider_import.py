@@ -66,7 +66,7 @@ def test_the_hook_and_the_lean_assembly_are_active_in_this_session():
     assert "accessanalyzer_analyzer" not in vars(root), "the eager submodule imports ran"
     package_dir = Path(root.__file__).parent
     assert active_finder().lean_submodules[PROVIDER] == set(
-        lean_assembly.lean_submodules(PROVIDER, package_dir, PROJECT_ROOT)
+        lean_assembly.lean_submodules(PROVIDER, package_dir, (PROJECT_ROOT,))
     )
 
 
@@ -80,7 +80,7 @@ def test_an_unexpected_shape_steps_aside_for_the_normal_import_and_says_so_once(
     monkeypatch.setattr(provider_import, "EAGER_IMPORTS_MARKER", "no such marker")
     monkeypatch.setattr(provider_import.FallbackNotice, "said", False)
     monkeypatch.setattr(lean_assembly, "preload", lambda *args: pytest.fail("the lean assembly must not be loaded"))
-    finder = provider_import.LeanProviderFinder(PROJECT_ROOT, (PROVIDER,))
+    finder = provider_import.LeanProviderFinder((PROJECT_ROOT,), (PROVIDER,))
     assert finder.find_spec(PROVIDER, None) is None  # None: Python's normal finders import it
     assert finder.find_spec(PROVIDER, None) is None
     assert finder.lean_submodules == {}
@@ -98,7 +98,7 @@ def test_the_switches_turn_the_hook_off(monkeypatch, variable):
         sys, "meta_path", [f for f in sys.meta_path if not isinstance(f, provider_import.LeanProviderFinder)]
     )
     monkeypatch.setenv(variable, "0")
-    assert provider_import.install(PROJECT_ROOT, (PROVIDER,)) is False
+    assert provider_import.install((PROJECT_ROOT,), (PROVIDER,)) is False
     assert provider_import.active_finder() is None
 
 
