@@ -22,14 +22,14 @@ MANIFEST = Path(__file__).resolve().parent / "checked_versions.json"
 JSII = "jsii"
 
 
-def load_manifest(path: Path = MANIFEST) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
-    """(jsii releases, {Python package: assembly versions}) from the manifest."""
-    document = json.loads(path.read_text(encoding="utf-8"))
+def load_manifest(path: Path | None = None) -> tuple[frozenset[str], dict[str, frozenset[str]]]:
+    """(jsii releases, {Python package: assembly versions}) from the manifest (default: MANIFEST)."""
+    document = json.loads((path or MANIFEST).read_text(encoding="utf-8"))
     assemblies = {str(name): frozenset(map(str, versions)) for name, versions in document["assemblies"].items()}
     return frozenset(map(str, document[JSII])), assemblies
 
 
-def unchecked(packages: Iterable[str], manifest: Path = MANIFEST) -> str | None:
+def unchecked(packages: Iterable[str], manifest: Path | None = None) -> str | None:
     """Why the fast path must not run here (e.g. "cdktf 0.22.0 is installed, checked: 0.21.0"), or None.
 
     `packages`: constructs, cdktf and the providers to slim, by Python package name.
