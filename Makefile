@@ -37,8 +37,11 @@ lint: setup
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# Then the construct tests on the plain cdktf path (CDKTF_FASTPATH=0), and the default stack and every
+# examples/*.toml synthesized both ways in one process each, compared byte for byte (marker fast_off_ci).
 test: setup-test lint
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not fast_off_ci"
+	CDKTF_FASTPATH=0 $(PY) -m pytest tests/constructs tests/fast_path/test_fast_off_same_json.py
 
 unit-test: setup
 	$(PY) -m pytest -m "not integration"
