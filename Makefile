@@ -5,11 +5,11 @@ export PIPENV_VERBOSITY := -1
 export TF_CLI_CONFIG_FILE := $(CURDIR)/.tools/terraformrc
 export CHECKPOINT_DISABLE := 1
 PY := .venv/bin/python
-NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
+NODE_BIN = $(shell $(PY) -c 'from cdktf_fastpath.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test synth cdktf-synth example-website lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -27,14 +27,21 @@ cdktf-synth: setup
 	$(PY) -m aurora_web synth --check
 	PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf synth
 
+# examples/website_with_bucket, another team's app in code, run with the project's environment (its docstring).
+example-website: setup
+	cd examples/website_with_bucket && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) main.py
+
 # ruff (lint and format) and mypy (strict; settings in pyproject.toml): zero findings, or the tests do not run.
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
+# Then the construct tests on the plain cdktf path (CDKTF_FASTPATH=0), and the default stack and every
+# examples/*.toml synthesized both ways in one process each, compared byte for byte (marker fast_off_ci).
 test: setup-test lint
-	$(PY) -m pytest
+	$(PY) -m pytest -m "not fast_off_ci"
+	CDKTF_FASTPATH=0 $(PY) -m pytest tests/constructs tests/fast_path/test_fast_off_same_json.py
 
 unit-test: setup
 	$(PY) -m pytest -m "not integration"

@@ -1,7 +1,7 @@
 """One command line for the app: `python -m aurora_web <subcommand> [--help]`.
 
 Only the standard library is imported here; each subcommand imports what it needs when it runs, so the fast
-provider import (`fast_import.enable`) comes before cdktf and the provider bindings are first loaded.
+path (`cdktf_fastpath.enable`) comes before cdktf and the provider bindings are first loaded.
 """
 
 from __future__ import annotations
@@ -35,10 +35,11 @@ def _prepare(argv: list[str], prog: str) -> int:
 
 
 def _schema(argv: list[str], prog: str) -> int:
-    from . import fast_import
+    import cdktf_fastpath
+
     from .paths import PROJECT_ROOT
 
-    fast_import.enable(PROJECT_ROOT)  # the schema reads the construct library's defaults, which import cdktf
+    cdktf_fastpath.enable(PROJECT_ROOT)  # the schema reads the construct library's defaults, which import cdktf
     from .settings.docs import main
 
     return main(argv, prog)

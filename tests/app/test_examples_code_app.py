@@ -1,5 +1,6 @@
 """constructs_lib as a library: another team's cdktf app (examples/website_with_bucket) uses it beside a resource
-constructs_lib never imports, with and without the app's fast path, and importing the library changes nothing."""
+constructs_lib never imports, with and without the synth fast path (its one `cdktf_fastpath.enable` call and its
+own pyproject.toml), and importing the library changes nothing."""
 
 from __future__ import annotations
 
@@ -12,36 +13,69 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+from cdktf_fastpath import switches
+from cdktf_fastpath.node_runtime import wheel_node_bin_dir
 from tests.support.paths import PROJECT_ROOT
 from tests.support.synthesized import require_program
 
 EXAMPLE = PROJECT_ROOT / "examples" / "website_with_bucket"
 STACK_JSON = Path("cdktf.out") / "stacks" / "website" / "cdk.tf.json"
-FALLBACK_LINES = ("provider fast import not applied", "lean provider assembly not used")
+FALLBACK_LINES = ("provider fast import not applied", "lean provider assembly not used", "cdktf-fastpath: off")
 
 
 def child_env(**extra: str) -> dict[str, str]:
-    """A user's shell: the checkout on PYTHONPATH, Node from the wheel, none of our switches or settings."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AURORA_WEB_", "CDKTF_OUTDIR"))}
-    env.update(PYTHONPATH=str(PROJECT_ROOT), JSII_NODE=str(wheel_node_bin_dir() / "node"), **extra)
+    """A user's shell: the checkout on PYTHONPATH, none of our switches or settings, no JSII_NODE (the example
+    picks the wheel's Node itself) and no `node` on PATH (a machine's Node may be an unsupported one)."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AURORA_WEB_", "CDKTF_OUTDIR", "JSII_NODE")) and key not in switches.VARIABLES
+    }
+    env.update(PYTHONPATH=str(PROJECT_ROOT), PATH=str(Path(sys.executable).parent), **extra)
     return env
 
 
-def run_python(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+def run_python(args: list[str], cwd: Path, **extra: str) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, *args], cwd=cwd, env=child_env(), capture_output=True, text=True, check=False, timeout=600
+        [sys.executable, *args],
+        cwd=cwd,
+        env=child_env(**extra),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=600,
     )
+
+
+def example_copy(directory: Path) -> Path:
+    """The example in `directory`, its settings pointing at this checkout's constructs_lib (an absolute path)."""
+    shutil.copytree(EXAMPLE, directory, dirs_exist_ok=True, ignore=shutil.ignore_patterns("cdktf.out", ".keys"))
+    settings = directory / "pyproject.toml"
+    settings.write_text(
+        settings.read_text().replace('"../../constructs_lib"', json.dumps(str(PROJECT_ROOT / "constructs_lib")))
+    )
+    return directory
 
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory) -> Path:
-    """The example as its README says to run it: a plain cdktf app, the provider imported the normal way."""
-    directory = tmp_path_factory.mktemp("plain")
-    shutil.copytree(EXAMPLE, directory, dirs_exist_ok=True)
+    """The example with the fast path off (CDKTF_FASTPATH=0): a plain cdktf app, the provider imported as usual."""
+    directory = example_copy(tmp_path_factory.mktemp("plain"))
+    result = run_python(["main.py"], directory, CDKTF_FASTPATH="0")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "", "no Node end-of-life banner, no fallback line"
+    return directory
+
+
+@pytest.mark.integration
+def test_the_example_runs_fast_with_the_wheels_node_and_writes_the_plain_paths_json(plain, tmp_path):
+    """Its one enable() call: no fallback line, the wheel's Node (none on PATH), the JSON of CDKTF_FASTPATH=0."""
+    directory = example_copy(tmp_path)
+    shutil.copytree(plain / ".keys", directory / ".keys")  # the same key, so the JSON can be compared byte for byte
     result = run_python(["main.py"], directory)
     assert result.returncode == 0, result.stderr
-    return directory
+    assert result.stderr == "", result.stderr
+    assert (directory / STACK_JSON).read_text() == (plain / STACK_JSON).read_text()
 
 
 @pytest.mark.integration
@@ -67,14 +101,15 @@ def test_the_example_passes_terraform_validate_offline(plain):
 @pytest.mark.integration
 def test_the_fast_path_covers_a_users_own_module_and_writes_the_same_json(plain, tmp_path):
     """A project whose own module imports s3_bucket: the lean assembly includes it (no ImportError, no fallback)."""
-    for package in ("constructs_lib", "aurora_web", "employee_directory"):
+    for package in ("constructs_lib", "cdktf_fastpath"):
         (tmp_path / package).symlink_to(PROJECT_ROOT / package)
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", tmp_path / "pyproject.toml")  # names the provider, no sources
     shutil.copy(EXAMPLE / "main.py", tmp_path / "website.py")
     shutil.copytree(plain / ".keys", tmp_path / ".keys")  # the same key, so the JSON can be compared byte for byte
     (tmp_path / "main.py").write_text(
         "from pathlib import Path\n\n"
-        "from aurora_web import fast_import\n\n"
-        "fast_import.enable(Path(__file__).resolve().parent)\n"
+        "import cdktf_fastpath\n\n"
+        "cdktf_fastpath.enable(Path(__file__).resolve().parent)\n"
         "import website  # noqa: E402,F401 - synthesizes on import\n"
     )
     result = run_python(["main.py"], tmp_path)
@@ -99,7 +134,7 @@ for name in names:
 after = ([repr(finder) for finder in sys.meta_path], dict(os.environ))
 print(json.dumps({"modules": names, "same": before == after}))
 """
-    env = child_env()
+    env = child_env(JSII_NODE=str(wheel_node_bin_dir() / "node"))  # no enable() here to choose it
     result = subprocess.run(
         [sys.executable, "-c", probe], cwd=tmp_path, env=env, capture_output=True, text=True, check=False, timeout=600
     )

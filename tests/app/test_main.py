@@ -13,12 +13,13 @@ import pytest
 from tests.support.paths import PROJECT_ROOT
 from tests.support.synthesized import require_program
 
-PACKAGES = ("constructs_lib", "aurora_web", "employee_directory")
+PACKAGES = ("constructs_lib", "aurora_web", "employee_directory", "cdktf_fastpath")
 
 
 def project_copy(directory: Path) -> Path:
-    """A user's checkout: the entry point, the packages and cdktf.json; the environment stays the project's."""
-    for name in ("main.py", "cdktf.json"):
+    """A user's checkout: the entry point, the packages, cdktf.json and pyproject.toml (the fast path's settings);
+    the environment stays the project's."""
+    for name in ("main.py", "cdktf.json", "pyproject.toml"):
         shutil.copy(PROJECT_ROOT / name, directory / name)
     for package in PACKAGES:
         (directory / package).symlink_to(PROJECT_ROOT / package)
@@ -116,7 +117,7 @@ def cdktf_cli() -> Path:
 
 
 def run_cdktf_synth(cli: Path, directory: Path, config: Path | None = None) -> subprocess.CompletedProcess:
-    from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+    from cdktf_fastpath.node_runtime import wheel_node_bin_dir
 
     env = {
         **os.environ,

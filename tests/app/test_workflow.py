@@ -154,7 +154,7 @@ def test_run_blocks_pass_shellcheck(workflow, tmp_path):
 
 
 def test_github_script_body_is_valid_javascript(workflow, tmp_path):
-    from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+    from cdktf_fastpath.node_runtime import wheel_node_bin_dir
 
     node = wheel_node_bin_dir() / "node"
     if not node.exists():

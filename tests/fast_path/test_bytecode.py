@@ -1,4 +1,4 @@
-"""fast_import.bytecode: `prepare` writes the bytecode cache that PYTHONDONTWRITEBYTECODE keeps Python from writing."""
+"""cdktf_fastpath.bytecode: `prepare` writes the bytecode cache PYTHONDONTWRITEBYTECODE keeps Python from writing."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from aurora_web.fast_import.bytecode import compile_project
+from cdktf_fastpath.bytecode import compile_project
 
 
 def project(tmp_path: Path) -> Path:

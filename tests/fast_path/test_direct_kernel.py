@@ -1,4 +1,4 @@
-"""fast_import.direct_kernel: the jsii kernel as one Node process, without jsii's relay; jsii's own when refused.
+"""cdktf_fastpath.direct_kernel: the jsii kernel as one Node process, without jsii's relay; jsii's own when refused.
 
 The JSON a synth writes through it is compared with the relay's in test_provider_import.py ("plain" turns every
 fast path off), and the kernel's stdout reaching the app's is checked there too (JSII_DEBUG_TIMING lines).
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import import direct_kernel
-from aurora_web.fast_import.lean_assembly_cache import CACHE_ENV_VAR, Unavailable
+from cdktf_fastpath import checked_versions, direct_kernel
+from cdktf_fastpath.lean_assembly_cache import CACHE_ENV_VAR, Unavailable
 from tests.support.paths import PROJECT_ROOT
 from tests.support.small_synth import SMALL_SYNTH, STACK_JSON
 
@@ -103,27 +103,6 @@ def test_a_runtime_the_user_chose_is_kept(monkeypatch):
     assert direct_kernel.install() is False
 
 
-def test_a_jsii_release_it_was_not_checked_against_keeps_jsiis_launcher(tmp_path):
-    script = (
-        "import sys\nfrom pathlib import Path\nfrom aurora_web.fast_import import direct_kernel\n"
-        "direct_kernel.CHECKED_JSII_VERSIONS = frozenset({'0.0.1'})\n"
-        f"exec(compile({PROCESS_TREE_SCRIPT!r}, 'tree', 'exec'))\n"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", script, str(PROJECT_ROOT), str(tmp_path / "out")],
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    lines = [line for line in result.stderr.splitlines() if "direct jsii kernel not used" in line]
-    assert lines == ["aurora-web: direct jsii kernel not used (jsii 1.142.0 is not a release it was checked "
-                     "against); starting jsii's relay"], result.stderr  # fmt: skip
-    assert len(result.stdout.splitlines()) == 2, "jsii's relay and its kernel"
-    assert tmp_path.joinpath("out", *STACK_JSON).is_file()
-
-
 @pytest.fixture
 def fake_jsii(tmp_path, monkeypatch) -> Path:
     """A jsii package directory holding only what kernel_program reads, and a private cache of its own."""
@@ -158,6 +137,7 @@ def test_a_kernel_that_does_not_talk_on_descriptor_3_is_refused(fake_jsii):
 
 def test_the_installed_jsii_is_the_checked_release_and_its_kernel_talks_on_descriptor_3():
     package, version = direct_kernel.jsii_package()
-    assert version in direct_kernel.CHECKED_JSII_VERSIONS
+    jsii_releases, _assemblies = checked_versions.load_manifest()
+    assert version in jsii_releases
     program = (package / "_embedded" / "jsii" / "lib__program.js").read_text(encoding="utf-8")
     assert program.count(direct_kernel.PROTOCOL_DESCRIPTOR) == 1

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import import lean_assembly, lean_assembly_cache, provider_import
-from aurora_web.fast_import.lean_assembly_build import (
+from cdktf_fastpath import lean_assembly, lean_assembly_cache
+from cdktf_fastpath.lean_assembly_build import (
     MODIFIED_FINGERPRINT,
     ShapeError,
     build,
@@ -25,8 +25,10 @@ from aurora_web.fast_import.lean_assembly_build import (
     parse_index_exports,
     write_deterministic_tarball,
 )
-from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+from cdktf_fastpath.node_runtime import wheel_node_bin_dir
 from tests.support.paths import PROJECT_ROOT
+
+PROVIDER = "cdktf_cdktf_provider_aws"  # what the project's pyproject.toml names
 
 NAME, VERSION = "@fake/prov", "1.2.3"
 INDEX_JS = """"use strict";
@@ -257,7 +259,7 @@ def test_a_jsii_module_of_another_shape_is_refused(fake):
 def test_the_real_provider_is_found():
     import importlib.metadata
 
-    package_dir = Path(importlib.util.find_spec(provider_import.PROVIDER_PACKAGE).origin).parent
+    package_dir = Path(importlib.util.find_spec(PROVIDER).origin).parent
     assembly = lean_assembly.provider_assembly(package_dir)
     assert assembly.name == "@cdktf/provider-aws"
     assert assembly.version == importlib.metadata.version("cdktf-cdktf-provider-aws")
@@ -277,6 +279,28 @@ def test_submodules_are_read_from_import_statements(tmp_path):
     assert lean_assembly.used_provider_submodules("pkg", tmp_path) == ("route", "subnet", "vpc")
 
 
+def test_submodules_are_read_from_attribute_access_on_the_root_package(tmp_path):
+    """`import pkg as aws; aws.sqs_queue.SqsQueue(...)` and `import pkg; pkg.vpc.Vpc(...)` name submodules too;
+    attributes of other names, and of a name bound to a submodule, do not."""
+    (tmp_path / "a.py").write_text("import pkg as aws\naws.sqs_queue.SqsQueue(scope, 'q', name='q')\nx = other.vpc\n")
+    (tmp_path / "b.py").write_text("import pkg\n\ndef f():\n    return pkg.vpc.Vpc, pkg.subnet\n")
+    (tmp_path / "c.py").write_text("import pkg.route\nimport pkg.subnet as s\ns.not_a_submodule\npkg.nat_gateway\n")
+    (tmp_path / "d.py").write_text("import otherpkg as pkg_alias\npkg_alias.ignored\n")
+    assert lean_assembly.used_provider_submodules("pkg", tmp_path) == (
+        "nat_gateway", "route", "sqs_queue", "subnet", "vpc"
+    )  # fmt: skip
+
+
+def test_only_names_that_are_submodules_of_the_installed_package_are_kept(tmp_path):
+    package_dir = tmp_path / "pkg"
+    (package_dir / "vpc").mkdir(parents=True)
+    (package_dir / "vpc" / "__init__.py").write_text("")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "m.py").write_text("import pkg as aws\naws.vpc.Vpc\naws.some_function()\n")
+    assert lean_assembly.lean_submodules("pkg", package_dir, (project,)) == ("vpc",)
+
+
 def test_the_scan_skips_environments_and_output_and_follows_linked_packages(tmp_path):
     for skipped in (".venv/lib", "node_modules/x", "cdktf.out/stacks", "sub/__pycache__"):
         (tmp_path / skipped).mkdir(parents=True)
@@ -290,8 +314,8 @@ def test_the_scan_skips_environments_and_output_and_follows_linked_packages(tmp_
 
 
 def test_the_constructs_use_existing_provider_submodules():
-    package_dir = Path(importlib.util.find_spec(provider_import.PROVIDER_PACKAGE).origin).parent
-    submodules = lean_assembly.used_provider_submodules(provider_import.PROVIDER_PACKAGE, PROJECT_ROOT)
+    package_dir = Path(importlib.util.find_spec(PROVIDER).origin).parent
+    submodules = lean_assembly.used_provider_submodules(PROVIDER, PROJECT_ROOT)
     assert {"provider", "vpc", "instance", "rds_cluster"} <= set(submodules)
     assert all((package_dir / name / "__init__.py").is_file() for name in submodules)
 
@@ -350,23 +374,24 @@ def test_a_cache_directory_others_can_write_is_refused(cache):
 def test_the_default_cache_directory_follows_xdg(tmp_path, monkeypatch):
     monkeypatch.delenv(lean_assembly_cache.CACHE_ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    assert lean_assembly_cache.cache_dir() == tmp_path / "aurora-web-cdktf"
+    assert lean_assembly_cache.cache_dir() == tmp_path / "cdktf-fastpath"
 
 
-def test_the_switch_keeps_the_full_assembly(monkeypatch):
-    monkeypatch.setenv(lean_assembly.OFF_ENV_VAR, "0")
+@pytest.mark.parametrize("variable", ["CDKTF_FASTPATH", "CDKTF_FASTPATH_LEAN_ASSEMBLY"])
+def test_the_switch_keeps_the_full_assembly(monkeypatch, variable):
+    monkeypatch.setenv(variable, "0")
     monkeypatch.setattr(lean_assembly, "used_provider_submodules", lambda *args: pytest.fail("must not run"))
-    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, Path("unused"), Path("unused")) is None
+    assert lean_assembly.preload(PROVIDER, Path("unused"), (Path("unused"),)) is None
 
 
 def test_an_unavailable_lean_assembly_is_said_once(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(lean_assembly.LeanAssemblyNotice, "said", False)
     monkeypatch.setattr(lean_assembly, "used_provider_submodules", lambda *args: ())
-    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, tmp_path, tmp_path) is None
-    assert lean_assembly.preload(provider_import.PROVIDER_PACKAGE, tmp_path, tmp_path) is None
+    assert lean_assembly.preload(PROVIDER, tmp_path, (tmp_path,)) is None
+    assert lean_assembly.preload(PROVIDER, tmp_path, (tmp_path,)) is None
     assert (
         capsys.readouterr().err.count(
-            f"lean provider assembly not used (no Python file under {tmp_path} imports a provider submodule"
+            f"lean provider assembly not used (no Python file under {tmp_path} imports a submodule of {PROVIDER}"
         )
         == 1
     )
@@ -387,7 +412,7 @@ def test_a_tarball_the_kernel_rejects_is_removed_and_reported(fake, cache, monke
 
     monkeypatch.setattr(jsii, "load", kernel_rejects)
     with pytest.raises(RuntimeError, match=r"could not load the lean provider assembly.*removed from the cache"):
-        lean_assembly.preload("fake_prov", fake, fake)
+        lean_assembly.preload("fake_prov", fake, (fake,))
     assert not broken.exists()
 
 
@@ -413,7 +438,7 @@ def test_the_scan_remembers_unchanged_files_and_rereads_changed_ones(tmp_path, m
     module = project / "m.py"
     module.write_text("from pkg.vpc import Vpc\n")
     assert lean_assembly.used_provider_submodules("pkg", project) == ("vpc",)
-    assert "vpc" in (tmp_path / "cache" / "import-scan-pkg.json").read_text()
+    assert "vpc" in (tmp_path / "cache" / "scans" / "import-scan-pkg.json").read_text()
     module.write_text("from pkg.subnet import Subnet, SubnetConfig\n")  # another size: read again
     assert lean_assembly.used_provider_submodules("pkg", project) == ("subnet",)
     os.utime(module, ns=(1, 1))  # same size, another mtime: read again

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import import lean_assembly, lean_assembly_cache, lean_cdktf
-from aurora_web.fast_import.lean_assembly_build import (
+from cdktf_fastpath import lean_assembly, lean_assembly_cache, lean_cdktf, switches
+from cdktf_fastpath.lean_assembly_build import (
     EAGER_ARCHIVER,
     FS_JS,
     LAZY_ARCHIVER,
@@ -27,7 +27,7 @@ from aurora_web.fast_import.lean_assembly_build import (
     derive_lazy_archiver,
     lazy_archiver_js,
 )
-from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+from cdktf_fastpath.node_runtime import wheel_node_bin_dir
 
 
 def installed(package: str) -> Path:
@@ -130,13 +130,14 @@ def test_a_refused_shape_loads_cdktfs_own_tarball_and_says_so_once(tmp_path, cac
     assert lean_cdktf.preload(package) is False
     assert lean_cdktf.preload(package) is False
     err = capsys.readouterr().err
-    assert err.count("aurora-web: lean cdktf assembly not used (building it failed: unexpected package shape:") == 1
+    assert err.count("cdktf-fastpath: lean cdktf assembly not used (building it failed: unexpected package shape:") == 1
     assert "other than as a plain call" in err
     assert not list(cache.glob("*.tgz"))
 
 
-def test_the_switch_keeps_cdktfs_own_tarball(tmp_path, cache, monkeypatch):
-    monkeypatch.setenv(lean_assembly.OFF_ENV_VAR, "0")
+@pytest.mark.parametrize("variable", ["CDKTF_FASTPATH", "CDKTF_FASTPATH_LEAN_CDKTF"])
+def test_the_switch_keeps_cdktfs_own_tarball(tmp_path, cache, monkeypatch, variable):
+    monkeypatch.setenv(variable, "0")
     monkeypatch.setattr(lean_assembly_cache, "derived_tarball", lambda *args: pytest.fail("must not build"))
     assert lean_cdktf.preload(fake_cdktf(tmp_path, FS_JS_OF_OUR_SHAPE)) is False
 
@@ -193,8 +194,8 @@ def test_loading_cdktf_leaves_archiver_unloaded_and_zipping_still_works(which, d
 CDKTF_FIRST = """
 import sys
 from pathlib import Path
-from aurora_web import fast_import
-fast_import.enable(Path(sys.argv[1]))
+import cdktf_fastpath
+cdktf_fastpath.enable(Path(sys.argv[1]))
 import cdktf  # before the provider: the import hook still puts the lean cdktf into the kernel first
 app = cdktf.App(outdir=sys.argv[2])
 cdktf.TerraformStack(app, "s")
@@ -210,10 +211,10 @@ def test_cdktf_imported_before_the_provider_loads_the_lean_cdktf(lean, tmp_path)
         lean_assembly_cache.CACHE_ENV_VAR: str(tmp_path / "cache"),
         "JSII_DEBUG_TIMING": "1",  # the kernel names each tarball it extracts (relayed to stdout)
     }
-    env.pop(lean_assembly.OFF_ENV_VAR, None)
+    env = {name: value for name, value in env.items() if name not in switches.VARIABLES}
     if not lean:
-        env[lean_assembly.OFF_ENV_VAR] = "0"
-    root = Path(lean_cdktf.__file__).resolve().parents[2]
+        env["CDKTF_FASTPATH_LEAN_CDKTF"] = "0"
+    root = Path(lean_cdktf.__file__).resolve().parents[1]
     result = subprocess.run(
         [sys.executable, "-c", CDKTF_FIRST, str(root), str(tmp_path / "out")],
         cwd=root,

@@ -1,4 +1,4 @@
-"""fast_import.node_runtime: the wheel's Node for jsii, and the young-generation size given to it."""
+"""cdktf_fastpath.node_runtime: the wheel's Node for jsii, and the young-generation size given to it."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from aurora_web.fast_import import node_runtime
+from cdktf_fastpath import node_runtime
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.fast_import import direct_kernel, lean_assembly, lean_assembly_cache, lean_cdktf, provider_import
+from cdktf_fastpath import lean_assembly, lean_assembly_cache, lean_cdktf, provider_import, switches
 from tests.support.paths import PROJECT_ROOT
+
+PROVIDER = "cdktf_cdktf_provider_aws"  # what the project's pyproject.toml names
 
 STACK_JSON = Path("cdktf.out") / "stacks" / "aurora-web" / "cdk.tf.json"
 PROD_CONFIG = PROJECT_ROOT / "examples" / "prod.toml"
@@ -33,7 +35,7 @@ CDKTF_LEAN_TARBALL = f"/{lean_cdktf.PACKAGE}-0.21.0-"
 
 
 def provider_source() -> str:
-    spec = importlib.util.find_spec(provider_import.PROVIDER_PACKAGE)
+    spec = importlib.util.find_spec(PROVIDER)
     return Path(spec.origin).read_text(encoding="utf-8")
 
 
@@ -53,43 +55,51 @@ def test_an_unexpected_shape_is_not_stripped():
 
 
 def active_finder():
-    return next(finder for finder in sys.meta_path if isinstance(finder, provider_import.LeanProviderFinder))
+    finder = provider_import.active_finder()
+    assert finder is not None
+    return finder
 
 
 def test_the_hook_and_the_lean_assembly_are_active_in_this_session():
-    assert provider_import.PROVIDER_PACKAGE in sys.modules
-    root = sys.modules[provider_import.PROVIDER_PACKAGE]
+    assert PROVIDER in sys.modules
+    root = sys.modules[PROVIDER]
     assert "accessanalyzer_analyzer" not in vars(root), "the eager submodule imports ran"
-    assert active_finder().lean_submodules == set(
-        lean_assembly.used_provider_submodules(provider_import.PROVIDER_PACKAGE, PROJECT_ROOT)
+    package_dir = Path(root.__file__).parent
+    assert active_finder().lean_submodules[PROVIDER] == set(
+        lean_assembly.lean_submodules(PROVIDER, package_dir, (PROJECT_ROOT,))
     )
 
 
 def test_a_submodule_imported_nowhere_in_the_project_is_refused_with_the_reason():
     """Only a computed import name can reach one: every import statement in the tree is in the lean assembly."""
-    with pytest.raises(ImportError, match=r"not in the lean provider assembly.*AURORA_WEB_LEAN_PROVIDER_ASSEMBLY=0"):
-        importlib.import_module(f"{provider_import.PROVIDER_PACKAGE}.accessanalyzer_analyzer")
+    with pytest.raises(ImportError, match=r"not in the lean provider assembly.*CDKTF_FASTPATH_LEAN_ASSEMBLY=0"):
+        importlib.import_module(f"{PROVIDER}.accessanalyzer_analyzer")
 
 
 def test_an_unexpected_shape_steps_aside_for_the_normal_import_and_says_so_once(monkeypatch, capsys):
     monkeypatch.setattr(provider_import, "EAGER_IMPORTS_MARKER", "no such marker")
     monkeypatch.setattr(provider_import.FallbackNotice, "said", False)
     monkeypatch.setattr(lean_assembly, "preload", lambda *args: pytest.fail("the lean assembly must not be loaded"))
-    finder = provider_import.LeanProviderFinder(PROJECT_ROOT)
-    assert finder.find_spec(provider_import.PROVIDER_PACKAGE, None) is None  # None: Python's normal finders import it
-    assert finder.find_spec(provider_import.PROVIDER_PACKAGE, None) is None
-    assert finder.lean_submodules is None
+    finder = provider_import.LeanProviderFinder((PROJECT_ROOT,), (PROVIDER,))
+    assert finder.find_spec(PROVIDER, None) is None  # None: Python's normal finders import it
+    assert finder.find_spec(PROVIDER, None) is None
+    assert finder.lean_submodules == {}
+    err = capsys.readouterr().err
     assert (
-        capsys.readouterr().err.count(
-            f"{PYTHON_FALLBACK_LINE} (the provider package's __init__ has an unexpected shape)"
-        )
+        err.count(f"cdktf-fastpath: {PYTHON_FALLBACK_LINE} (the {PROVIDER} package's __init__ has an unexpected shape)")
         == 1
     )
 
 
-def test_the_switch_turns_the_hook_off(monkeypatch):
-    monkeypatch.setenv(provider_import.DISABLE_ENV_VAR, "1")
-    assert provider_import.install(PROJECT_ROOT) is False
+@pytest.mark.parametrize("variable", [switches.MASTER, provider_import.OFF_ENV_VAR])
+def test_the_switches_turn_the_hook_off(monkeypatch, variable):
+    assert provider_import.OFF_ENV_VAR == "CDKTF_FASTPATH_LEAN_IMPORT"
+    monkeypatch.setattr(
+        sys, "meta_path", [f for f in sys.meta_path if not isinstance(f, provider_import.LeanProviderFinder)]
+    )
+    monkeypatch.setenv(variable, "0")
+    assert provider_import.install((PROJECT_ROOT,), (PROVIDER,)) is False
+    assert provider_import.active_finder() is None
 
 
 @pytest.fixture(scope="module")
@@ -105,14 +115,15 @@ def shared_keys(tmp_path_factory) -> Path:
 
 def start_synth(directory: Path, keys: Path, extra_env: dict) -> subprocess.Popen:
     shutil.copy(PROJECT_ROOT / "main.py", directory / "main.py")
-    for package in ("constructs_lib", "aurora_web", "employee_directory"):
+    shutil.copy(PROJECT_ROOT / "pyproject.toml", directory / "pyproject.toml")  # the fast path's settings
+    for package in ("constructs_lib", "aurora_web", "employee_directory", "cdktf_fastpath"):
         (directory / package).symlink_to(PROJECT_ROOT / package)
     shutil.copytree(keys, directory / ".keys")
     env = {**os.environ, **extra_env}
-    switches = (provider_import.DISABLE_ENV_VAR, lean_assembly.OFF_ENV_VAR, direct_kernel.OFF_ENV_VAR)
-    for name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR", *switches):
-        if name not in extra_env:
-            env.pop(name, None)
+    for name in list(env):
+        ours = name in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR") or name in switches.VARIABLES
+        if ours and name not in extra_env:
+            env.pop(name)
     return subprocess.Popen(
         [sys.executable, "main.py"], cwd=directory, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
@@ -128,10 +139,10 @@ def synths(tmp_path_factory, shared_keys) -> dict[str, tuple[str, str, str]]:
     prod = {"AURORA_WEB_CONFIG": str(PROD_CONFIG)}
     ways = {
         "fast": timing,
-        "plain": {**timing, provider_import.DISABLE_ENV_VAR: "1", direct_kernel.OFF_ENV_VAR: "0"},
+        "plain": {**timing, switches.MASTER: "0"},
         "lean refused": {**timing, lean_assembly_cache.CACHE_ENV_VAR: str(shared_cache)},
         "fast prod": {**timing, **prod},
-        "plain prod": {**timing, **prod, provider_import.DISABLE_ENV_VAR: "1", direct_kernel.OFF_ENV_VAR: "0"},
+        "plain prod": {**timing, **prod, switches.MASTER: "0"},
     }
     directories = {way: tmp_path_factory.mktemp("synth") for way in ways}
     started = {way: start_synth(directories[way], shared_keys, env) for way, env in ways.items()}
@@ -160,7 +171,7 @@ def test_the_plain_and_refused_paths_load_cdktfs_own_tarball(synths, way):
 
 @pytest.mark.parametrize(("fast", "plain"), [("fast", "plain"), ("fast prod", "plain prod")])
 def test_the_fast_path_synthesizes_byte_identical_json_to_the_plain_path(synths, fast, plain):
-    """Lean provider assembly, lean import, lean cdktf and the direct kernel against all four off."""
+    """Lean provider assembly, lean import, lean cdktf and the direct kernel against CDKTF_FASTPATH=0."""
     assert synths[fast][1] == synths[plain][1]
 
 
@@ -187,8 +198,8 @@ def counting(name):
     calls.append(name)
     return real(name)
 importlib.metadata.version = counting
-from aurora_web import fast_import
-fast_import.enable(Path(sys.argv[1]))
+import cdktf_fastpath
+cdktf_fastpath.enable(Path(sys.argv[1]))
 for name in ("network", "aurora_cluster", "web_server", "key_pair", "encryption_key", "flow_logs"):
     importlib.import_module("constructs_lib." + name)
 submodules = [name for name in sys.modules if name.startswith("cdktf_cdktf_provider_aws.") and "._" not in name]

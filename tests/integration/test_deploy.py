@@ -456,7 +456,7 @@ class CliRun(StackRun):
     cluster_after_destroy: dict | None = None
 
     def cdktf(self, *args: str) -> str:
-        from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
+        from cdktf_fastpath.node_runtime import wheel_node_bin_dir
 
         cli = PROJECT_ROOT / "node_modules" / ".bin" / "cdktf"
         env = {

@@ -1,11 +1,11 @@
-"""A small cdktf app run in a fresh interpreter through the app's fast path: one VPC, so the kernel loads
+"""A small cdktf app run in a fresh interpreter through the fast path: one VPC, so the kernel loads
 constructs, cdktf and the provider and answers real requests. argv: project root, output directory."""
 
 SMALL_SYNTH = """
 import sys
 from pathlib import Path
-from aurora_web import fast_import
-fast_import.enable(Path(sys.argv[1]))
+import cdktf_fastpath
+cdktf_fastpath.enable(Path(sys.argv[1]))
 from cdktf import App, TerraformStack
 from cdktf_cdktf_provider_aws.provider import AwsProvider
 from cdktf_cdktf_provider_aws.vpc import Vpc

@@ -234,9 +234,9 @@ def run_kills(count: int, real: int, seed: int) -> tuple[dict[str, object], Fail
 
 def _real_kills(project: Path, count: int, failures: Failures, rng: random.Random) -> dict[str, int]:
     project.mkdir()
-    for name in ("main.py", "cdktf.json"):
+    for name in ("main.py", "cdktf.json", "pyproject.toml"):
         shutil.copy(PROJECT_ROOT / name, project / name)
-    for package in ("constructs_lib", "aurora_web", "employee_directory"):
+    for package in ("constructs_lib", "aurora_web", "employee_directory", "cdktf_fastpath"):
         (project / package).symlink_to(PROJECT_ROOT / package)
     environments = project / "environments.toml"
     environments.write_text("[environments.dev]\n[environments.prod]\n")

@@ -13,9 +13,9 @@ child's descriptor numbers), and its stdout and stderr are the app's own, which 
 thread wrote them. The bytes of every request and reply are jsii's own, sent and read by jsii's own code. The
 kernel's two files are copied once into the private cache and checked against jsii's package on every start.
 
-Applied only to the jsii release it was checked against, and only if the kernel still reads descriptor 3; a user
-who sets JSII_RUNTIME keeps their runtime. Otherwise jsii's own launcher runs, with one line on stderr for an
-unexpected shape. `AURORA_WEB_DIRECT_KERNEL=0` turns it off.
+Applied only when enable() found the jsii release in checked_versions.json, and only if the kernel still reads
+descriptor 3; a user who sets JSII_RUNTIME keeps their runtime. Otherwise jsii's own launcher runs, with one line on
+stderr for an unexpected shape. `CDKTF_FASTPATH_KERNEL=0` turns it off.
 """
 
 from __future__ import annotations
@@ -32,11 +32,11 @@ from collections import deque
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
+from . import switches
 from .lean_assembly_cache import Unavailable, cache_dir, write_atomically
 from .stderr_notice import OnceOnStderr
 
-OFF_ENV_VAR = "AURORA_WEB_DIRECT_KERNEL"  # "0": jsii's own relay process
-CHECKED_JSII_VERSIONS = frozenset({"1.142.0"})  # start/stop below mirror this release's _NodeProcess
+OFF_ENV_VAR = switches.variable(switches.KERNEL)  # "0": jsii's own relay process
 KERNEL_FILES = {"lib__program.js": "program.js", "lib__runtime-index-worker.js": "runtime-index-worker.js"}
 PROTOCOL_DESCRIPTOR = "readFD:3,writeFD:3"  # how program.js opens its channel (its SyncStdio)
 NODE_ARGUMENTS = ("--max-old-space-size=4069", "--preserve-symlinks")  # what the relay gives the kernel
@@ -47,7 +47,7 @@ STOP_TIMEOUT_SECONDS = 5
 
 _spawned: list[KernelChannel] = []  # the kernel `install` started, once per process
 
-DirectKernelNotice = OnceOnStderr("aurora-web: direct jsii kernel not used ({reason}); starting jsii's relay")
+DirectKernelNotice = OnceOnStderr("cdktf-fastpath: direct jsii kernel not used ({reason}); starting jsii's relay")
 
 
 class KernelChannel:
@@ -189,17 +189,18 @@ def kernel_program(package: Path, version: str) -> Path:
 def install() -> bool:
     """Start the kernel now and have jsii adopt it, if nothing says otherwise; returns whether it will.
 
+    Call only after `checked_versions.unchecked` found this jsii release in the manifest: start/stop below
+    mirror its `_NodeProcess`.
+
     The kernel boots (about 0.1 s) while this process goes on importing jsii and cdktf. Its environment is this
     process's at the time of the call, as jsii's own start would take it at the first kernel request.
     """
     if _spawned:
         return True
-    if os.environ.get(OFF_ENV_VAR) == "0" or os.environ.get("JSII_RUNTIME"):
+    if not switches.step_on(switches.KERNEL) or os.environ.get("JSII_RUNTIME"):
         return False
     try:
-        package, version = jsii_package()
-        if version not in CHECKED_JSII_VERSIONS:
-            raise Unavailable(f"jsii {version} is not a release it was checked against")
+        package, version = jsii_package()  # a release of checked_versions.json: enable() checked it
         if os.name != "posix" or not os.access(SHELL, os.X_OK):
             raise Unavailable(f"{SHELL} is needed to hand the kernel its channel")
         program = kernel_program(package, version)

@@ -8,16 +8,16 @@ member for member except that statement, which becomes a function requiring arch
 (lean_assembly_build.lazy_archiver_js; refused unless every use in the file is a plain call). cdktf's own
 `_jsii` load then finds the package in the kernel and does nothing. The derivative is built once and cached
 (lean_assembly_cache). Anything unexpected means cdktf's own tarball loads, with one line on stderr.
-Switches: `AURORA_WEB_LEAN_PROVIDER_ASSEMBLY=0` or `AURORA_WEB_EAGER_PROVIDER_IMPORT=1` keep cdktf's own.
+`CDKTF_FASTPATH_LEAN_CDKTF=0` keeps cdktf's own.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from . import lean_assembly_cache as cache
-from .lean_assembly import OFF_ENV_VAR, load_into_kernel, provider_assembly
+from . import switches
+from .lean_assembly import load_into_kernel, provider_assembly
 from .lean_assembly_cache import ProviderAssembly, Unavailable
 from .stderr_notice import OnceOnStderr
 
@@ -26,7 +26,7 @@ VARIANT = ("lazy-archiver",)  # the cache key's variant, and what the builder is
 BUILDER_ARGUMENTS = ("--lazy-archiver",)
 
 # Says once on stderr that the kernel loads cdktf's own tarball, so a slower synth has a visible cause.
-LeanCdktfNotice = OnceOnStderr("aurora-web: lean cdktf assembly not used ({reason}); loading cdktf's own")
+LeanCdktfNotice = OnceOnStderr("cdktf-fastpath: lean cdktf assembly not used ({reason}); loading cdktf's own")
 
 
 def cdktf_assembly(package_dir: Path) -> ProviderAssembly:
@@ -39,7 +39,7 @@ def cdktf_assembly(package_dir: Path) -> ProviderAssembly:
 
 def preload(package_dir: Path) -> bool:
     """Load the derived cdktf tarball into the kernel before `cdktf._jsii` loads its own; returns whether it did."""
-    if os.environ.get(OFF_ENV_VAR) == "0":
+    if not switches.step_on(switches.LEAN_CDKTF):
         return False
     try:
         assembly = cdktf_assembly(package_dir)
@@ -49,5 +49,5 @@ def preload(package_dir: Path) -> bool:
         return False
     import constructs._jsii  # noqa: F401 - cdktf's code requires constructs, as cdktf's own _jsii module loads it
 
-    load_into_kernel(assembly, tarball, "lean cdktf assembly")
+    load_into_kernel(assembly, tarball, "lean cdktf assembly", switches.variable(switches.LEAN_CDKTF))
     return True

@@ -17,10 +17,13 @@ def wheel_node_bin_dir() -> Path:
 
 
 def use_wheel_node() -> None:
-    """Set JSII_NODE unless the user chose a Node explicitly; must run before jsii starts its kernel."""
+    """Set JSII_NODE unless the user chose a Node explicitly (or the wheel is missing); before jsii starts Node."""
     if os.environ.get("JSII_NODE"):
         return
-    node = wheel_node_bin_dir() / "node"
+    try:
+        node = wheel_node_bin_dir() / "node"
+    except ImportError:  # not installed: jsii runs `node` from PATH, as it would without us
+        return
     if node.is_file():
         os.environ["JSII_NODE"] = str(node)
 
@@ -29,7 +32,7 @@ def use_small_young_generation() -> None:
     """Give the kernel's Node 1 MiB semi-spaces (and jsii's relay, when it runs), unless NODE_OPTIONS sizes them.
 
     With V8's default young generation the kernel and relay peaked about 14 MiB higher for the same synth, and
-    the synth was no faster (`python -m aurora_web bench`).
+    the synth was no faster (measured with the project's benchmark).
     """
     options = os.environ.get("NODE_OPTIONS", "")
     if SEMI_SPACE_OPTION not in options:

@@ -21,10 +21,21 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-CACHE_ENV_VAR = "AURORA_WEB_CACHE_DIR"
+CACHE_ENV_VAR = "CDKTF_FASTPATH_CACHE_DIR"
+CACHE_NAME = "cdktf-fastpath"
 BUILDER = Path(__file__).resolve().parent / "lean_assembly_build.py"  # run as a script: its imports stay out of here
-KEPT_CACHE_ENTRIES = 6  # a checkout uses two (its lean provider and lean cdktf), plus the import scan
+KEPT_CACHE_ENTRIES = 6  # a checkout uses two (its lean provider and lean cdktf)
 BUILD_TIMEOUT_SECONDS = 900
+
+
+def scan_memo_dir() -> Path:
+    """Where the source scans remember their answers: apart from the tarballs, so pruning never counts them."""
+    directory = cache_dir() / "scans"
+    try:
+        directory.mkdir(mode=0o700, exist_ok=True)
+    except OSError as error:
+        raise Unavailable(f"cannot create {directory}: {error.strerror}") from error
+    return directory
 
 
 class Unavailable(Exception):
@@ -41,13 +52,13 @@ class ProviderAssembly:
 
 
 def cache_dir() -> Path:
-    """$AURORA_WEB_CACHE_DIR, else $XDG_CACHE_HOME/aurora-web-cdktf, else ~/.cache/aurora-web-cdktf; must be private."""
+    """$CDKTF_FASTPATH_CACHE_DIR, else $XDG_CACHE_HOME/cdktf-fastpath, else ~/.cache/cdktf-fastpath; must be private."""
     configured = os.environ.get(CACHE_ENV_VAR) or ""
     if configured:
         directory = Path(configured)
     else:
         base = os.environ.get("XDG_CACHE_HOME") or ""
-        directory = (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / "aurora-web-cdktf"
+        directory = (Path(base) if os.path.isabs(base) else Path.home() / ".cache") / CACHE_NAME
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         info = directory.stat()

@@ -1,14 +1,16 @@
-"""Make the jsii kernel load a lean derivative of the provider assembly: only the submodules the project imports.
+"""Make the jsii kernel load a lean derivative of a provider assembly: only the submodules the project uses.
 
-Loading the provider's own tarball makes Node require all ~2,100 submodules (seconds, ~600 MB). Before the
-provider's `_jsii` module loads its tarball, `preload` puts a lean tarball under the same name and version into
-the kernel; the provider's own load then finds the package present and does nothing. The submodule list is read
-from the import statements of every Python file in the project's source tree (constructs_lib, the app, the
-user's own modules, tests and examples); the tarball is built once and cached (lean_assembly_cache). Anything
-unexpected means the full assembly is loaded as usual, with one line on stderr.
+Loading the provider's own tarball makes Node require all of its submodules (the AWS provider: ~2,100, seconds,
+~600 MB). Before the provider's `_jsii` module loads its tarball, `preload` puts a lean tarball under the same name
+and version into the kernel; the provider's own load then finds the package present and does nothing. The
+submodule list is read (with ast) from every Python file of the project's source tree and of the installed
+distributions that depend on the provider (installed_dependents): `from <provider>.x import ...`,
+`import <provider>.x`, `from <provider> import x`, and `<alias>.x` after `import <provider> [as alias]`. The tarball
+is built once and cached (lean_assembly_cache). Anything unexpected means the full assembly is loaded as usual,
+with one line on stderr.
 
 The provider's dependency cdktf is loaded first, by `import cdktf._jsii`: the import hook (provider_import) has
-lean_cdktf put its derived tarball into the kernel then. `OFF_ENV_VAR` turns both off.
+lean_cdktf put its derived tarball into the kernel then. `CDKTF_FASTPATH_LEAN_ASSEMBLY=0` turns this step off.
 """
 
 from __future__ import annotations
@@ -18,17 +20,18 @@ import json
 import os
 from pathlib import Path
 
+from . import installed_dependents, switches
 from . import lean_assembly_cache as cache
 from .lean_assembly_cache import ProviderAssembly, Unavailable
 from .stderr_notice import OnceOnStderr
 
-OFF_ENV_VAR = "AURORA_WEB_LEAN_PROVIDER_ASSEMBLY"  # "0": load the provider's full assembly
+OFF_ENV_VAR = switches.variable(switches.LEAN_ASSEMBLY)  # "0": load the provider's full assembly
 # Directories of a project tree that hold no source of the project's own: environments, tools, generated output.
 NOT_SOURCE = frozenset({"node_modules", "cdktf.out", "handoff", "__pycache__", "imports", "site-packages"})
 
 
 # Says once on stderr that the kernel loads the full provider assembly, so a slow synth has a visible cause.
-LeanAssemblyNotice = OnceOnStderr("aurora-web: lean provider assembly not used ({reason}); loading the full one")
+LeanAssemblyNotice = OnceOnStderr("cdktf-fastpath: lean provider assembly not used ({reason}); loading the full one")
 
 
 def source_files(root: Path) -> list[Path]:
@@ -50,12 +53,19 @@ def source_files(root: Path) -> list[Path]:
 
 
 def imported_submodules(package: str, text: str, filename: str) -> set[str]:
-    """The provider submodules one file's import statements name (read with ast: comments and strings never count)."""
+    """The provider submodules one file names (read with ast: comments and strings never count).
+
+    Import statements, and attribute access on a name the root package is bound to (`import <package> as aws`,
+    then `aws.sqs_queue`): that access imports the submodule on the fast path too (provider_import). Names bound
+    are file-wide, not per scope: a name found that is no submodule is dropped later (`lean_submodules`).
+    """
     found: set[str] = set()
     try:
         tree = ast.parse(text, filename) if package in text else None
     except (ValueError, SyntaxError):  # a work in progress; if it is imported, that import fails on its own
         return found
+    root_names: set[str] = set()  # what `import <package> [as name]` / `import <package>.x` bind
+    attribute_uses: list[tuple[str, str]] = []  # (name, attribute) of each `name.attribute`
     for node in ast.walk(tree) if tree else ():
         if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             if node.module == package:
@@ -63,19 +73,29 @@ def imported_submodules(package: str, text: str, filename: str) -> set[str]:
             elif node.module.startswith(package + "."):
                 found.add(node.module.split(".")[1])
         elif isinstance(node, ast.Import):
-            found.update(alias.name.split(".")[1] for alias in node.names if alias.name.startswith(package + "."))
+            for alias in node.names:
+                if alias.name.startswith(package + "."):
+                    found.add(alias.name.split(".")[1])
+                    if alias.asname is None:  # `import <package>.x` binds <package> itself
+                        root_names.add(package)
+                elif alias.name == package:
+                    root_names.add(alias.asname or package)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            attribute_uses.append((node.value.id, node.attr))
+    found.update(attribute for name, attribute in attribute_uses if name in root_names)
     return found
 
 
-def used_provider_submodules(package: str, root: Path) -> tuple[str, ...]:
-    """The provider submodules imported anywhere under `root` (`from <package>.x import ...`, `import <package>.x`).
+def used_provider_submodules(package: str, *roots: Path) -> tuple[str, ...]:
+    """The provider submodules named anywhere under `roots`, or in an installed distribution depending on `package`.
 
     Each file's answer is remembered in the cache by its path, size and mtime, so an unchanged tree costs a stat per
     file instead of a parse (a tenth of a second on every synth otherwise).
     """
     memo = _ScanMemo.open(package)
     found: set[str] = set()
-    for path in source_files(root):
+    files = [path for root in roots for path in source_files(root)]
+    for path in [*files, *installed_dependents.source_files_depending_on(package)]:
         try:
             info = path.stat()
         except OSError:
@@ -103,7 +123,7 @@ class _ScanMemo:
     @classmethod
     def open(cls, package: str) -> _ScanMemo:
         try:
-            file = cache.cache_dir() / f"import-scan-{package}.json"
+            file = cache.scan_memo_dir() / f"import-scan-{package}.json"
         except Unavailable:
             return cls(None, {})
         try:
@@ -157,20 +177,25 @@ def provider_assembly(package_dir: Path) -> ProviderAssembly:
     return ProviderAssembly(name_value, version_value, package_dir / "_jsii" / file_value)
 
 
-def lean_submodules(package: str, project_root: Path) -> tuple[str, ...]:
-    """The submodules the lean assembly for `project_root` holds (the cache key's variant); Unavailable if none."""
-    submodules = used_provider_submodules(package, project_root)
+def lean_submodules(package: str, package_dir: Path, roots: tuple[Path, ...]) -> tuple[str, ...]:
+    """The submodules the lean assembly for source trees `roots` holds (the cache key's variant); Unavailable if none.
+
+    Only names that are submodules of the installed package count (`aws.some_function` is no submodule).
+    """
+    submodules = tuple(
+        name for name in used_provider_submodules(package, *roots) if (package_dir / name / "__init__.py").is_file()
+    )
     if not submodules:
-        raise Unavailable(f"no Python file under {project_root} imports a provider submodule")
+        raise Unavailable(f"no Python file under {', '.join(map(str, roots))} imports a submodule of {package}")
     return submodules
 
 
-def preload(package: str, package_dir: Path, project_root: Path) -> frozenset[str] | None:
+def preload(package: str, package_dir: Path, roots: tuple[Path, ...]) -> frozenset[str] | None:
     """Load the lean assembly into the kernel; returns the submodules it holds, or None if the full one will load."""
-    if os.environ.get(OFF_ENV_VAR) == "0":
+    if not switches.step_on(switches.LEAN_ASSEMBLY):
         return None
     try:
-        submodules = lean_submodules(package, project_root)
+        submodules = lean_submodules(package, package_dir, roots)
         assembly = provider_assembly(package_dir)
         tarball = cache.lean_tarball(assembly, package_dir, submodules)
     except (Unavailable, OSError) as error:
@@ -180,11 +205,11 @@ def preload(package: str, package_dir: Path, project_root: Path) -> frozenset[st
     import cdktf._jsii  # noqa: F401
     import constructs._jsii  # noqa: F401
 
-    load_into_kernel(assembly, tarball, "lean provider assembly")
+    load_into_kernel(assembly, tarball, "lean provider assembly", OFF_ENV_VAR)
     return frozenset(submodules)
 
 
-def load_into_kernel(assembly: ProviderAssembly, tarball: Path, what: str) -> None:
+def load_into_kernel(assembly: ProviderAssembly, tarball: Path, what: str, switch: str) -> None:
     """`jsii.load` a derived tarball under the package's name and version; its own `_jsii` load is then a no-op."""
     import jsii
 
@@ -195,5 +220,5 @@ def load_into_kernel(assembly: ProviderAssembly, tarball: Path, what: str) -> No
         tarball.unlink(missing_ok=True)
         raise RuntimeError(
             f"the jsii kernel could not load the {what} {tarball} (removed from the "
-            f"cache; run again, or set {OFF_ENV_VAR}=0): {error}"
+            f"cache; run again, or set {switch}=0): {error}"
         ) from error
