@@ -44,7 +44,7 @@ test: setup-test lint
 unit-test: setup
 	$(PY) -m pytest -m "not integration"
 
-# The settings file's JSON Schema (docs/settings.schema.json) and the README's key table, regenerated from
+# The settings file's JSON Schema (docs/settings.schema.json) and docs/settings.md's key table, regenerated from
 # aurora_web/settings/schema.py (tests fail when either is stale).
 schema: setup
 	$(PY) -m aurora_web schema --write
