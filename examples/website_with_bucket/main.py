@@ -1,9 +1,10 @@
 """Another team's cdktf app: our constructs composed with a resource constructs_lib never uses (an S3 bucket).
 
 It is a plain cdktf app, written in code: no settings file, no aurora_web. Run it from this directory with the
-checkout that holds constructs_lib on PYTHONPATH (or with constructs_lib vendored beside it):
+checkout that holds constructs_lib on PYTHONPATH (or with constructs_lib vendored beside it), in the project's
+environment (`make setup` made it; a bare `python` has no cdktf):
 
-    PYTHONPATH=../.. python main.py        # or: cdktf synth (cdktf.json here)
+    PYTHONPATH=../.. ../../.venv/bin/python main.py
 
 It synthesizes cdktf.out/stacks/website/cdk.tf.json; `terraform validate` accepts it offline.
 """
