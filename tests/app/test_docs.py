@@ -21,6 +21,8 @@ PAGES = [README, *sorted((PROJECT_ROOT / "docs").glob("*.md"))]
 LINK = re.compile(r"\]\(([^)\s]+)\)")
 # `dir/file.ext` or `dir/sub/` in backticks: a repository path when its first directory is a tracked one.
 CODE_PATH = re.compile(r"`([A-Za-z0-9_.-]+/[A-Za-z0-9_./-]*)`")
+# `python -m package.module`: a module of the checkout when its top package is a tracked directory.
+RUN_MODULE = re.compile(r"python -m ([A-Za-z_][\w.]*)")
 
 
 def tracked_top_directories() -> set[str]:
@@ -56,6 +58,18 @@ def missing_paths(page: Path, tracked: set[str]) -> list[str]:
     ]
 
 
+def missing_modules(page: Path, tracked: set[str]) -> list[str]:
+    missing = []
+    for written in RUN_MODULE.findall(page.read_text()):
+        module = written.rstrip(".")
+        path = PROJECT_ROOT.joinpath(*module.split("."))
+        if module.split(".")[0] in tracked and not (
+            path.with_suffix(".py").is_file() or (path / "__main__.py").is_file()
+        ):
+            missing.append(module)
+    return missing
+
+
 def test_the_readme_is_a_front_door_of_at_most_250_lines():
     lines = len(README.read_text().splitlines())
     assert lines <= README_MAX_LINES, f"README.md has {lines} lines; move reference material into docs/"
@@ -71,14 +85,20 @@ def test_every_repository_path_in_backticks_exists(page):
     assert missing_paths(page, tracked_top_directories()) == []
 
 
+@pytest.mark.parametrize("page", PAGES, ids=[page.name for page in PAGES])
+def test_every_python_dash_m_module_of_the_checkout_exists(page):
+    assert missing_modules(page, tracked_top_directories()) == []
+
+
 def test_the_checks_find_a_broken_link_and_a_missing_path(tmp_path):
     page = tmp_path / "page.md"
     page.write_text(
         "# Title\n[gone](nothing-here.md#x), [ok](page.md#title), [no anchor](page.md#nope), [web](https://example.com)"
-        " and `docs/no-such-page.md`\n"
+        " and `docs/no-such-page.md`; python -m tests.moto_server, python -m aurora_web\n"
     )
     assert broken_links(page) == ["nothing-here.md#x", "page.md#nope"]
     assert missing_paths(page, {"docs"}) == ["docs/no-such-page.md"]
+    assert missing_modules(page, {"tests", "aurora_web"}) == ["tests.moto_server"]
 
 
 def test_the_settings_key_table_is_generated_from_the_schema():
