@@ -1,4 +1,4 @@
-# The two commands of the README: `make synth` and `make test`. Each sets everything up first.
+# The README's commands; each sets up what it needs first (docs/commands are in README.md and docs/).
 SHELL := /bin/bash
 export PIPENV_VENV_IN_PROJECT := 1
 export PIPENV_VERBOSITY := -1
@@ -8,8 +8,13 @@ PY := .venv/bin/python
 NODE_BIN = $(shell $(PY) -c 'from cdktf_fastpath.node_runtime import wheel_node_bin_dir; print(wheel_node_bin_dir())')
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
+# The cdktf CLI from node_modules, run by the wheel's Node.
+CDKTF = PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf
+# `terraform providers lock`, which the CLI runs before a deploy, asks the public registry even when providers
+# come from a local mirror (.tools/terraformrc); with a mirror it is skipped (terraform init still writes the lock).
+LOCK_FLAG = $(shell grep -qs filesystem_mirror .tools/terraformrc && echo --skip-provider-lock)
 
-.PHONY: setup setup-test synth cdktf-synth example-website lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test synth cdktf-synth example-website lint test unit-test schema bench hcl handoff plan-summary diagram deploy destroy deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -25,7 +30,7 @@ synth: setup
 # The check first: the CLI echoes an app's error lines twice (live, then in its summary) and always exits 1.
 cdktf-synth: setup
 	$(PY) -m aurora_web synth --check
-	PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf synth
+	$(CDKTF) synth
 
 # examples/website_with_bucket, another team's app in code, run with the project's environment (its docstring).
 example-website: setup
@@ -46,7 +51,7 @@ test: setup-test lint
 unit-test: setup
 	$(PY) -m pytest -m "not integration"
 
-# The settings file's JSON Schema (docs/settings.schema.json) and the README's key table, regenerated from
+# The settings file's JSON Schema (docs/settings.schema.json) and docs/settings.md's key table, regenerated from
 # aurora_web/settings/schema.py (tests fail when either is stale).
 schema: setup
 	$(PY) -m aurora_web schema --write
@@ -70,6 +75,16 @@ plan-summary: synth
 # docs/architecture.png from the synthesized stack (needs Graphviz's dot).
 diagram: synth
 	$(PY) -m aurora_web diagram --stack $(STACK) --out docs/architecture
+
+# Real AWS (docs/deploy-aws.md): `cdktf deploy` / `cdktf destroy` of STACK with your shell's AWS credentials,
+# asking before it changes anything (DEPLOY_FLAGS=--auto-approve to skip the question). Without credentials: one line.
+deploy: synth
+	$(PY) -m aurora_web.tools.aws_credentials "make deploy"
+	$(CDKTF) deploy $(STACK) --skip-synth $(LOCK_FLAG) $(DEPLOY_FLAGS)
+
+destroy: synth
+	$(PY) -m aurora_web.tools.aws_credentials "make destroy"
+	$(CDKTF) destroy $(STACK) --skip-synth $(LOCK_FLAG) $(DEPLOY_FLAGS)
 
 # Deploy to / tear down from the moto AWS API emulator on this machine (docs/deploy-local.md).
 deploy-local: setup

@@ -61,7 +61,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "handoff": Subcommand("a bundle per stack for ops: JSON, HCL, lock files, a README", _tool("handoff")),
     "plan-summary": Subcommand("terraform plan of one stack, summarized in Markdown", _tool("plan_summary")),
     "diagram": Subcommand("the architecture diagram (DOT and PNG) from a synthesized stack", _tool("diagram")),
-    "schema": Subcommand("the settings file's JSON Schema; --write updates docs/ and the README table", _schema),
+    "schema": Subcommand("the settings file's JSON Schema; --write updates it and the key table in docs/", _schema),
     "bench": Subcommand("synth speed and memory against a naive cdktf app (figures only)", _tool("bench")),
 }
 

@@ -99,12 +99,20 @@ deploy() {
   echo "deploy_local: done. Inspect with AWS_ENDPOINT_URL=$AWS_ENDPOINT_URL; tear down: scripts/deploy_local.sh destroy"
 }
 
+# What this script's `terraform init` and apply left of an emulator stack: its state at the project root and
+# Terraform's working files in the stack directory. Without the latter, the next synth of other settings removes the
+# directory quietly instead of keeping it ("kept ...: delete it yourself").
+forget() {
+  rm -f "terraform.$1.tfstate" "terraform.$1.tfstate.backup"
+  rm -rf "cdktf.out/stacks/$1/.terraform" "cdktf.out/stacks/$1/.terraform.lock.hcl"
+}
+
 destroy() {
   if [ ! -s "$stacks_file" ]; then
     echo "deploy_local: nothing deployed to the emulator"
   elif ! emulator_up; then
     echo "deploy_local: moto is not running, so its resources are gone already; forgetting their state"
-    while read -r stack; do rm -f "terraform.$stack.tfstate" "terraform.$stack.tfstate.backup"; done <"$stacks_file"
+    while read -r stack; do forget "$stack"; done <"$stacks_file"
     rm -f "$stacks_file"
   else
     use_emulator
@@ -113,7 +121,7 @@ destroy() {
       echo "deploy_local: destroying $stack"
       (cd "cdktf.out/stacks/$stack" && terraform init -input=false >/dev/null && terraform destroy -auto-approve -input=false) </dev/null \
         || die "destroying $stack failed (above); a prod-profile stack needs deletion protection off first: docs/deploy-local.md"
-      rm -f "terraform.$stack.tfstate" "terraform.$stack.tfstate.backup"
+      forget "$stack"
     done <"$stacks_file"
     rm -f "$stacks_file"
   fi

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .aws_credentials import credential_source, missing_message
+
 KINDS = ("add", "change", "replace", "destroy")
 MARKER = "<!-- plan-summary:{name} -->"  # lets CI find and update its own PR comment
 
@@ -106,6 +108,11 @@ def summarize(plan: dict[str, Any], name: str) -> str:
 # ---- runner ------------------------------------------------------------------------------------------------
 
 
+# What the AWS provider says when its credential chain found nothing.
+NO_CREDENTIALS = "No valid credential sources found"
+NEEDS = "plan-summary (terraform plan)"
+
+
 def terraform(args: list[str], cwd: Path) -> str:
     from .export_hcl import terraform_env
 
@@ -138,10 +145,15 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--name", help="stack name in the heading (default: the directory's name)")
     parser.add_argument("--no-init", action="store_true", help="the directory is already initialized")
     args = parser.parse_args(argv)
+    if not args.plan_json and credential_source() is None:
+        print(missing_message(NEEDS), file=sys.stderr)
+        return 1
     try:
         plan = json.loads(args.plan_json.read_text()) if args.plan_json else plan_json(args.stack_dir, not args.no_init)
     except (RuntimeError, OSError, json.JSONDecodeError) as error:
-        print(f"plan_summary: {error}", file=sys.stderr)
+        # A profile that names no usable keys passes the check above; the provider's verdict is then shown as one line.
+        line = missing_message(NEEDS) if NO_CREDENTIALS in str(error) else f"plan_summary: {error}"
+        print(line, file=sys.stderr)
         return 1
     summary = summarize(plan, args.name or args.stack_dir.resolve().name)
     if args.out:

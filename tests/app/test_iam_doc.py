@@ -1,4 +1,4 @@
-"""The README's IAM table says exactly what each role of the synthesized prod stack may do, and which are prod's."""
+"""docs/iam.md's table says exactly what each role of the synthesized prod stack may do, and which are prod's."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import re
 
 from tests.support.paths import PROJECT_ROOT
 
-README = PROJECT_ROOT / "README.md"
+IAM_DOC = PROJECT_ROOT / "docs" / "iam.md"
 
 
-def readme_rows() -> dict[str, dict[str, str]]:
-    section = README.read_text().split("### IAM: what each role may do", 1)[1]
-    table = section[section.index("| role") :].split("\n\n", 1)[0]
+def documented_rows() -> dict[str, dict[str, str]]:
+    text = IAM_DOC.read_text()
+    table = text[text.index("| role") :].split("\n\n", 1)[0]
     rows = {}
     for line in table.splitlines()[2:]:
         cells = [cell.strip() for cell in line.strip("|").split("|")]
@@ -49,14 +49,14 @@ def assert_permissions_as_documented(synthesized: dict[str, dict], documented: d
 
 
 def test_every_role_of_the_prod_stack_is_in_the_table_with_its_exact_permissions(prod):
-    documented = readme_rows()
+    documented = documented_rows()
     synthesized = roles(prod)
-    assert set(synthesized) == set(documented), "a role is missing from the README's IAM table, or extra there"
+    assert set(synthesized) == set(documented), "a role is missing from docs/iam.md's table, or extra there"
     assert_permissions_as_documented(synthesized, documented)
 
 
 def test_the_dev_stack_has_exactly_the_roles_not_marked_prod(dev):
-    documented = readme_rows()
+    documented = documented_rows()
     synthesized = roles(dev)
     unmarked = {service for service, row in documented.items() if not row["role"].endswith("(prod)")}
     assert set(synthesized) == unmarked, "a role the table marks (prod) is in dev, or one it does not mark is missing"
