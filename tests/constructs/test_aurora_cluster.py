@@ -82,9 +82,10 @@ def test_one_writer_and_one_reader_in_different_zones(dev):
 
 def test_readers_are_created_after_the_writer(dev):
     writer = dev.address("aws_rds_cluster_instance", "writer")
-    for name, reader in dev.resources("aws_rds_cluster_instance").items():
-        if "reader" in name:
-            assert reader["depends_on"] == [writer]
+    readers = [reader for name, reader in dev.resources("aws_rds_cluster_instance").items() if "reader" in name]
+    assert len(readers) == 1
+    for reader in readers:
+        assert reader["depends_on"] == [writer]
 
 
 def test_readers_round_robin_over_the_zones(key_directory):
@@ -149,6 +150,7 @@ def test_backtrack_and_enhanced_monitoring_in_both_profiles(dev, prod):
 
 
 def test_prod_runs_performance_insights_on_a_class_that_supports_it(dev, prod):
+    assert len(prod.resources("aws_rds_cluster_instance")) == len(dev.resources("aws_rds_cluster_instance")) == 2
     for instance in prod.resources("aws_rds_cluster_instance").values():
         assert instance["instance_class"] == "db.t4g.medium"
         assert instance["performance_insights_enabled"] is True
@@ -165,7 +167,9 @@ def test_performance_insights_on_an_unsupported_class_is_refused(instance_class)
 
 def test_no_public_access_on_any_instance(dev, prod):
     for stack in (dev, prod):
-        for instance in stack.resources("aws_rds_cluster_instance").values():
+        instances = stack.resources("aws_rds_cluster_instance").values()
+        assert len(instances) == 2, "a writer and a reader"
+        for instance in instances:
             assert instance["publicly_accessible"] is False
 
 

@@ -60,14 +60,21 @@ def test_database_group_admits_only_the_ec2_group_on_3306(dev):
 
 def test_no_rule_opens_the_database_port_to_any_cidr(dev, prod):
     for stack in (dev, prod):
-        for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
-            for rule in stack.resources(kind).values():
-                if rule["from_port"] <= 3306 <= rule["to_port"]:
-                    assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule, rule
+        rules = [
+            rule
+            for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+            for rule in stack.resources(kind).values()
+            if rule["from_port"] <= 3306 <= rule["to_port"]
+        ]
+        assert len(rules) == 2, "the web server's egress to the database and the database's ingress from it"
+        for rule in rules:
+            assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule, rule
 
 
 def test_no_group_has_inline_rules_that_could_hide_an_allow_all_egress(dev):
-    for group in dev.resources("aws_security_group").values():
+    groups = dev.resources("aws_security_group").values()
+    assert len(groups) == 3, "the web server's and the connection's ec2-rds and rds-ec2 groups"
+    for group in groups:
         assert "egress" not in group and "ingress" not in group
 
 

@@ -49,7 +49,9 @@ def test_public_route_table_sends_the_internet_to_the_gateway(dev):
 
 def test_every_subnet_is_associated_with_its_tier_table(dev):
     associations = dev.resources("aws_route_table_association").values()
-    for name, subnet in dev.resources("aws_subnet").items():
+    subnets = dev.resources("aws_subnet")
+    assert len(subnets) == len(associations) == 4
+    for name, subnet in subnets.items():
         tier = subnet["tags"]["Tier"]
         table = reference(dev.address("aws_route_table", f"{tier}-route-table"))
         assert {"subnet_id": reference(f"aws_subnet.{name}"), "route_table_id": table} in [

@@ -87,6 +87,7 @@ def test_web_egress_is_https_only(dev):
 )
 def test_every_group_and_rule_has_a_description(dev, prod, kind):
     for stack in (dev, prod):
+        assert stack.resources(kind), f"no {kind} to check"
         for name, item in stack.resources(kind).items():
             assert item.get("description", "").strip(), f"{kind}.{name} has no description"
 
