@@ -1,4 +1,4 @@
-"""The composed stack: outputs, the EC2-before-Aurora order in Terraform's graph, and offline validation."""
+"""aurora_web_stack in the settings profiles: moved from tests/constructs, which builds it alone."""
 
 import copy
 import json
