@@ -57,6 +57,20 @@ def test_aurora_cluster_alone_in_a_bare_stack():
     assert zones == ["us-east-1a", "us-east-1a", "us-east-1b"]
 
 
+def test_no_instance_is_publicly_accessible():
+    from constructs_lib.aurora_cluster import AuroraCluster
+    from tests.support.bare_stack import SUBNET_IDS, ZONES, BareStack
+
+    config = AuroraClusterConfig(identifier="solo-db", reader_count=2)
+    bare = BareStack(
+        lambda stack: AuroraCluster(stack, "database", config, subnet_ids=SUBNET_IDS, availability_zones=ZONES)
+    )
+    instances = bare.resources("aws_rds_cluster_instance").values()
+    assert len(instances) == 3, "a writer and two readers"
+    for instance in instances:
+        assert instance["publicly_accessible"] is False
+
+
 def test_new_features_are_off_in_the_construct_by_default():
     """A library user who sets none of issue 14's props gets the cluster as before: nothing new in the JSON."""
     from constructs_lib.aurora_cluster import AuroraCluster
@@ -73,7 +87,9 @@ def test_new_features_are_off_in_the_construct_by_default():
         "depends_on",
     ):
         assert key not in cluster
-    for instance in bare.resources("aws_rds_cluster_instance").values():
+    instances = bare.resources("aws_rds_cluster_instance").values()
+    assert len(instances) == 2, "a writer and one reader by default"
+    for instance in instances:
         assert "ca_cert_identifier" not in instance and "db_parameter_group_name" not in instance
     assert not bare.types() & {
         "aws_secretsmanager_secret_rotation",
