@@ -110,6 +110,7 @@ def test_backtrack_and_enhanced_monitoring_in_both_profiles(dev, prod):
     for stack in (dev, prod):
         stack.has("aws_rds_cluster", {"backtrack_window": 24 * 3600})
         role = reference(stack.address("aws_iam_role", "monitoring-role"), "arn")
+        assert len(stack.resources("aws_rds_cluster_instance")) == 2
         for instance in stack.resources("aws_rds_cluster_instance").values():
             assert instance["monitoring_interval"] == 60 and instance["monitoring_role_arn"] == role
         stack.has(
@@ -172,6 +173,7 @@ def test_serverless_v2_cluster_has_a_capacity_range_and_serverless_instances(ser
 
 def test_provisioned_cluster_keeps_its_class_and_has_no_capacity_range(scaled):
     assert "serverlessv2_scaling_configuration" not in scaled.only("aws_rds_cluster")
+    assert len(scaled.resources("aws_rds_cluster_instance")) == 2
     for instance in scaled.resources("aws_rds_cluster_instance").values():
         assert instance["instance_class"] == "db.t4g.medium"
 
@@ -195,6 +197,7 @@ def test_windows_ca_and_instance_parameter_group(scaled, serverless):
                 ],
             },
         )
+        assert len(stack.resources("aws_rds_cluster_instance")) == 2
         for instance in stack.resources("aws_rds_cluster_instance").values():
             assert instance["ca_cert_identifier"] == "rds-ca-rsa2048-g1"
             assert instance["db_parameter_group_name"] == reference(group, "name")
@@ -233,11 +236,13 @@ def test_log_groups_wait_for_nothing_of_ec2_and_everything_of_the_cluster_waits_
         graph = edges_from_json(stack.json)
         instance, cluster = stack.address("aws_instance", "instance"), stack.address("aws_rds_cluster", "cluster")
         assert depends_on(graph, cluster, instance) and not depends_on(graph, instance, cluster)
-        for name in stack.resources("aws_cloudwatch_log_group"):
-            if "log-group-" in name:
-                group = f"aws_cloudwatch_log_group.{name}"
-                assert depends_on(graph, cluster, group)
-                assert not depends_on(graph, group, instance), f"{group} must not wait for the web server"
+        groups = [f"aws_cloudwatch_log_group.{name}" for name in stack.resources("aws_cloudwatch_log_group")]
+        groups = [group for group in groups if "log-group-" in group]
+        assert len(groups) == len(LOGS)
+        for group in groups:
+            assert depends_on(graph, cluster, group)
+            assert not depends_on(graph, group, instance), f"{group} must not wait for the web server"
+        assert len(stack.resources("aws_rds_cluster_instance")) == 2 and stack.resources("aws_cloudwatch_metric_alarm")
         for resource_type in (
             "aws_rds_cluster_instance",
             "aws_secretsmanager_secret_rotation",

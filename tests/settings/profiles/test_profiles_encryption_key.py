@@ -35,6 +35,7 @@ def test_key_policy_delegates_to_iam_and_admits_only_this_accounts_log_groups(pr
 def test_everything_at_rest_in_prod_uses_the_key(prod):
     arn = key_arn(prod)
     prod.has("aws_rds_cluster", {"kms_key_id": arn, "master_user_secret_kms_key_id": arn})
+    assert len(prod.resources("aws_rds_cluster_instance")) == 2
     for instance in prod.resources("aws_rds_cluster_instance").values():
         assert instance["performance_insights_kms_key_id"] == arn
     prod.has("aws_backup_vault", {"kms_key_arn": arn})

@@ -26,7 +26,7 @@ def test_flow_log_role_can_write_to_its_group_only(prod):
     )
     (statement,) = policy["Statement"]
     assert statement["Resource"] == [group_arn, group_arn + ":*"]
-    assert all(action.startswith("logs:") for action in statement["Action"])
+    assert statement["Action"] and all(action.startswith("logs:") for action in statement["Action"])
 
 
 def test_dev_logs_all_vpc_traffic_for_30_days_under_its_key(dev):
@@ -41,5 +41,6 @@ def test_dev_logs_all_vpc_traffic_for_30_days_under_its_key(dev):
 def test_flow_logs_false_makes_none(key_directory):
     stack = Synthesized(make_config(key_directory, {"network": {"flow_logs": False}}), "no-flow-logs")
     assert not stack.resources("aws_flow_log")
+    assert len(stack.resources("aws_cloudwatch_log_group")) == 4, "the cluster's log groups, and no flow-log group"
     assert all("flow-logs" not in name for name in stack.resources("aws_cloudwatch_log_group"))
     assert all("flow-logs" not in name for name in stack.resources("aws_iam_role"))
