@@ -46,3 +46,29 @@ def test_flow_log_retention_reaches_the_log_group():
     bare = BareStack(lambda stack: Network(stack, "network", NetworkConfig(name="solo", flow_logs_retention_days=30)))
     bare.has("aws_cloudwatch_log_group", {"name": "/solo/vpc-flow-logs", "retention_in_days": 30})
     assert len(bare.resources("aws_flow_log")) == 1
+
+
+def test_alone_each_tier_spans_two_zones_in_its_own_route_table_without_public_ips():
+    """What the profiles' network tests check, guaranteed by the construct itself."""
+    from constructs_lib.network import Network
+    from tests.support.bare_stack import BareStack
+    from tests.support.references import reference
+
+    bare = BareStack(lambda stack: Network(stack, "network", NetworkConfig(name="solo", flow_logs=False)))
+    bare.has("aws_vpc", {"enable_dns_support": True, "enable_dns_hostnames": True})
+    subnets = bare.resources("aws_subnet")
+    tiers = sorted(subnet["tags"]["Tier"] for subnet in subnets.values())
+    assert tiers == ["private", "private", "public", "public"]
+    for tier in ("private", "public"):
+        zones = {subnet["availability_zone"] for subnet in subnets.values() if subnet["tags"]["Tier"] == tier}
+        assert len(zones) == 2, f"{tier} subnets share an AZ: {zones}"
+    tables = {table["tags"]["Name"]: name for name, table in bare.resources("aws_route_table").items()}
+    associations = [
+        (association["subnet_id"], association["route_table_id"])
+        for association in bare.resources("aws_route_table_association").values()
+    ]
+    assert len(associations) == 4
+    for name, subnet in subnets.items():
+        assert subnet["map_public_ip_on_launch"] is False
+        table = reference(f"aws_route_table.{tables['solo-' + subnet['tags']['Tier']]}")
+        assert (reference(f"aws_subnet.{name}"), table) in associations
