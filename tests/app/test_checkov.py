@@ -65,7 +65,7 @@ def skip_list() -> dict[str, str]:
 
 def test_prod_profile_fails_only_the_load_balancers_inherent_findings(checkov, prod, tmp_path):
     """Nothing but the listed findings of the front door, each with its reason (constructs/test_load_balancer.py)."""
-    from tests.constructs.test_load_balancer import INHERENT_FINDINGS, failed_resources
+    from tests.settings.profiles.test_profiles_load_balancer import INHERENT_FINDINGS, failed_resources
 
     report = scan(checkov, prod, tmp_path)
     print("prod:", report["summary"])
@@ -131,7 +131,7 @@ def test_the_scan_is_not_vacuous(checkov, prod, tmp_path):
 def test_prod_with_issue_14_features_adds_no_failed_check(checkov, name, request, tmp_path):
     """Log groups, the secret rotation, the instance parameter group, autoscaling, the SNS topic and the alarms fail
     nothing: the only findings are the load balancer's pinned ones (constructs/test_load_balancer.py says why)."""
-    from tests.constructs.test_load_balancer import INHERENT_FINDINGS, failed_resources
+    from tests.settings.profiles.test_profiles_load_balancer import INHERENT_FINDINGS, failed_resources
 
     stack = request.getfixturevalue(name)
     report = scan(checkov, stack, tmp_path)

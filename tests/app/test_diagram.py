@@ -54,6 +54,7 @@ def test_security_group_rules_are_labelled_arrows(dev, diagram):
 def test_dot_names_the_key_resources(dev, diagram):
     text = to_dot(diagram)
     for resource_type in ("aws_instance", "aws_rds_cluster", "aws_rds_cluster_instance", "aws_security_group"):
+        assert addresses(dev, resource_type), resource_type
         for address in addresses(dev, resource_type):
             assert f'"{address}" [label=' in text, address
     assert "subgraph cluster_vpc" in text and "subgraph cluster_tier_public" in text

@@ -133,7 +133,9 @@ def test_aws_credentials_come_from_oidc_roles_only(workflow, job, role):
 
 def test_files_the_workflow_runs_exist(workflow):
     text = WORKFLOW.read_text()
-    for path in set(re.findall(r"scripts/[\w.]+\.(?:py|sh)|tools/[\w-]+|aurora_web/[\w/.]+", text)):
+    paths = set(re.findall(r"scripts/[\w.]+\.(?:py|sh)|tools/[\w-]+|aurora_web/[\w/.]+", text))
+    assert "tools/checkov-version" in paths, "the pattern no longer finds the files the workflow names"
+    for path in paths:
         assert (PROJECT_ROOT / path).exists(), path
 
 
@@ -141,9 +143,11 @@ def test_run_blocks_pass_shellcheck(workflow, tmp_path):
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("prerequisite missing: shellcheck (scripts/setup.sh --test installs it)")
+    checked = 0
     for job in workflow["jobs"]:
         for index, step in enumerate(steps(workflow, job)):
             if "run" in step:
+                checked += 1
                 assert "${{" not in step["run"], f"{job} step {index}: pass expressions through env, not into scripts"
                 script = tmp_path / f"{job}-{index}.sh"
                 script.write_text("#!/usr/bin/env bash\nset -eo pipefail\n" + step["run"])  # GitHub's `bash -e {0}`
@@ -151,6 +155,7 @@ def test_run_blocks_pass_shellcheck(workflow, tmp_path):
                     [shellcheck, "-s", "bash", str(script)], capture_output=True, text=True, check=False
                 )
                 assert result.returncode == 0, result.stdout
+    assert checked == 7, "the review job has 5 run blocks and the apply job 2"
 
 
 def test_github_script_body_is_valid_javascript(workflow, tmp_path):

@@ -1,77 +1,12 @@
 """The console's "Connect to an EC2 compute resource" as code: two groups that only reach each other on 3306."""
 
-from tests.support.synthesized import reference
+import pytest
+
+RULE_KINDS = ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
 
 
-def groups(stack):
-    return (
-        stack.address("aws_security_group", "ec2-security-group"),
-        stack.address("aws_security_group", "database-security-group"),
-    )
-
-
-def test_groups_are_named_like_the_console_and_described(dev):
-    dev.has("aws_security_group", {"name": "ec2-rds-aurora-web"})
-    dev.has("aws_security_group", {"name": "rds-ec2-aurora-web"})
-
-
-def test_ec2_group_is_on_the_instance_and_database_group_on_the_cluster(dev):
-    ec2_group, database_group = groups(dev)
-    assert reference(ec2_group) in dev.only("aws_instance")["vpc_security_group_ids"]
-    assert dev.only("aws_rds_cluster")["vpc_security_group_ids"] == [reference(database_group)]
-
-
-def test_ec2_group_may_only_reach_the_database_group_on_3306(dev):
-    ec2_group, database_group = groups(dev)
-    egress = [
-        rule
-        for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
-        if rule["security_group_id"] == reference(ec2_group)
-    ]
-    assert egress == [
-        {
-            **egress[0],
-            "ip_protocol": "tcp",
-            "from_port": 3306,
-            "to_port": 3306,
-            "referenced_security_group_id": reference(database_group),
-        }
-    ]
-    assert "cidr_ipv4" not in egress[0]
-
-
-def test_database_group_admits_only_the_ec2_group_on_3306(dev):
-    ec2_group, database_group = groups(dev)
-    ingress = [
-        rule
-        for rule in dev.resources("aws_vpc_security_group_ingress_rule").values()
-        if rule["security_group_id"] == reference(database_group)
-    ]
-    assert len(ingress) == 1
-    assert ingress[0]["referenced_security_group_id"] == reference(ec2_group)
-    assert (ingress[0]["from_port"], ingress[0]["to_port"], ingress[0]["ip_protocol"]) == (3306, 3306, "tcp")
-    egress = [
-        rule
-        for rule in dev.resources("aws_vpc_security_group_egress_rule").values()
-        if rule["security_group_id"] == reference(database_group)
-    ]
-    assert egress == [], "the database group needs no egress rule"
-
-
-def test_no_rule_opens_the_database_port_to_any_cidr(dev, prod):
-    for stack in (dev, prod):
-        for kind in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule"):
-            for rule in stack.resources(kind).values():
-                if rule["from_port"] <= 3306 <= rule["to_port"]:
-                    assert "cidr_ipv4" not in rule and "cidr_ipv6" not in rule, rule
-
-
-def test_no_group_has_inline_rules_that_could_hide_an_allow_all_egress(dev):
-    for group in dev.resources("aws_security_group").values():
-        assert "egress" not in group and "ingress" not in group
-
-
-def test_connection_alone_in_a_bare_stack():
+@pytest.fixture(scope="module")
+def bare():
     """The connection needs a web server and a cluster; with them, in a bare stack, it adds the two groups."""
     from constructs_lib.aurora_cluster import AuroraCluster, AuroraClusterConfig
     from constructs_lib.ec2_aurora_connection import Ec2AuroraConnection, Ec2AuroraConnectionConfig
@@ -94,8 +29,47 @@ def test_connection_alone_in_a_bare_stack():
             cluster=cluster,
         )
 
-    bare = BareStack(build)
+    return BareStack(build)
+
+
+def test_connection_alone_in_a_bare_stack(bare):
     bare.has("aws_security_group", {"name": "ec2-rds-solo"})
     bare.has("aws_security_group", {"name": "rds-ec2-solo"})
     (cluster,) = bare.resources("aws_rds_cluster").values()
     assert cluster["depends_on"] == [f"aws_instance.{next(iter(bare.resources('aws_instance')))}"]
+
+
+def connection_rules(bare) -> list[dict]:
+    """The rules on the connection's two groups (the web server's own rules are its construct's business)."""
+    groups = {
+        "${aws_security_group." + name + ".id}"
+        for name, group in bare.resources("aws_security_group").items()
+        if group["name"] in ("ec2-rds-solo", "rds-ec2-solo")
+    }
+    assert len(groups) == 2
+    return [
+        rule for kind in RULE_KINDS for rule in bare.resources(kind).values() if rule["security_group_id"] in groups
+    ]
+
+
+def test_the_two_groups_reach_each_other_on_3306_only_and_never_a_cidr(bare):
+    rules = connection_rules(bare)
+    assert len(rules) == 2, "the web server's egress to the database and the database's ingress from it"
+    for rule in rules:
+        assert (rule["ip_protocol"], rule["from_port"], rule["to_port"]) == ("tcp", 3306, 3306), rule
+        assert "referenced_security_group_id" in rule and "cidr_ipv4" not in rule and "cidr_ipv6" not in rule, rule
+
+
+def test_every_group_and_rule_of_the_connection_has_a_description(bare):
+    groups = [group for group in bare.resources("aws_security_group").values() if group["name"].endswith("-solo")]
+    items = groups + connection_rules(bare)
+    assert len(items) == 4
+    for item in items:
+        assert item.get("description", "").strip(), f"no description: {item}"
+
+
+def test_the_connection_groups_have_no_inline_rules_that_could_hide_an_allow_all_egress(bare):
+    groups = bare.resources("aws_security_group").values()
+    assert len(groups) == 3, "the web server's group and the connection's two"
+    for group in groups:
+        assert "egress" not in group and "ingress" not in group

@@ -11,7 +11,7 @@ from aurora_web.settings.stacks import app_config_from_document
 from aurora_web.synth import synthesize
 from tests.support.deploy_checks import drift_problems
 from tests.support.emulator import without_aws_settings
-from tests.support.synthesized import require_program
+from tests.support.programs import require_program
 
 pytestmark = pytest.mark.integration
 BUCKET, KEY_PREFIX, STACK = "team-state", "web", "locktest"

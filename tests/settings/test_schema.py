@@ -62,7 +62,9 @@ def test_each_example_synthesizes_into_valid_terraform(example, key_directory):
     require_program("terraform")
     document = tomllib.loads(example.read_text())
     document.setdefault("web", {})["key_directory"] = key_directory
-    for name, config in app_config_from_document(document).items():
+    configs = app_config_from_document(document)
+    assert configs, f"{example.name} defines no stack"
+    for name, config in configs.items():
         stack = AuroraWebStack(CdktfTesting.app(), name, config)
         assert CdktfTesting.to_be_valid_terraform(CdktfTesting.full_synth(stack)), (
             f"{example.name}: stack {name} is not valid"

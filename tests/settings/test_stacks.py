@@ -121,6 +121,7 @@ def test_unreadable_files_are_reported_by_path(tmp_path, content, message):
 
 def test_every_key_is_documented():
     for model in (StackSettings, *SECTIONS.values()):
+        assert model.model_fields, f"{model.__name__} has no keys"
         for name, field in model.model_fields.items():
             assert field.description, f"{model.__name__}.{name}"
 

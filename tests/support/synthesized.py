@@ -3,23 +3,17 @@
 from __future__ import annotations
 
 import json
-import shutil
 
-import pytest
 from cdktf import Testing
 
 from aurora_web.settings.stacks import stack_config_from_document
 from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
+from tests.support.programs import require_program
+from tests.support.references import reference
 
-# An existing ACM certificate of us-east-1: the prod profile's load balancer needs one.
-PROD_CERTIFICATE = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
+__all__ = ["PROD_CERTIFICATE", "Synthesized", "make_config", "reference", "require_program"]
 
-
-def require_program(name: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"prerequisite missing: `{name}` is not on PATH")
-    return path
+from tests.support.samples import CERTIFICATE_ARN as PROD_CERTIFICATE
 
 
 def make_config(key_directory: str, document: dict | None = None) -> AuroraWebStackConfig:
@@ -64,7 +58,3 @@ class Synthesized:
         names = [name for name in self.resources(resource_type) if name_part in name]
         assert len(names) == 1, f"{resource_type} named like {name_part!r}: {names}"
         return f"{resource_type}.{names[0]}"
-
-
-def reference(address: str, attribute: str = "id") -> str:
-    return "${" + address + "." + attribute + "}"

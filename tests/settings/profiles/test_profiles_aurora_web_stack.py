@@ -1,4 +1,4 @@
-"""The composed stack: outputs, the EC2-before-Aurora order in Terraform's graph, and offline validation."""
+"""aurora_web_stack in the settings profiles: moved from tests/constructs, which builds it alone."""
 
 import copy
 import json
@@ -63,6 +63,7 @@ def test_cluster_waits_for_the_instance_in_the_json_graph(dev):
     instance, cluster = dev.address("aws_instance", "instance"), dev.address("aws_rds_cluster", "cluster")
     assert depends_on(graph, cluster, instance)
     assert not depends_on(graph, instance, cluster), "the instance must not wait for the cluster"
+    assert len(dev.resources("aws_rds_cluster_instance")) == 2
     for name in dev.resources("aws_rds_cluster_instance"):
         assert depends_on(graph, f"aws_rds_cluster_instance.{name}", instance)
 

@@ -1,0 +1,5 @@
+"""Terraform references as cdktf writes them into the JSON, for tests that compare wiring."""
+
+
+def reference(address: str, attribute: str = "id") -> str:
+    return "${" + address + "." + attribute + "}"
