@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import whe
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test setup-scan scan synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -17,6 +17,9 @@ setup:
 
 setup-test:
 	scripts/setup.sh --test
+
+setup-scan:
+	scripts/setup.sh --checkov
 
 synth: setup
 	$(PY) -m aurora_web synth
@@ -26,6 +29,11 @@ synth: setup
 cdktf-synth: setup
 	$(PY) -m aurora_web synth --check
 	PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdktf synth
+
+# The security scan: checkov once per synthesized stack, each with only its own accepted findings
+# (aurora_web/tools/scan_exceptions.py); exits 1 on any other finding. CI's review job runs this.
+scan: setup-scan synth
+	$(PY) -m aurora_web scan
 
 # ruff (lint and format) and mypy (strict; settings in pyproject.toml): zero findings, or the tests do not run.
 lint: setup

@@ -44,6 +44,16 @@ def _schema(argv: list[str], prog: str) -> int:
     return main(argv, prog)
 
 
+def _scan(argv: list[str], prog: str) -> int:
+    from . import fast_import
+    from .paths import PROJECT_ROOT
+
+    fast_import.enable(PROJECT_ROOT)  # the scan reads each stack's settings, which import the construct library
+    from .tools.scan import main
+
+    return main(argv, prog)
+
+
 def _tool(module: str) -> Callable[[list[str], str], int]:
     def run(argv: list[str], prog: str) -> int:
         import importlib
@@ -58,6 +68,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "prepare": Subcommand("build the fast provider import's cache (setup runs it once)", _prepare),
     "hcl": Subcommand("each stack as HCL in handoff/<stack>/hcl/, validated offline", _tool("export_hcl")),
     "handoff": Subcommand("a bundle per stack for ops: JSON, HCL, lock files, a README", _tool("handoff")),
+    "scan": Subcommand("checkov once per synthesized stack, with that stack's accepted findings only", _scan),
     "plan-summary": Subcommand("terraform plan of one stack, summarized in Markdown", _tool("plan_summary")),
     "diagram": Subcommand("the architecture diagram (DOT and PNG) from a synthesized stack", _tool("diagram")),
     "schema": Subcommand("the settings file's JSON Schema; --write updates docs/ and the README table", _schema),

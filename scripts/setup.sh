@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine; safe to run again (it skips what is current).
 #   scripts/setup.sh          Python env (pipenv), Node tools (cdktf CLI), Terraform CLI config
-#   scripts/setup.sh --test   also the system packages the tests use (MariaDB server, shellcheck)
+#   scripts/setup.sh --test   also the system packages the tests use (MariaDB server, shellcheck) and checkov
+#   scripts/setup.sh --checkov   also checkov (the security scan, make scan), pinned by tools/checkov-version
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3.11}"
@@ -59,8 +60,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# checkov, for the security scan tests, in its own environment: its pins clash with ours.
-if [ "${1:-}" = "--test" ]; then
+# checkov, for the security scan and its tests, in its own environment: its pins clash with ours.
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--checkov" ]; then
   checkov_version=$(cat tools/checkov-version)
   if ! .tools/checkov/bin/checkov --version 2>/dev/null | grep -qx "$checkov_version"; then
     echo "setup: installing checkov $checkov_version into .tools/checkov"
