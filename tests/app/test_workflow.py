@@ -118,11 +118,31 @@ def test_pull_requests_synthesize_validate_scan_plan_and_comment(workflow):
 def test_main_applies_only_behind_the_production_environment(workflow):
     apply = workflow["jobs"]["apply"]
     assert apply["environment"] == "production"
-    assert apply["if"] == "github.event_name == 'push' && github.ref == 'refs/heads/main'"
+    assert apply["if"] == (
+        "(github.event_name == 'push' || github.event_name == 'workflow_dispatch') && github.ref == 'refs/heads/main'"
+    )
     assert apply["concurrency"]["cancel-in-progress"] is False
     assert apply["permissions"] == {"contents": "read", "id-token": "write"}
     script = runs(workflow, "apply")
     assert script.index("plan -input=false") < script.index("apply -input=false") and "tfplan" in script
+    # The data guard runs on the very plan applied, and a local state file is refused, before the apply.
+    guard = script.index("aurora_web plan-summary")
+    assert script.index("show -json tfplan") < guard < script.index("apply -input=false")
+    assert "--require-remote-state" in script and '"${approval[@]}"' in script
+    assert (
+        apply["env"]["ALLOW_DATA_LOSS"] == "${{ github.event_name == 'workflow_dispatch' && inputs.allow_data_loss }}"
+    )
+
+
+def test_the_review_fails_on_data_loss_unless_labelled(workflow):
+    triggers = workflow.get("on", workflow.get(True))
+    assert {"labeled", "unlabeled", "synchronize"} <= set(triggers["pull_request"]["types"])
+    assert triggers["workflow_dispatch"]["inputs"]["allow_data_loss"]["default"] is False
+    review = workflow["jobs"]["review"]
+    assert "'allow-data-loss'" in review["env"]["ALLOW_DATA_LOSS"]
+    names = [step.get("name", "") for step in review["steps"]]
+    assert names.index("Data guard (the allow-data-loss label approves)") == len(names) - 1
+    assert "(--allow-data-loss)" in runs(workflow, "review")
 
 
 @pytest.mark.parametrize("job, role", [("review", "AWS_PLAN_ROLE_ARN"), ("apply", "AWS_APPLY_ROLE_ARN")])
