@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import whe
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test setup-scan scan synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test setup-scan setup-zizmor scan synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -20,6 +20,9 @@ setup-test:
 
 setup-scan:
 	scripts/setup.sh --checkov
+
+setup-zizmor:
+	scripts/setup.sh --zizmor
 
 synth: setup
 	$(PY) -m aurora_web synth
@@ -36,10 +39,12 @@ scan: setup-scan synth
 	$(PY) -m aurora_web scan
 
 # ruff (lint and format) and mypy (strict; settings in pyproject.toml): zero findings, or the tests do not run.
-lint: setup
+# zizmor checks the GitHub workflows (template injection, permissions, credentials, pins), offline: no findings.
+lint: setup setup-zizmor
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	.tools/zizmor/bin/zizmor --offline .github/workflows/
 
 test: setup-test lint
 	$(PY) -m pytest
