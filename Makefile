@@ -9,7 +9,7 @@ NODE_BIN = $(shell $(PY) -c 'from aurora_web.fast_import.node_runtime import whe
 # `pipenv run` in cdktf.json finds the project's environment through this.
 PIPENV_ENV = PYPI_INDEX_URL=unused
 
-.PHONY: setup setup-test setup-scan setup-zizmor scan synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary diagram deploy-local destroy-local clean
+.PHONY: setup setup-test setup-scan setup-zizmor scan synth cdktf-synth lint test unit-test schema bench hcl handoff plan-summary drift diagram deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -72,6 +72,11 @@ handoff: synth
 # terraform plan for one stack (STACK=name) and a short Markdown summary of it.
 plan-summary: synth
 	$(PY) -m aurora_web plan-summary cdktf.out/stacks/$(STACK) --out plan-summary.$(STACK).md
+
+# Drift: what changed outside Terraform in every stack (or STACK=name), as drift-report.md; docs/drift.md.
+# Exit 0 none, 3 drift, 1 a stack could not be checked, 2 cannot run (no stack, no credentials).
+drift: synth
+	$(PY) -m aurora_web drift $(if $(filter command line environment,$(origin STACK)),--stack $(STACK)) --out drift-report.md
 
 # docs/architecture.png from the synthesized stack (needs Graphviz's dot).
 diagram: synth

@@ -70,6 +70,7 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "handoff": Subcommand("a bundle per stack for ops: JSON, HCL, lock files, a README", _tool("handoff")),
     "scan": Subcommand("checkov once per synthesized stack, with that stack's accepted findings only", _scan),
     "plan-summary": Subcommand("terraform plan of one stack, summarized in Markdown", _tool("plan_summary")),
+    "drift": Subcommand("terraform plan -refresh-only per stack: what changed outside Terraform", _tool("drift")),
     "diagram": Subcommand("the architecture diagram (DOT and PNG) from a synthesized stack", _tool("diagram")),
     "schema": Subcommand("the settings file's JSON Schema; --write updates docs/ and the README table", _schema),
     "bench": Subcommand("synth speed and memory against a naive cdktf app (figures only)", _tool("bench")),
