@@ -4,8 +4,6 @@ JSON; the CLI writes it from a plan JSON file."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -176,23 +174,7 @@ def test_cli_reports_a_missing_plan_file_without_a_traceback(tmp_path):
     assert "plan_summary:" in result.stderr and "Traceback" not in result.stderr
 
 
-# ---- against the AWS emulator: apply the default stack, then review two changes ------------------------------
-
-STACK = "aurora-web"
-
-
-# What moto lacks is switched off through the product's own settings (as in tests/integration/test_deploy.py).
-EMULATOR_SETTINGS = {"web": {"detailed_monitoring": False}, "name_prefix": "plan-review"}
-
-
-def synthesize_into(project: Path, key_directory: str, document: dict) -> Path:
-    """Synthesize in-process (as `python main.py` would with this settings document); returns the stack dir."""
-    from aurora_web.synth import synthesize
-    from tests.support.synthesized import make_config
-
-    settings = {**EMULATOR_SETTINGS, **document, "web": {**EMULATOR_SETTINGS["web"], **document.get("web", {})}}
-    synthesize({STACK: make_config(key_directory, settings)}, outdir=str(project / "cdktf.out"))
-    return project / "cdktf.out" / "stacks" / STACK
+# ---- against the AWS emulator: the default stack applied once (`applied_stack`, tests/conftest.py), two changes --
 
 
 def run_summary(stack_dir: Path, out: Path, env: dict, expected_exit: int = 0) -> str:
@@ -201,40 +183,10 @@ def run_summary(stack_dir: Path, out: Path, env: dict, expected_exit: int = 0) -
     return out.read_text()
 
 
-@pytest.fixture(scope="module")
-def applied_stack(emulator, tmp_path_factory):
-    """The default stack applied to the shared emulator; yields (project dir, key dir, environment for terraform)."""
-    from aurora_web.tools.export_hcl import terraform_env
-    from tests.support.emulator import without_aws_settings
-    from tests.support.synthesized import require_program
-
-    require_program("terraform")
-    project = tmp_path_factory.mktemp("plan-project")
-    key_directory = str(tmp_path_factory.mktemp("plan-keys"))
-    env = terraform_env({**without_aws_settings(os.environ), **emulator.env()})
-    stack_dir = synthesize_into(project, key_directory, {})
-    for command in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
-        result = subprocess.run(
-            ["terraform", *command], cwd=stack_dir, env=env, capture_output=True, text=True, check=False, timeout=900
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    yield project, key_directory, env
-    subprocess.run(
-        ["terraform", "destroy", "-auto-approve", "-input=false", "-no-color"],
-        cwd=stack_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
-
-
 @pytest.mark.integration
 def test_one_more_reader_plans_exactly_one_added_cluster_instance(applied_stack, tmp_path):
-    project, key_directory, env = applied_stack
-    stack_dir = synthesize_into(project, key_directory, {"database": {"reader_count": 2}})
-    summary = run_summary(stack_dir, tmp_path / "summary.md", env)
+    stack_dir = applied_stack.synthesize({"database": {"reader_count": 2}})
+    summary = run_summary(stack_dir, tmp_path / "summary.md", applied_stack.env)
     assert "⚠" not in summary, summary
     first_count_line = next(line for line in summary.splitlines() if line.startswith("**"))
     assert first_count_line.startswith("**1 to add, ") and ", 0 to replace, 0 to destroy**" in first_count_line, summary
@@ -244,9 +196,8 @@ def test_one_more_reader_plans_exactly_one_added_cluster_instance(applied_stack,
 
 @pytest.mark.integration
 def test_a_new_cluster_identifier_is_flagged_as_a_replacement_at_the_top(applied_stack, tmp_path):
-    project, key_directory, env = applied_stack
-    stack_dir = synthesize_into(project, key_directory, {"database": {"cluster_identifier": "other-db-cluster"}})
-    lines = run_summary(stack_dir, tmp_path / "summary.md", env, expected_exit=3).splitlines()
+    stack_dir = applied_stack.synthesize({"database": {"cluster_identifier": "other-db-cluster"}})
+    lines = run_summary(stack_dir, tmp_path / "summary.md", applied_stack.env, expected_exit=3).splitlines()
     assert lines[3].startswith("⛔ **DATA LOSS")  # the guard: a new identifier is a new, empty cluster
     top = lines[5 : lines.index("", 5)]  # the ⚠ lines: between the guard's line and the counts
     assert top and all(line.startswith("⚠ ") for line in top), lines
