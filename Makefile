@@ -14,7 +14,7 @@ CDKTF = PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdkt
 # come from a local mirror (.tools/terraformrc); with a mirror it is skipped (terraform init still writes the lock).
 LOCK_FLAG = $(shell grep -qs filesystem_mirror .tools/terraformrc && echo --skip-provider-lock)
 
-.PHONY: setup setup-test synth cdktf-synth example-website lint test unit-test schema bench hcl handoff plan-summary diagram deploy destroy deploy-local destroy-local clean
+.PHONY: setup setup-test setup-scan setup-zizmor scan synth cdktf-synth example-website lint test unit-test schema bench hcl handoff plan-summary drift diagram deploy destroy deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -22,6 +22,12 @@ setup:
 
 setup-test:
 	scripts/setup.sh --test
+
+setup-scan:
+	scripts/setup.sh --checkov
+
+setup-zizmor:
+	scripts/setup.sh --zizmor
 
 synth: setup
 	$(PY) -m aurora_web synth
@@ -36,11 +42,18 @@ cdktf-synth: setup
 example-website: setup
 	cd examples/website_with_bucket && PYTHONPATH=$(CURDIR) $(CURDIR)/$(PY) main.py
 
+# The security scan: checkov once per synthesized stack, each with only its own accepted findings
+# (aurora_web/tools/scan_exceptions.py); exits 1 on any other finding. CI's review job runs this.
+scan: setup-scan synth
+	$(PY) -m aurora_web scan
+
 # ruff (lint and format) and mypy (strict; settings in pyproject.toml): zero findings, or the tests do not run.
-lint: setup
+# zizmor checks the GitHub workflows (template injection, permissions, credentials, pins), offline: no findings.
+lint: setup setup-zizmor
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	.tools/zizmor/bin/zizmor --offline .github/workflows/
 
 # Then the construct tests on the plain cdktf path (CDKTF_FASTPATH=0), and the default stack and every
 # examples/*.toml synthesized both ways in one process each, compared byte for byte (marker fast_off_ci).
@@ -71,6 +84,11 @@ handoff: synth
 # terraform plan for one stack (STACK=name) and a short Markdown summary of it.
 plan-summary: synth
 	$(PY) -m aurora_web plan-summary cdktf.out/stacks/$(STACK) --out plan-summary.$(STACK).md
+
+# Drift: what changed outside Terraform in every stack (or STACK=name), as drift-report.md; docs/drift.md.
+# Exit 0 none, 3 drift, 1 a stack could not be checked, 2 cannot run (no stack, no credentials).
+drift: synth
+	$(PY) -m aurora_web drift $(if $(filter command line environment,$(origin STACK)),--stack $(STACK)) --out drift-report.md
 
 # docs/architecture.png from the synthesized stack (needs Graphviz's dot).
 diagram: synth

@@ -45,6 +45,17 @@ def _schema(argv: list[str], prog: str) -> int:
     return main(argv, prog)
 
 
+def _scan(argv: list[str], prog: str) -> int:
+    import cdktf_fastpath
+
+    from .paths import PROJECT_ROOT
+
+    cdktf_fastpath.enable(PROJECT_ROOT)  # the scan reads each stack's settings, which import the construct library
+    from .tools.scan import main
+
+    return main(argv, prog)
+
+
 def _tool(module: str) -> Callable[[list[str], str], int]:
     def run(argv: list[str], prog: str) -> int:
         import importlib
@@ -59,7 +70,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "prepare": Subcommand("build the fast provider import's cache (setup runs it once)", _prepare),
     "hcl": Subcommand("each stack as HCL in handoff/<stack>/hcl/, validated offline", _tool("export_hcl")),
     "handoff": Subcommand("a bundle per stack for ops: JSON, HCL, lock files, a README", _tool("handoff")),
+    "scan": Subcommand("checkov once per synthesized stack, with that stack's accepted findings only", _scan),
     "plan-summary": Subcommand("terraform plan of one stack, summarized in Markdown", _tool("plan_summary")),
+    "drift": Subcommand("terraform plan -refresh-only per stack: what changed outside Terraform", _tool("drift")),
     "diagram": Subcommand("the architecture diagram (DOT and PNG) from a synthesized stack", _tool("diagram")),
     "schema": Subcommand("the settings file's JSON Schema; --write updates it and the key table in docs/", _schema),
     "bench": Subcommand("synth speed and memory against a naive cdktf app (figures only)", _tool("bench")),

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything the project needs on a fresh machine; safe to run again (it skips what is current).
 #   scripts/setup.sh          Python env (pipenv), Node tools (cdktf CLI), Terraform CLI config
-#   scripts/setup.sh --test   also the system packages the tests use (MariaDB server, shellcheck)
+#   scripts/setup.sh --test   also the system packages the tests use (MariaDB server, shellcheck) and checkov
+#   scripts/setup.sh --checkov   also checkov (the security scan, make scan), pinned by tools/checkov-version
+#   scripts/setup.sh --zizmor    also zizmor (the workflow linter, make lint), pinned by tools/zizmor-version
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python="${PYTHON:-python3.11}"
@@ -59,14 +61,26 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# checkov, for the security scan tests, in its own environment: its pins clash with ours.
-if [ "${1:-}" = "--test" ]; then
+# checkov, for the security scan and its tests, in its own environment: its pins clash with ours.
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--checkov" ]; then
   checkov_version=$(cat tools/checkov-version)
   if ! .tools/checkov/bin/checkov --version 2>/dev/null | grep -qx "$checkov_version"; then
     echo "setup: installing checkov $checkov_version into .tools/checkov"
     rm -rf .tools/checkov && "$python" -m venv .tools/checkov
     env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
       .tools/checkov/bin/pip install --quiet --index-url "$PYPI_INDEX_URL" "checkov==$checkov_version"
+  fi
+fi
+
+# zizmor, the GitHub Actions workflow linter of `make lint`, in its own environment like checkov (the Pipfile.lock is
+# shared with the app and stays as it is). It runs offline (--offline): no GitHub API calls.
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--zizmor" ]; then
+  zizmor_version=$(cat tools/zizmor-version)
+  if ! .tools/zizmor/bin/zizmor --version 2>/dev/null | grep -qx "zizmor $zizmor_version"; then
+    echo "setup: installing zizmor $zizmor_version into .tools/zizmor"
+    rm -rf .tools/zizmor && "$python" -m venv .tools/zizmor
+    env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+      .tools/zizmor/bin/pip install --quiet --index-url "$PYPI_INDEX_URL" "zizmor==$zizmor_version"
   fi
 fi
 

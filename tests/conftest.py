@@ -88,5 +88,14 @@ def emulator(tmp_path_factory):
     moto_server.stop()
 
 
+@pytest.fixture(scope="session")
+def applied_stack(emulator, tmp_path_factory):
+    """The default stack applied to the session's emulator once, for every test that needs a deployment to plan
+    against (support/applied_stack.py); destroyed at the end of the session."""
+    from tests.support.applied_stack import applied_stack as deploy
+
+    yield from deploy(emulator, tmp_path_factory)
+
+
 # The throwaway MariaDB server of the web app's tests: one per session, whichever test module asks first.
 from tests.support.mariadb_server import mariadb, server  # noqa: E402, F401

@@ -1,10 +1,16 @@
 """Summarize a Terraform plan for review: counts, resources by type, and every replace or destroy called out first.
 
 Usage (project root): python -m aurora_web plan-summary STACK_DIR [--out summary.md] [--plan-json FILE]
+    [--allow-data-loss] [--require-remote-state]
 
 Runs `terraform init`, `terraform plan -out` and `terraform show -json` for STACK_DIR
 (e.g. cdktf.out/stacks/aurora-web), or reads an existing `terraform show -json` document with --plan-json.
 The summary is a pure function of that JSON.
+
+The guard: each replace or destroy is classed as data loss, downtime or neither (plan_risk.py). A plan with data
+loss exits 3 unless --allow-data-loss says a person approved it (CI: the pull request label `allow-data-loss`, or the
+`allow_data_loss` input of a manual run). --require-remote-state refuses (exit 2) a stack whose state is a local
+file, which a CI runner throws away.
 """
 
 from __future__ import annotations
@@ -20,8 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from .aws_credentials import credential_source, missing_message
+from .plan_risk import DATA_LOSS, risk_of
 
 KINDS = ("add", "change", "replace", "destroy")
+EXIT_DATA_LOSS = 3
+EXIT_BAD_INPUT = 2
 MARKER = "<!-- plan-summary:{name} -->"  # lets CI find and update its own PR comment
 
 
@@ -72,15 +81,33 @@ def counts(found: list[Change]) -> dict[str, int]:
     return {kind: tally.get(kind, 0) for kind in KINDS}
 
 
+def data_loss(found: list[Change]) -> list[Change]:
+    """The replaces and destroys that lose data."""
+    return [
+        change
+        for change in found
+        if change.kind in ("replace", "destroy") and (risk_of(change.type) or ("", ""))[0] == DATA_LOSS
+    ]
+
+
 def summarize(plan: dict[str, Any], name: str) -> str:
-    """Markdown: ⚠ lines for replacements and destroys, then counts, then a table by resource type."""
+    """Markdown: data loss first, ⚠ lines for replacements and destroys with their class, counts, a table by type."""
     found = changes(plan)
     total = counts(found)
     lines = [MARKER.format(name=name), f"### Terraform plan: `{name}`", ""]
+    lost = data_loss(found)
+    if lost:
+        lines += [
+            f"⛔ **DATA LOSS: {len(lost)} resource(s) holding data would be destroyed.** The guard fails this plan "
+            "unless it is approved: `--allow-data-loss` locally, the `allow-data-loss` label on the pull request.",
+            "",
+        ]
     warnings = [change for change in found if change.kind in ("replace", "destroy")]
     for change in warnings:
         verb = "REPLACE (destroy, then create)" if change.kind == "replace" else "DESTROY"
-        lines.append(f"⚠ **{verb}** `{change.address}`" + (f" — {change.reason}" if change.reason else ""))
+        risk = risk_of(change.type)
+        label = f" [{risk[0]}: {risk[1]}]" if risk else ""
+        lines.append(f"⚠ **{verb}**{label} `{change.address}`" + (f" — {change.reason}" if change.reason else ""))
     if warnings:
         lines.append("")
     if not found:
@@ -144,7 +171,18 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     )
     parser.add_argument("--name", help="stack name in the heading (default: the directory's name)")
     parser.add_argument("--no-init", action="store_true", help="the directory is already initialized")
+    parser.add_argument(
+        "--allow-data-loss", action="store_true", help="a person approved this plan's data loss: exit 0 anyway"
+    )
+    parser.add_argument(
+        "--require-remote-state", action="store_true", help="refuse a stack whose state is a local file (CI apply)"
+    )
     args = parser.parse_args(argv)
+    if args.require_remote_state:
+        problem = local_state_problem(args.stack_dir)
+        if problem:
+            print(f"plan_summary: {problem}", file=sys.stderr)
+            return EXIT_BAD_INPUT
     if not args.plan_json and credential_source() is None:
         print(missing_message(NEEDS), file=sys.stderr)
         return 1
@@ -160,4 +198,27 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
         args.out.write_text(summary)
     else:
         sys.stdout.write(summary)
+    lost = data_loss(changes(plan))
+    if lost and not args.allow_data_loss:
+        print(
+            f"plan_summary: data loss in {args.name or args.stack_dir.resolve().name}: "
+            + ", ".join(f"{change.kind} {change.address}" for change in lost)
+            + " (approve with --allow-data-loss; in CI the pull request label allow-data-loss)",
+            file=sys.stderr,
+        )
+        return EXIT_DATA_LOSS
     return 0
+
+
+def local_state_problem(stack_dir: Path) -> str | None:
+    """Why the stack's state would not survive the machine that plans it, or None (read from its cdk.tf.json)."""
+    try:
+        backend = json.loads((stack_dir / "cdk.tf.json").read_text()).get("terraform", {}).get("backend", {})
+    except (OSError, ValueError) as error:
+        return f"cannot read {stack_dir / 'cdk.tf.json'}: {error}"
+    if "local" in backend or not backend:
+        return (
+            f"{stack_dir.name} keeps its Terraform state in a local file, which is lost with this machine: set "
+            '[state] backend = "s3" and bucket = "<your state bucket>" in the settings file ($AURORA_WEB_CONFIG)'
+        )
+    return None

@@ -4,8 +4,6 @@ JSON; the CLI writes it from a plan JSON file."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -76,12 +74,14 @@ def test_replacements_and_destroys_are_called_out_before_anything_else():
     lines = summarize(document, "aurora-web").splitlines()
     assert lines[0] == "<!-- plan-summary:aurora-web -->"
     assert lines[1] == "### Terraform plan: `aurora-web`"
-    assert lines[3:6] == [
-        "⚠ **REPLACE (destroy, then create)** `aws_rds_cluster.database_cluster_A` — forced by `cluster_identifier`",
-        "⚠ **DESTROY** `aws_instance.old` — delete because no resource config",
+    assert lines[3].startswith("⛔ **DATA LOSS: 1 resource(s) holding data would be destroyed.**")
+    assert lines[5:8] == [
+        "⚠ **REPLACE (destroy, then create)** [data loss: the database, its automated backups and its snapshots' "
+        "source] `aws_rds_cluster.database_cluster_A` — forced by `cluster_identifier`",
+        "⚠ **DESTROY** [downtime: the web server] `aws_instance.old` — delete because no resource config",
         "⚠ **REPLACE (destroy, then create)** `aws_security_group.db`",
     ]
-    assert lines[7] == (
+    assert lines[9] == (
         "**0 to add, 1 to change, 2 to replace, 1 to destroy** (Terraform counts: 2 to add, 1 to change, 3 to destroy)"
     )
     table = "\n".join(lines)
@@ -112,8 +112,60 @@ def test_cli_summarizes_a_plan_json_file(tmp_path):
     result = run_cli(
         "plan-summary", str(tmp_path / "stack"), "--plan-json", str(plan_file), "--name", "prod", "--out", str(out)
     )
+    assert result.returncode == 3, result.stderr  # the data guard
+    assert "data loss in prod: replace aws_rds_cluster.c" in result.stderr
+    assert out.read_text().splitlines()[3].startswith("⛔ **DATA LOSS")
+    approved = run_cli(
+        "plan-summary", str(tmp_path / "stack"), "--plan-json", str(plan_file), "--allow-data-loss", "--out", str(out)
+    )
+    assert approved.returncode == 0, approved.stderr
+    assert "DATA LOSS" in out.read_text()  # approved, still said
+
+
+@pytest.mark.parametrize(
+    "resource_type, kind, guarded",
+    [
+        ("aws_rds_cluster", "delete", True),
+        ("aws_kms_key", "delete", True),
+        ("aws_backup_vault", "delete", True),
+        ("aws_cloudwatch_log_group", "delete", True),
+        ("aws_s3_bucket", "delete", True),
+        ("aws_rds_cluster_instance", "delete", False),  # downtime only
+        ("aws_instance", "delete", False),
+        ("aws_lb", "delete", False),
+        ("aws_security_group", "delete", False),
+        ("aws_rds_cluster", "update", False),  # in place
+    ],
+)
+def test_the_guard_fails_on_data_loss_only(tmp_path, resource_type, kind, guarded):
+    actions = ["delete", "create"] if kind == "delete" else ["update"]
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan(resource_change(f"{resource_type}.x", actions))))
+    result = run_cli("plan-summary", str(tmp_path), "--plan-json", str(plan_file), "--out", str(tmp_path / "s.md"))
+    assert result.returncode == (3 if guarded else 0), result.stderr
+    assert ("data loss" in result.stderr) is guarded
+
+
+def test_an_add_only_plan_passes_the_guard(tmp_path):
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan(resource_change("aws_rds_cluster.c", ["create"]))))
+    result = run_cli("plan-summary", str(tmp_path), "--plan-json", str(plan_file), "--out", str(tmp_path / "s.md"))
     assert result.returncode == 0, result.stderr
-    assert out.read_text().splitlines()[3] == "⚠ **REPLACE (destroy, then create)** `aws_rds_cluster.c`"
+
+
+@pytest.mark.parametrize(
+    "backend, refused", [({"local": {"path": "x.tfstate"}}, True), ({}, True), ({"s3": {}}, False)]
+)
+def test_require_remote_state_refuses_a_local_state_file(tmp_path, backend, refused):
+    stack_dir = tmp_path / "shop-prod"
+    stack_dir.mkdir()
+    (stack_dir / "cdk.tf.json").write_text(json.dumps({"terraform": {"backend": backend}}))
+    plan_file = tmp_path / "plan.json"
+    plan_file.write_text(json.dumps(plan()))
+    result = run_cli("plan-summary", str(stack_dir), "--plan-json", str(plan_file), "--require-remote-state")
+    assert result.returncode == (2 if refused else 0), result.stderr
+    if refused:
+        assert result.stderr.count("\n") == 1 and '[state] backend = "s3"' in result.stderr, result.stderr
 
 
 def test_cli_reports_a_missing_plan_file_without_a_traceback(tmp_path):
@@ -122,65 +174,19 @@ def test_cli_reports_a_missing_plan_file_without_a_traceback(tmp_path):
     assert "plan_summary:" in result.stderr and "Traceback" not in result.stderr
 
 
-# ---- against the AWS emulator: apply the default stack, then review two changes ------------------------------
-
-STACK = "aurora-web"
+# ---- against the AWS emulator: the default stack applied once (`applied_stack`, tests/conftest.py), two changes --
 
 
-# What moto lacks is switched off through the product's own settings (as in tests/integration/test_deploy.py).
-EMULATOR_SETTINGS = {"web": {"detailed_monitoring": False}, "name_prefix": "plan-review"}
-
-
-def synthesize_into(project: Path, key_directory: str, document: dict) -> Path:
-    """Synthesize in-process (as `python main.py` would with this settings document); returns the stack dir."""
-    from aurora_web.synth import synthesize
-    from tests.support.synthesized import make_config
-
-    settings = {**EMULATOR_SETTINGS, **document, "web": {**EMULATOR_SETTINGS["web"], **document.get("web", {})}}
-    synthesize({STACK: make_config(key_directory, settings)}, outdir=str(project / "cdktf.out"))
-    return project / "cdktf.out" / "stacks" / STACK
-
-
-def run_summary(stack_dir: Path, out: Path, env: dict) -> str:
+def run_summary(stack_dir: Path, out: Path, env: dict, expected_exit: int = 0) -> str:
     result = run_cli("plan-summary", str(stack_dir), "--out", str(out), env=env, timeout=600)
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == expected_exit, result.stderr
     return out.read_text()
-
-
-@pytest.fixture(scope="module")
-def applied_stack(emulator, tmp_path_factory):
-    """The default stack applied to the shared emulator; yields (project dir, key dir, environment for terraform)."""
-    from aurora_web.tools.export_hcl import terraform_env
-    from tests.support.emulator import without_aws_settings
-    from tests.support.synthesized import require_program
-
-    require_program("terraform")
-    project = tmp_path_factory.mktemp("plan-project")
-    key_directory = str(tmp_path_factory.mktemp("plan-keys"))
-    env = terraform_env({**without_aws_settings(os.environ), **emulator.env()})
-    stack_dir = synthesize_into(project, key_directory, {})
-    for command in (["init", "-input=false", "-no-color"], ["apply", "-auto-approve", "-input=false", "-no-color"]):
-        result = subprocess.run(
-            ["terraform", *command], cwd=stack_dir, env=env, capture_output=True, text=True, check=False, timeout=900
-        )
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr
-    yield project, key_directory, env
-    subprocess.run(
-        ["terraform", "destroy", "-auto-approve", "-input=false", "-no-color"],
-        cwd=stack_dir,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=900,
-    )
 
 
 @pytest.mark.integration
 def test_one_more_reader_plans_exactly_one_added_cluster_instance(applied_stack, tmp_path):
-    project, key_directory, env = applied_stack
-    stack_dir = synthesize_into(project, key_directory, {"database": {"reader_count": 2}})
-    summary = run_summary(stack_dir, tmp_path / "summary.md", env)
+    stack_dir = applied_stack.synthesize({"database": {"reader_count": 2}})
+    summary = run_summary(stack_dir, tmp_path / "summary.md", applied_stack.env)
     assert "⚠" not in summary, summary
     first_count_line = next(line for line in summary.splitlines() if line.startswith("**"))
     assert first_count_line.startswith("**1 to add, ") and ", 0 to replace, 0 to destroy**" in first_count_line, summary
@@ -190,10 +196,10 @@ def test_one_more_reader_plans_exactly_one_added_cluster_instance(applied_stack,
 
 @pytest.mark.integration
 def test_a_new_cluster_identifier_is_flagged_as_a_replacement_at_the_top(applied_stack, tmp_path):
-    project, key_directory, env = applied_stack
-    stack_dir = synthesize_into(project, key_directory, {"database": {"cluster_identifier": "other-db-cluster"}})
-    lines = run_summary(stack_dir, tmp_path / "summary.md", env).splitlines()
-    top = lines[3 : lines.index("", 3)]  # the ⚠ lines: between the heading and the counts
+    stack_dir = applied_stack.synthesize({"database": {"cluster_identifier": "other-db-cluster"}})
+    lines = run_summary(stack_dir, tmp_path / "summary.md", applied_stack.env, expected_exit=3).splitlines()
+    assert lines[3].startswith("⛔ **DATA LOSS")  # the guard: a new identifier is a new, empty cluster
+    top = lines[5 : lines.index("", 5)]  # the ⚠ lines: between the guard's line and the counts
     assert top and all(line.startswith("⚠ ") for line in top), lines
     cluster = [line for line in top if "`aws_rds_cluster.database_cluster_" in line]
     assert len(cluster) == 1 and "REPLACE" in cluster[0] and "`cluster_identifier`" in cluster[0], top

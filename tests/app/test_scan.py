@@ -1,0 +1,236 @@
+"""The security scan (aurora_web/tools/scan.py): checkov once per stack, each stack with its own accepted findings.
+
+Pure tests of the judging first (no checkov); then real checkov runs on synthesized stacks, in-process and through
+the command line. Dev's exceptions must never hide a prod finding, and the front door's five are accepted on their
+own resources only.
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from aurora_web.tools import scan
+from aurora_web.tools.scan_exceptions import RULES, exceptions_for, front_door_exceptions
+from tests.support.app_cli import run_cli
+from tests.support.paths import PROJECT_ROOT
+from tests.support.synthesized import PROD_CERTIFICATE, Synthesized, make_config
+
+FRONT_DOOR = {
+    ("CKV_AWS_260", "aws_vpc_security_group_ingress_rule", "load-balancer_http-in"),
+    ("CKV_AWS_260", "aws_vpc_security_group_ingress_rule", "web-server_http-from-group-0"),
+    ("CKV_AWS_145", "aws_s3_bucket", "load-balancer_access-logs"),
+    ("CKV_AWS_18", "aws_s3_bucket", "load-balancer_access-logs"),
+    ("CKV_AWS_144", "aws_s3_bucket", "load-balancer_access-logs"),
+}
+# Dev's findings on today's default stack, each accepted by one dev exception (nothing else may fail there).
+DEV_ACCEPTED = {"CKV_AWS_88", "CKV_AWS_260", "CKV_AWS_139", "CKV_AWS_353", "CKV2_AWS_8", "CKV_AWS_338"}
+
+
+def fake_report(*failed: tuple[str, str]) -> dict:
+    return {
+        "results": {
+            "passed_checks": [{"check_id": "CKV_AWS_96", "resource": "resource.database_cluster_AAAA1111"}],
+            "failed_checks": [
+                {"check_id": check, "resource": f"resource.{logical}", "check_name": "t"} for check, logical in failed
+            ],
+        }
+    }
+
+
+FAKE_STACK = {
+    "resource": {
+        "aws_rds_cluster": {"database_cluster_AAAA1111": {}},
+        "aws_s3_bucket": {"load-balancer_access-logs_BBBB2222": {}, "other_bucket_CCCC3333": {}},
+    }
+}
+
+
+def test_every_exception_has_a_reason_and_the_front_door_has_exactly_five():
+    everything = [exception for rule in RULES for exception in rule.exceptions]
+    assert len(everything) >= 10
+    assert all(len(exception.reason) > 20 for exception in everything)
+    front = {(e.check, e.resource_type, e.logical_id.replace("*", "0")) for e in front_door_exceptions()}
+    assert front == FRONT_DOOR
+
+
+def test_dev_exceptions_never_apply_to_prod(key_directory):
+    """The same relaxed settings in prod get none of dev's exceptions: only the front door's."""
+    relaxed = {
+        "database": {"deletion_protection": False, "skip_final_snapshot": True, "backup_plan": False},
+        "load_balancer": {"certificate_arn": PROD_CERTIFICATE},
+    }
+    prod = exceptions_for(make_config(key_directory, {"profile": "prod", **relaxed}))
+    dev = exceptions_for(make_config(key_directory, {"profile": "dev", **relaxed}))
+    assert set(prod) == set(front_door_exceptions())
+    assert any(exception.check == "CKV_AWS_139" for exception in dev)
+
+
+def test_judge_accepts_only_on_the_named_resources(key_directory):
+    config = make_config(key_directory, {"profile": "prod", "load_balancer": {"certificate_arn": PROD_CERTIFICATE}})
+    report = fake_report(
+        ("CKV_AWS_18", "load-balancer_access-logs_BBBB2222"),  # accepted: the log bucket
+        ("CKV_AWS_18", "other_bucket_CCCC3333"),  # same check, another bucket: not accepted
+        ("CKV_AWS_139", "database_cluster_AAAA1111"),  # prod: deletion protection is never excepted
+    )
+    result = scan.judge("s", config, report, FAKE_STACK)
+    assert [(f.check, f.logical_id) for f in result.failed] == [
+        ("CKV_AWS_18", "other_bucket"),
+        ("CKV_AWS_139", "database_cluster"),
+    ]
+    assert [(f.check, f.address) for f, _ in result.accepted] == [
+        ("CKV_AWS_18", "aws_s3_bucket.load-balancer_access-logs_BBBB2222")
+    ]
+    assert not result.ok
+    assert len(result.unused) == 4  # the other front-door exceptions matched nothing in this fake report
+
+
+# --- real checkov -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def checkov() -> str:
+    local = PROJECT_ROOT / ".tools" / "checkov" / "bin" / "checkov"
+    if not local.exists():
+        pytest.skip("prerequisite missing: checkov (scripts/setup.sh --checkov installs it into .tools/checkov)")
+    return str(local)
+
+
+def real_scan(checkov: str, stack: Synthesized, directory: Path) -> scan.StackResult:
+    target = directory / "cdk.tf.json"
+    target.write_text(stack.text)
+    return scan.judge("test", stack.config, scan.run_checkov(checkov, target), stack.json)
+
+
+def keys(result: scan.StackResult) -> set[tuple[str, str, str]]:
+    return {(finding.check, finding.resource_type, finding.logical_id) for finding, _ in result.accepted}
+
+
+@pytest.mark.integration
+def test_default_prod_accepts_exactly_the_five_front_door_findings(checkov, prod, tmp_path):
+    result = real_scan(checkov, prod, tmp_path)
+    assert result.ok, [finding.address for finding in result.failed]
+    assert keys(result) == FRONT_DOOR
+    assert len(result.accepted) == 5
+    assert result.passed > 100 and not result.unused
+
+
+@pytest.mark.integration
+def test_default_dev_accepts_its_reasoned_exceptions_and_every_one_is_needed(checkov, dev, tmp_path):
+    result = real_scan(checkov, dev, tmp_path)
+    assert result.ok, [finding.address for finding in result.failed]
+    assert {finding.check for finding, _ in result.accepted} == DEV_ACCEPTED
+    assert all(reason.startswith("dev:") for _, reason in result.accepted)
+    assert not result.unused, result.unused
+    assert result.passed > 60
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("name", ["scaled", "serverless"])
+def test_prod_with_the_operations_features_adds_no_finding(checkov, name, request, tmp_path):
+    result = real_scan(checkov, request.getfixturevalue(name), tmp_path)
+    assert result.ok, [finding.address for finding in result.failed]
+    assert keys(result) == FRONT_DOOR
+
+
+@pytest.mark.integration
+def test_prod_without_the_load_balancer_accepts_nothing(checkov, key_directory, tmp_path):
+    document = {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}, "load_balancer": {"enabled": False}}
+    result = real_scan(checkov, Synthesized(make_config(key_directory, document)), tmp_path)
+    assert result.ok and not result.accepted, [f.address for f in result.failed]
+
+
+class Tampered(Synthesized):
+    """The prod JSON with protections our settings refuse to drop removed by hand."""
+
+    def __init__(self, base: Synthesized) -> None:
+        document = json.loads(base.text)
+        rules = document["resource"]["aws_vpc_security_group_ingress_rule"]
+        ssh = next(rule for rule in rules.values() if rule["from_port"] == 22)
+        ssh["cidr_ipv4"] = "0.0.0.0/0"
+        instance = next(iter(document["resource"]["aws_instance"].values()))
+        instance["metadata_options"]["http_tokens"] = "optional"
+        self.config, self.text, self.json = base.config, json.dumps(document), document
+
+
+@pytest.mark.integration
+def test_the_scan_is_not_vacuous(checkov, prod, tmp_path):
+    result = real_scan(checkov, Tampered(prod), tmp_path)
+    assert {"CKV_AWS_24", "CKV_AWS_79"} <= {finding.check for finding in result.failed}
+
+
+@pytest.mark.integration
+def test_prod_in_domain_mode_accepts_the_five_and_passes_the_front_doors_own_checks(checkov, key_directory, tmp_path):
+    """The load balancer with a Route 53 domain (DNS-validated certificate, alias record) and WAF."""
+    domain = {"domain_name": "shop.example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ"}
+    stack = Synthesized(make_config(key_directory, {"profile": "prod", "load_balancer": domain}))
+    target = tmp_path / "cdk.tf.json"
+    target.write_text(stack.text)
+    report = scan.run_checkov(checkov, target)
+    result = scan.judge("with-domain", stack.config, report, stack.json)
+    assert result.ok and len(result.accepted) == 5, [finding.address for finding in result.failed]
+    passed = {check["check_id"] for check in report["results"]["passed_checks"]}
+    expected = {
+        # ELB
+        "CKV_AWS_2", "CKV_AWS_91", "CKV_AWS_103", "CKV_AWS_131", "CKV_AWS_150", "CKV_AWS_261", "CKV_AWS_328",
+        "CKV_AWS_378", "CKV2_AWS_20", "CKV2_AWS_74",
+        # S3
+        "CKV_AWS_19", "CKV_AWS_21", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV_AWS_70",
+        "CKV_AWS_300", "CKV2_AWS_6", "CKV2_AWS_61", "CKV2_AWS_62", "CKV2_AWS_65",
+        # WAF
+        "CKV_AWS_175", "CKV_AWS_192", "CKV_AWS_342", "CKV2_AWS_28", "CKV2_AWS_31", "CKV2_AWS_76",
+        # ACM, Route 53, the WAF log group
+        "CKV_AWS_233", "CKV_AWS_234", "CKV2_AWS_23", "CKV2_AWS_71", "CKV_AWS_158", "CKV_AWS_338",
+    }  # fmt: skip
+    assert expected <= passed, sorted(expected - passed)
+
+
+# --- the command, as CI runs it ----------------------------------------------------------------------------------
+
+PROD_WITHOUT_DELETION_PROTECTION = f"""
+profile = "prod"
+name_prefix = "shop-prod"
+[web]
+key_directory = "{{keys}}"
+[load_balancer]
+certificate_arn = "{PROD_CERTIFICATE}"
+[database]
+deletion_protection = false
+"""
+
+
+def synth_and_scan(settings: str, tmp_path: Path, key_directory: str, cwd: Path | None = None) -> tuple:
+    config = tmp_path / "settings.toml"
+    config.write_text(settings.replace("{keys}", key_directory))
+    env = {**os.environ, "AURORA_WEB_CONFIG": str(config), "CDKTF_OUTDIR": str(tmp_path / "out")}
+    synth = run_cli("synth", env=env, cwd=cwd)
+    assert synth.returncode == 0, synth.stderr
+    return run_cli("scan", env=env, cwd=cwd)
+
+
+@pytest.mark.integration
+def test_prod_with_deletion_protection_off_fails_naming_the_check(checkov, tmp_path, key_directory):
+    """Even with a .checkov.yaml that skips it in the working directory (checkov reads one there by itself)."""
+    cwd = tmp_path / "work"
+    cwd.mkdir()
+    (cwd / ".checkov.yaml").write_text("skip-check:\n  - CKV_AWS_139\n")
+    result = synth_and_scan(PROD_WITHOUT_DELETION_PROTECTION, tmp_path, key_directory, cwd=cwd)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "CKV_AWS_139 fails on aws_rds_cluster.database_cluster_" in result.stderr
+    assert "FAILED CKV_AWS_139" in result.stdout
+
+
+@pytest.mark.integration
+def test_default_prod_passes_the_command(checkov, tmp_path, key_directory):
+    settings = PROD_WITHOUT_DELETION_PROTECTION.replace("deletion_protection = false", "")
+    result = synth_and_scan(settings, tmp_path, key_directory)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("- accepted ") == 5
+
+
+def test_no_stack_synthesized_is_one_line_and_exit_2(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key not in ("AURORA_WEB_CONFIG", "CDKTF_OUTDIR")}
+    result = run_cli("scan", "--outdir", str(tmp_path), "--checkov", "/bin/true", env=env)
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "synthesize first" in result.stderr, result.stderr
