@@ -9,6 +9,12 @@ the output directory (same filesystem), then moved into place one by one with os
 - a journal (`.aurora-web-pending.json`, written before the first move, removed after the last clean-up) tells
   the next synth which files were ours, and that synth rewrites every file of the new generation.
 
+The record is checked before it is believed: it carries its own sha256, and names only paths of the shapes synth
+writes (manifest.json, stacks/<stack>/cdk.tf.json and cdktf's other stack files); a record that fails that check is
+ignored with one warning line, and that synth deletes nothing. A delete removes only a regular file whose current
+sha256 is the recorded one, reached from the output directory one directory at a time without following a symbolic
+link (dir_fd, O_NOFOLLOW): an edited record cannot steer a delete to a user's file, a state file, or outside.
+
 Synths of one output directory serialize on an exclusive flock of the directory itself (no lock file to leave
 behind). The directory is never renamed, so a bind mount or an immutable mount point works.
 """
@@ -21,6 +27,8 @@ import hashlib
 import json
 import os
 import shutil
+import stat
+import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -33,11 +41,13 @@ STAGING_PREFIX = ".aurora-web-staging-"
 STAGING_MARKER = ".aurora-web-staging.json"
 MANIFEST = "manifest.json"
 STACKS = "stacks"
-RECORD_FORMAT = 1
+RECORD_FORMAT = 2  # 2 carries its own checksum; 1 (earlier releases) is read once, then rewritten as 2
+READABLE_FORMATS = (1, 2)
 # Terraform's working files in a stack directory: a legacy cdktf.out holding these beside cdktf's files is adopted.
 TERRAFORM_WORKING_FILES = (".terraform", ".terraform.lock.hcl", "terraform.tfstate", "terraform.tfstate.backup")
 # What cdktf itself writes in a stack directory (JSON, or HCL with its metadata).
 CDKTF_STACK_FILES = ("cdk.tf.json", "cdk.tf", "metadata.json")
+ASSETS = "assets"  # cdktf copies a stack's TerraformAssets under stacks/<stack>/assets/
 # The cdktf CLI sets this for the app it runs (cli-core synth-stack.js); nothing else does.
 CDKTF_CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
 
@@ -48,39 +58,74 @@ class OutputDirError(Exception):
 
 @dataclass
 class Record:
-    """Files (relative path -> sha256) and directories we wrote, and the stacks of the last synth."""
+    """Files (relative path -> sha256) and directories we wrote, and the stacks of the last synth.
+
+    `trusted` is False for what a synth reconstructed after ignoring a record that failed its check: that synth
+    may overwrite those files but deletes nothing.
+    """
 
     files: dict[str, str] = field(default_factory=dict)
     dirs: set[str] = field(default_factory=set)
     stacks: list[str] = field(default_factory=list)
+    trusted: bool = True
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "format": RECORD_FORMAT,
             "written_by": "aurora-web synth",
             "stacks": sorted(self.stacks),
             "files": dict(sorted(self.files.items())),
             "dirs": sorted(self.dirs),
         }
+        return {**body, "checksum": _checksum(body)}
 
     @classmethod
     def from_json(cls, data: object) -> Record:
-        if not isinstance(data, dict) or data.get("format") != RECORD_FORMAT:
+        """The record, or ValueError saying which of its own checks it fails."""
+        if not isinstance(data, dict) or data.get("format") not in READABLE_FORMATS:
             raise ValueError("not an aurora-web ownership record")
+        if data["format"] == RECORD_FORMAT:
+            body = {key: value for key, value in data.items() if key != "checksum"}
+            if data.get("checksum") != _checksum(body):
+                raise ValueError("its checksum does not match its content (edited by hand?)")
         files, dirs, stacks = data.get("files"), data.get("dirs"), data.get("stacks")
         if not (isinstance(files, dict) and isinstance(dirs, list) and isinstance(stacks, list)):
             raise ValueError("malformed aurora-web ownership record")
-        for path in [*files, *dirs]:
-            _check_relative(path)
+        for path in files:
+            _check_shape(path, is_file=True)
+        for path in dirs:
+            _check_shape(path, is_file=False)
+        if not all(isinstance(digest, str) and len(digest) == 64 for digest in files.values()):
+            raise ValueError("a file's sha256 is malformed")
         return cls({str(k): str(v) for k, v in files.items()}, {str(d) for d in dirs}, [str(s) for s in stacks])
 
     def union(self, other: Record) -> Record:
-        return Record({**other.files, **self.files}, self.dirs | other.dirs, self.stacks)
+        return Record(
+            {**other.files, **self.files}, self.dirs | other.dirs, self.stacks, self.trusted and other.trusted
+        )
 
 
-def _check_relative(path: object) -> None:
-    if not isinstance(path, str) or not path or os.path.isabs(path) or ".." in Path(path).parts:
+def _checksum(body: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")).hexdigest()
+
+
+def _check_shape(path: object, *, is_file: bool) -> None:
+    """Only what synth writes: manifest.json; stacks/, stacks/<stack>/ and cdktf's files there, and their assets/."""
+    if not isinstance(path, str) or not path or os.path.isabs(path) or "\\" in path:
         raise ValueError(f"unsafe path in ownership record: {path!r}")
+    parts = Path(path).parts
+    if any(part in ("", ".", "..") for part in parts) or "/".join(parts) != path:
+        raise ValueError(f"unsafe path in ownership record: {path!r}")
+    if is_file:
+        fits = path == MANIFEST or (
+            len(parts) >= 3
+            and parts[0] == STACKS
+            and (parts[2] in CDKTF_STACK_FILES if len(parts) == 3 else parts[2] == ASSETS)
+        )
+    else:
+        fits = parts[0] == STACKS and (len(parts) <= 2 or parts[2] == ASSETS)
+    if not fits or any(part.startswith(".") for part in parts[1:]):
+        raise ValueError(f"{path!r} is not a path synth writes")
 
 
 def sha256_of(path: Path) -> str:
@@ -120,15 +165,42 @@ def _read_json(path: Path) -> object:
 
 
 def read_record(outdir: Path, name: str = RECORD) -> Record | None:
+    """The record; one that fails its own check is ignored (one warning line): synth's files by shape, untrusted."""
     path = outdir / name
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return None
     try:
+        if path.is_symlink() or not path.is_file():
+            raise ValueError("it is not a regular file")
         return Record.from_json(_read_json(path))
     except (OSError, ValueError) as error:
-        raise OutputDirError(
-            f"{path} cannot be read ({error}); move it away or choose another output directory"
-        ) from None
+        if str(path) not in _WARNED:  # synth reads the record twice (before and under the lock): one line
+            _WARNED.add(str(path))
+            print(
+                f"aurora-web: ignoring {path}: {error}; this synth deletes nothing and writes a new record",
+                file=sys.stderr,
+            )
+        return _synth_shaped_files(outdir)
+
+
+_WARNED: set[str] = set()
+
+
+def _synth_shaped_files(outdir: Path) -> Record:
+    """Regular files of the shapes synth writes, as they are now: may be overwritten, never deleted (untrusted)."""
+    record = Record(trusted=False)
+    stacks = outdir / STACKS
+    stack_dirs = [] if stacks.is_symlink() or not stacks.is_dir() else sorted(stacks.iterdir())
+    candidates = [outdir / MANIFEST] + [
+        stack_dir / name for stack_dir in stack_dirs if not stack_dir.is_symlink() for name in CDKTF_STACK_FILES
+    ]
+    for path in candidates:
+        if path.is_file() and not path.is_symlink():
+            relative = str(path.relative_to(outdir))
+            record.files[relative] = sha256_of(path)
+            if relative != MANIFEST:
+                record.dirs.update({STACKS, str(path.parent.relative_to(outdir))})
+    return record
 
 
 def owned(outdir: Path) -> Record | None:
@@ -357,7 +429,7 @@ def _stack_dirs_to_retire(outdir: Path, new: Record, ours: Record) -> tuple[list
             {
                 Path(relative, item).relative_to(relative).parts[0]
                 for item in files
-                if f"{relative}/{item}" not in ours.files
+                if not _still_ours(outdir, f"{relative}/{item}", ours)
             }
             | {
                 Path(relative, item).relative_to(relative).parts[0]
@@ -370,6 +442,13 @@ def _stack_dirs_to_retire(outdir: Path, new: Record, ours: Record) -> tuple[list
         else:
             removable.append(relative)
     return removable, kept
+
+
+def _still_ours(outdir: Path, relative: str, ours: Record) -> bool:
+    """Recorded as ours, a regular file, and unchanged since (a file the user edited is theirs now)."""
+    path = outdir / relative
+    digest = ours.files.get(relative)
+    return digest is not None and path.is_file() and not path.is_symlink() and sha256_of(path) == digest
 
 
 def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Installed:
@@ -426,15 +505,14 @@ def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Ins
         _fsync_directory(parent)
     write_atomically(outdir / RECORD, _dump(committed.to_json()))
     # Clean-up after the commit: files of ours the new generation no longer has, then emptied directories of ours.
-    for relative in sorted(set(ours.files) - set(committed.files)):
-        target = outdir / relative
-        if target.is_file() and not target.is_symlink():
-            target.unlink()
-    for relative in [] if under_cli else removable:
-        _remove_our_tree(outdir / relative, outdir, ours)
-    for directory in sorted(ours.dirs - committed.dirs, key=lambda d: -d.count("/")):
-        with contextlib.suppress(OSError):
-            (outdir / directory).rmdir()  # only when empty: a user's file keeps its directory
+    # Not after a record that failed its check: what it named is not believed, so nothing is deleted.
+    if ours.trusted:
+        for relative in sorted(set(ours.files) - set(committed.files)):
+            delete_if_ours(outdir, relative, ours.files.get(relative))
+        for relative in [] if under_cli else removable:
+            _remove_our_tree(outdir / relative, outdir, ours)
+        for directory in sorted(ours.dirs - committed.dirs, key=lambda d: -d.count("/")):
+            remove_empty_directory(outdir, directory)  # only when empty: a user's file keeps its directory
     os.unlink(outdir / JOURNAL)
     _fsync_directory(outdir)
     return Installed(kept)
@@ -443,13 +521,58 @@ def install(outdir: Path, staging: Path, stacks: list[str], ours: Record) -> Ins
 def _remove_our_tree(directory: Path, outdir: Path, ours: Record) -> None:
     files, dirs = _walk(directory)
     for item in files:
-        if str((directory / item).relative_to(outdir)) in ours.files:
-            (directory / item).unlink()
+        relative = str((directory / item).relative_to(outdir))
+        delete_if_ours(outdir, relative, ours.files.get(relative))
     for item in sorted(dirs, key=lambda d: -d.count("/")):
-        with contextlib.suppress(OSError):
-            (directory / item).rmdir()
-    with contextlib.suppress(OSError):
-        directory.rmdir()
+        remove_empty_directory(outdir, str((directory / item).relative_to(outdir)))
+    remove_empty_directory(outdir, str(directory.relative_to(outdir)))
+
+
+@contextlib.contextmanager
+def _parent_directory(outdir: Path, relative: str) -> Iterator[tuple[int, str]]:
+    """(descriptor of the parent directory, name), reached from outdir one component at a time, no symlink followed.
+
+    OSError if any component is missing, not a directory, or a symbolic link.
+    """
+    parts = Path(relative).parts
+    descriptor = os.open(outdir, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        for part in parts[:-1]:
+            child = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = child
+        yield descriptor, parts[-1]
+    finally:
+        os.close(descriptor)
+
+
+def delete_if_ours(outdir: Path, relative: str, digest: str | None) -> bool:
+    """Unlink outdir/relative only if it is a regular file (not followed through a link) whose sha256 is `digest`."""
+    if digest is None:
+        return False
+    try:
+        with _parent_directory(outdir, relative) as (parent, name):
+            handle = os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=parent)
+            try:
+                if not stat.S_ISREG(os.fstat(handle).st_mode):
+                    return False
+                hasher = hashlib.sha256()
+                while block := os.read(handle, 1 << 20):
+                    hasher.update(block)
+            finally:
+                os.close(handle)
+            if hasher.hexdigest() != digest:
+                return False  # changed since we wrote it: someone else's content now
+            os.unlink(name, dir_fd=parent)
+            return True
+    except OSError:
+        return False
+
+
+def remove_empty_directory(outdir: Path, relative: str) -> None:
+    """rmdir outdir/relative if it is an empty directory reached without following a link; else leave it."""
+    with contextlib.suppress(OSError), _parent_directory(outdir, relative) as (parent, name):
+        os.rmdir(name, dir_fd=parent)
 
 
 def _dump(data: object) -> bytes:

@@ -9,7 +9,15 @@ from pathlib import Path
 
 import cdktf_fastpath
 
-from .errors import EXIT_BAD_INPUT, report_bad_input
+from .errors import (
+    EXIT_BAD_INPUT,
+    Interrupted,
+    filesystem_error,
+    raise_on_signals,
+    report_bad_input,
+    report_filesystem_error,
+    report_interrupted,
+)
 
 
 def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
@@ -25,19 +33,29 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
         "`make cdktf-synth` runs it first: the cdktf CLI prints an app's errors twice and always exits 1",
     )
     args = parser.parse_args(argv)
-    cdktf_fastpath.enable(project_root or Path.cwd())
-    return _synth(args.check)
+    raise_on_signals()
+    try:
+        cdktf_fastpath.enable(project_root or Path.cwd())
+        return _synth(args.check)
+    except Interrupted as interrupted:
+        return report_interrupted(interrupted)
 
 
 def _synth(check: bool) -> int:
     # After enable(): these import cdktf and the provider bindings.
     from .output_dir import OutputDirError
+    from .synth import resolve_outdir
 
     try:
         return _validate_and_synth(check)
     except OutputDirError as error:  # an output directory that is not ours, from the check or the synth alike
         print(f"aurora-web: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except (OSError, RuntimeError) as error:  # read-only, full, not ours to write: from Python or from Node
+        found = filesystem_error(error)
+        if found is None:
+            raise
+        return report_filesystem_error(*found, resolve_outdir())
 
 
 def _validate_and_synth(check: bool) -> int:

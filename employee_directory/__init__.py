@@ -29,6 +29,7 @@ import pymysql
 DEFAULT_CA_FILE = "/etc/pki/rds/global-bundle.pem"
 NAME_MAX, ADDRESS_MAX = 45, 90
 MAX_FORM_BYTES = 4096
+MAX_FIELDS = 10  # fields in a query string or a form: the page reads one or three
 PAGE_SIZE = 50
 ER_ACCESS_DENIED = 1045
 DATABASE_NAME = re.compile(r"^[A-Za-z0-9_]{1,64}$")
@@ -411,10 +412,21 @@ def read_form(environ):
         raise InvalidInput("The form is too large.")
     body = environ["wsgi.input"].read(length) if length > 0 else b""
     try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, errors="strict", max_num_fields=10)
+        text = body.decode("utf-8")
     except ValueError:
         raise InvalidInput("The form must be URL-encoded UTF-8.") from None
+    fields = parse_fields(text, keep_blank_values=True, errors="strict")
     return tuple((fields.get(key) or [""])[0] for key in ("name", "address", CSRF_FIELD))
+
+
+def parse_fields(text, **options):
+    """parse_qs with MAX_FIELDS, or InvalidInput saying which rule the text breaks (never a bare ValueError)."""
+    if text.count("&") >= MAX_FIELDS:  # parse_qs counts fields as separators + 1
+        raise InvalidInput(f"At most {MAX_FIELDS} fields are accepted.")
+    try:
+        return parse_qs(text, max_num_fields=MAX_FIELDS, **options)
+    except ValueError:
+        raise InvalidInput("The form must be URL-encoded UTF-8.") from None
 
 
 def check_values(name, address):
@@ -478,7 +490,10 @@ class EmployeeDirectoryApp:
         return self._list(environ, cookies, token)
 
     def _list(self, environ, cookies, token):
-        query = parse_qs(environ.get("QUERY_STRING") or "", max_num_fields=10)
+        try:
+            query = parse_fields(environ.get("QUERY_STRING") or "")
+        except InvalidInput as exc:
+            return _page("400 Bad Request", "Bad request", f"<p class=error>{html.escape(str(exc))}</p>")
         page_text = (query.get("page") or ["1"])[0]
         if not re.fullmatch(r"[1-9][0-9]{0,6}", page_text):
             return _page(

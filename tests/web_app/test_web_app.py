@@ -23,6 +23,7 @@ from moto import mock_aws
 
 import employee_directory
 from employee_directory import (
+    MAX_FIELDS,
     AwsSettingsSource,
     ConnectionSettings,
     DatabaseUnavailable,
@@ -691,3 +692,34 @@ def test_aws_source_without_managed_secret_is_unavailable(aws):
     )
     with pytest.raises(DatabaseUnavailable, match="MasterUserSecret"):
         AwsSettingsSource(region="eu-west-1", cluster_identifier="plain").get()
+
+
+# --- Too many fields: a 400 that names the limit, and nothing in the log (issue 22) ------------------------------
+# parse_qs raises a bare ValueError past max_num_fields: a GET reached the catch-all (500 and a logged traceback),
+# and a POST said "must be URL-encoded UTF-8".
+
+
+def test_a_get_with_too_many_query_fields_is_a_400_naming_the_limit(app):
+    response = call(app, query="&".join(f"f{i}=1" for i in range(MAX_FIELDS + 1)))
+    assert response.status == 400, response.text
+    assert f"At most {MAX_FIELDS} fields are accepted." in response.text
+    assert response.log == ""
+
+
+def test_a_get_at_the_limit_is_served(app):
+    response = call(app, query="&".join(["page=1"] + [f"f{i}=1" for i in range(MAX_FIELDS - 1)]))
+    assert response.status == 200, response.text
+
+
+def test_a_post_with_too_many_fields_is_a_400_naming_the_limit(app):
+    form = {f"f{i}": "x" for i in range(MAX_FIELDS + 1)}
+    response = call(app, "POST", form=form, headers=SAME_ORIGIN)
+    assert response.status == 400, response.text
+    assert f"At most {MAX_FIELDS} fields are accepted." in response.text
+    assert "URL-encoded" not in response.text
+    assert response.log == ""
+
+
+def test_an_undecodable_form_still_says_so(app):
+    response = call(app, "POST", body=b"name=%ff&address=x", headers=SAME_ORIGIN)
+    assert response.status == 400 and "must be URL-encoded UTF-8" in response.text
