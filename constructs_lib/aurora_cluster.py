@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cdktf import TerraformResource
+from cdktf import Postcondition, TerraformResource, TerraformResourceLifecycle
 from cdktf_cdktf_provider_aws.cloudwatch_log_group import CloudwatchLogGroup
 from cdktf_cdktf_provider_aws.db_parameter_group import DbParameterGroup, DbParameterGroupParameter
 from cdktf_cdktf_provider_aws.db_subnet_group import DbSubnetGroup
@@ -32,8 +32,10 @@ from .aurora_cluster_config import (
     ENGINE,
     ENGINE_VERSION,
     ENHANCED_MONITORING_POLICY,
+    FINAL_SNAPSHOT,
     INSTANCE_CLASS,
     LOG_EXPORTS,
+    LTS_MINOR_LINES,
     MAINTENANCE_WINDOW,
     MASTER_USERNAME,
     MIN_ROTATION_HOURS,
@@ -67,8 +69,10 @@ __all__ = [
     "ENGINE",
     "ENGINE_VERSION",
     "ENHANCED_MONITORING_POLICY",
+    "FINAL_SNAPSHOT",
     "INSTANCE_CLASS",
     "LOG_EXPORTS",
+    "LTS_MINOR_LINES",
     "MAINTENANCE_WINDOW",
     "MASTER_USERNAME",
     "MINUTES_PER_DAY",
@@ -190,7 +194,9 @@ class AuroraCluster(Construct):
             enabled_cloudwatch_logs_exports=list(LOG_EXPORTS),
             deletion_protection=config.deletion_protection,
             skip_final_snapshot=config.skip_final_snapshot,
-            final_snapshot_identifier=None if config.skip_final_snapshot else f"{name}-final",
+            # Unique per cluster: the time it was created, kept (ignore_changes) so plans stay quiet. A fixed
+            # "<name>-final" made the second destroy of a recreated cluster fail (DBClusterSnapshotAlreadyExists).
+            final_snapshot_identifier=None if config.skip_final_snapshot else FINAL_SNAPSHOT.format(name=name),
             serverlessv2_scaling_configuration=RdsClusterServerlessv2ScalingConfiguration(
                 min_capacity=config.serverless_min_acu, max_capacity=config.serverless_max_acu
             )
@@ -198,6 +204,7 @@ class AuroraCluster(Construct):
             else None,
             preferred_backup_window=config.preferred_backup_window,
             preferred_maintenance_window=config.preferred_maintenance_window,
+            lifecycle=self._cluster_lifecycle(config),
         )
         self._write_depends_on()
         self.monitoring_role = self._monitoring_role() if config.monitoring_interval_seconds else None
@@ -253,6 +260,33 @@ class AuroraCluster(Construct):
         IamRolePolicyAttachment(self, "monitoring-policy", role=role.name, policy_arn=ENHANCED_MONITORING_POLICY)
         return role
 
+    @staticmethod
+    def _cluster_lifecycle(config: AuroraClusterConfig) -> TerraformResourceLifecycle:
+        """What Terraform ignores and refuses on the cluster.
+
+        - final_snapshot_identifier: set once, at creation (it names the creation time).
+        - engine_version on an LTS line: AWS's own patch level (3.10.0 -> 3.10.1) is no change to undo; a setting
+          that names another line fails the plan (postcondition) instead of being ignored silently.
+        - prevent_destroy, when asked for.
+        """
+        ignored = [] if config.skip_final_snapshot else ["final_snapshot_identifier"]
+        postconditions = []
+        if config.lts:
+            ignored.append("engine_version")
+            postconditions.append(
+                Postcondition(
+                    condition=f'${{startswith(self.engine_version_actual, "{config.minor_line}.")}}',
+                    error_message=f"The cluster runs another engine line than the settings' {config.engine_version}: "
+                    "AWS's own patches within an LTS line are ignored, a change of line is not. Upgrade the cluster "
+                    "to the new line (aws rds modify-db-cluster --engine-version ...), then plan again.",
+                )
+            )
+        return TerraformResourceLifecycle(
+            ignore_changes=ignored or None,
+            postcondition=postconditions or None,
+            prevent_destroy=True if config.prevent_destroy else None,
+        )
+
     def _instance(
         self,
         role: str,
@@ -275,7 +309,8 @@ class AuroraCluster(Construct):
             db_subnet_group_name=self.subnet_group.name,
             publicly_accessible=False,
             promotion_tier=promotion_tier,
-            auto_minor_version_upgrade=True,
+            # LTS lines: AWS patches them in the maintenance window; a minor upgrade could leave the LTS line.
+            auto_minor_version_upgrade=not self.config.lts,
             copy_tags_to_snapshot=True,
             monitoring_interval=self.config.monitoring_interval_seconds,
             monitoring_role_arn=self.monitoring_role.arn if self.monitoring_role else None,

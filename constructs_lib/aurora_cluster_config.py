@@ -12,6 +12,12 @@ from .validation import LOG_RETENTION_DAYS, ProblemList, is_int, is_number, is_r
 
 # The LTS line (long-term support) of Aurora MySQL 3: no forced minor upgrades for about three years.
 DEFAULT_ENGINE_VERSION = "8.0.mysql_aurora.3.10.0"
+# Aurora MySQL 3's long-term-support minor lines (AWS's release notes). On these, AWS applies patch levels itself in
+# the maintenance window, and advises against AutoMinorVersionUpgrade (it could move the cluster off the LTS line).
+LTS_MINOR_LINES = ("3.04", "3.10")
+# The final snapshot's name: unique per cluster (its creation time, UTC). Terraform evaluates timestamp() when the
+# cluster is created; ignore_changes keeps that value, so later plans show no change.
+FINAL_SNAPSHOT = '{name}-final-${{formatdate("YYYYMMDDhhmmss", timestamp())}}'
 ENGINE = "aurora-mysql"
 PARAMETER_GROUP_FAMILY = "aurora-mysql8.0"
 MYSQL_PORT = 3306
@@ -78,6 +84,11 @@ class AuroraClusterConfig:
     log_retention_days: when set, the stack owns one CloudWatch log group per exported log
         (/aws/rds/cluster/<identifier>/<log>), kept this many days (a CloudWatch period) and encrypted with the stack's
         key when it has one, created before the cluster. Default None: RDS creates them itself, kept forever.
+    prevent_destroy: Terraform's lifecycle.prevent_destroy on the cluster: any plan that would destroy or replace it
+        fails until this is turned off. Default False (the prod profile turns it on, for the cluster and the stack's
+        key). engine_version on an LTS line (LTS_MINOR_LINES): instances run without automatic minor upgrades, and the
+        patch level AWS applies itself is not a change (Terraform ignores engine_version; a plan fails, saying so,
+        if the setting names another line than the cluster runs).
     instance_parameters: when set (even empty), an instance-level DB parameter group (family aurora-mysql8.0) with these
         parameters (applied at the next reboot) on every instance. Default None (the engine's default group).
     """
@@ -103,6 +114,17 @@ class AuroraClusterConfig:
     master_secret_rotation_schedule: str | None = None
     log_retention_days: int | None = None
     instance_parameters: Mapping[str, str] | None = None
+    prevent_destroy: bool = False
+
+    @property
+    def minor_line(self) -> str:
+        """The engine version without its patch level: "8.0.mysql_aurora.3.10" for "8.0.mysql_aurora.3.10.0"."""
+        return self.engine_version.rsplit(".", 1)[0]
+
+    @property
+    def lts(self) -> bool:
+        """Whether the engine version is on an LTS line: AWS patches it; no automatic minor upgrades."""
+        return self.minor_line.rsplit("mysql_aurora.", 1)[-1] in LTS_MINOR_LINES
 
     @property
     def serverless(self) -> bool:
@@ -161,7 +183,9 @@ class AuroraClusterConfig:
             self.master_username,
             "must be 1 to 16 letters, digits or underscores, start with a letter, and not be a reserved name",
         )
-        problems.check_booleans(self, "deletion_protection", "skip_final_snapshot", "performance_insights")
+        problems.check_booleans(
+            self, "deletion_protection", "skip_final_snapshot", "performance_insights", "prevent_destroy"
+        )
         problems.check(
             is_int(self.backtrack_hours) and BACKTRACK_HOURS.holds(self.backtrack_hours),
             "backtrack_hours",

@@ -132,5 +132,10 @@ class AuroraWebStackConfig:
         problems.raise_if_any()
 
     def encryption_key_config(self) -> EncryptionKeyConfig:
-        """The stack's KMS key (made when customer_managed_key is true): alias/<name_prefix>."""
-        return EncryptionKeyConfig(name=self.name_prefix, deletion_window_days=self.key_deletion_window_days)
+        """The stack's KMS key (made when customer_managed_key is true): alias/<name_prefix>. It holds the cluster's
+        data, so the cluster's prevent_destroy protects it too."""
+        return EncryptionKeyConfig(
+            name=self.name_prefix,
+            deletion_window_days=self.key_deletion_window_days,
+            prevent_destroy=self.database.prevent_destroy,
+        )

@@ -72,6 +72,7 @@ class EncryptionKey(Construct):
             enable_key_rotation=True,
             deletion_window_in_days=config.deletion_window_days,
             policy=json.dumps(policy),
+            lifecycle={"prevent_destroy": True} if config.prevent_destroy else None,
         )
         KmsAlias(self, "alias", name=f"alias/{config.name}", target_key_id=self.key.key_id)
         self.arn: str = self.key.arn

@@ -11,10 +11,13 @@ from .validation import ProblemList, is_int
 
 @dataclass(frozen=True)
 class EncryptionKeyConfig:
-    """name: the key's alias is alias/<name>. deletion_window_days: 7 to 30, default 30 (the safest)."""
+    """name: the key's alias is alias/<name>. deletion_window_days: 7 to 30, default 30 (the safest).
+    prevent_destroy: Terraform's lifecycle.prevent_destroy on the key (data under it is unreadable without it).
+    Default False."""
 
     name: str = "aurora-web"
     deletion_window_days: int = KEY_DELETION_WINDOW_DAYS.high
+    prevent_destroy: bool = False
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -24,4 +27,5 @@ class EncryptionKeyConfig:
             self.deletion_window_days,
             f"must be an integer {KEY_DELETION_WINDOW_DAYS.text}",
         )
+        problems.check_booleans(self, "prevent_destroy")
         problems.raise_if_any()

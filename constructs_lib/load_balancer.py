@@ -57,6 +57,7 @@ from constructs import Construct
 from .load_balancer_config import (
     ELB_LOG_DELIVERY_PRINCIPAL,
     MANAGED_RULE_GROUPS,
+    TARGET_GROUP_NAME_PREFIX,
     WAF_LOG_GROUP_PREFIX,
     LoadBalancerConfig,
 )
@@ -146,7 +147,10 @@ class LoadBalancer(Construct):
         self.target_group = LbTargetGroup(
             self,
             "target-group",
-            name=f"{name}-web",
+            # A change of port, protocol or target type replaces the group; a fixed name would collide with the
+            # old one (DuplicateTargetGroupName). AWS allows a prefix of 6 characters; the Name tag says whose.
+            name_prefix=TARGET_GROUP_NAME_PREFIX,
+            lifecycle={"create_before_destroy": True},
             port=config.target_port,
             protocol="HTTP",
             target_type="instance",

@@ -54,6 +54,10 @@ def certificate_region(arn: str) -> str | None:
     return match.group("region") if match else None
 
 
+# The target group's name_prefix (AWS: at most 6 characters); Terraform appends a unique suffix.
+TARGET_GROUP_NAME_PREFIX = "web-"
+
+
 @dataclass(frozen=True)
 class LoadBalancerConfig:
     """Settings of the load balancer. A certificate source is required: exactly one of certificate_arn, or

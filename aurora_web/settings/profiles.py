@@ -22,6 +22,7 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
         "web": {"public": True, "http_cidrs": ["0.0.0.0/0"]},
         "database": {
             "deletion_protection": False,
+            "prevent_destroy": False,
             "skip_final_snapshot": True,
             "instance_class": "db.t3.medium",
             "performance_insights": False,
@@ -39,7 +40,13 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
         "web": {"public": False},
         "database": {
             "deletion_protection": True,
+            "prevent_destroy": True,
             "skip_final_snapshot": False,
+            # Chosen, not AWS's random picks: backups 03:00-04:00 UTC daily, maintenance Sunday 05:00-06:00 UTC
+            # (after the backup, never overlapping it), and the RSA 2048 CA that every MySQL client trusts.
+            "preferred_backup_window": "03:00-04:00",
+            "preferred_maintenance_window": "sun:05:00-sun:06:00",
+            "ca_cert_identifier": "rds-ca-rsa2048-g1",
             "instance_class": "db.t4g.medium",
             "performance_insights": True,
             "backup_plan": True,

@@ -221,6 +221,11 @@ class DatabaseSettings(Table):
     skip_final_snapshot: bool = Field(
         _profile("database", "skip_final_snapshot"), description="delete without a final snapshot"
     )
+    prevent_destroy: bool = Field(
+        _profile("database", "prevent_destroy"),
+        description="Terraform refuses any plan that destroys or replaces the cluster or the stack's key "
+        "(docs/reviewing-changes.md says how to lift it)",
+    )
     performance_insights: bool = Field(
         _profile("database", "performance_insights"), description="Performance Insights (not on db.t3 classes)"
     )

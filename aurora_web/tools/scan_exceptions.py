@@ -90,6 +90,19 @@ RULES: tuple[Rule, ...] = (
             ),
         ),
     ),
+    # An LTS engine in any profile: AWS's own advice against automatic minor upgrades (issue 19).
+    Rule(
+        lambda config: config.database.lts,
+        (
+            AcceptedFinding(
+                "CKV_AWS_226",
+                "aws_rds_cluster_instance",
+                "database_*",
+                "the engine is on an Aurora MySQL LTS line: AWS's release notes advise against automatic minor "
+                "upgrades there (they can move the cluster off the LTS line); AWS applies LTS patches itself",
+            ),
+        ),
+    ),
     # dev: the tutorial's stack, cheap and easy to tear down. Never applied to a prod stack.
     Rule(
         _dev(lambda config: config.web_server.public),

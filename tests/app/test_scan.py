@@ -24,8 +24,13 @@ FRONT_DOOR = {
     ("CKV_AWS_18", "aws_s3_bucket", "load-balancer_access-logs"),
     ("CKV_AWS_144", "aws_s3_bucket", "load-balancer_access-logs"),
 }
+# The engine is on an LTS line by default: no automatic minor upgrades on its two instances (AWS's advice).
+LTS = {
+    ("CKV_AWS_226", "aws_rds_cluster_instance", "database_writer"),
+    ("CKV_AWS_226", "aws_rds_cluster_instance", "database_reader-1"),
+}
 # Dev's findings on today's default stack, each accepted by one dev exception (nothing else may fail there).
-DEV_ACCEPTED = {"CKV_AWS_88", "CKV_AWS_260", "CKV_AWS_139", "CKV_AWS_353", "CKV2_AWS_8", "CKV_AWS_338"}
+DEV_ACCEPTED = {"CKV_AWS_226", "CKV_AWS_88", "CKV_AWS_260", "CKV_AWS_139", "CKV_AWS_353", "CKV2_AWS_8", "CKV_AWS_338"}
 
 
 def fake_report(*failed: tuple[str, str]) -> dict:
@@ -63,7 +68,7 @@ def test_dev_exceptions_never_apply_to_prod(key_directory):
     }
     prod = exceptions_for(make_config(key_directory, {"profile": "prod", **relaxed}))
     dev = exceptions_for(make_config(key_directory, {"profile": "dev", **relaxed}))
-    assert set(prod) == set(front_door_exceptions())
+    assert {exception.check for exception in set(prod) - set(front_door_exceptions())} == {"CKV_AWS_226"}  # LTS
     assert any(exception.check == "CKV_AWS_139" for exception in dev)
 
 
@@ -83,7 +88,7 @@ def test_judge_accepts_only_on_the_named_resources(key_directory):
         ("CKV_AWS_18", "aws_s3_bucket.load-balancer_access-logs_BBBB2222")
     ]
     assert not result.ok
-    assert len(result.unused) == 4  # the other front-door exceptions matched nothing in this fake report
+    assert len(result.unused) == 5  # the other 4 front-door exceptions and the LTS one matched nothing here
 
 
 # --- real checkov -------------------------------------------------------------------------------------------------
@@ -103,16 +108,25 @@ def real_scan(checkov: str, stack: Synthesized, directory: Path) -> scan.StackRe
     return scan.judge("test", stack.config, scan.run_checkov(checkov, target), stack.json)
 
 
+def lts_findings(stack: Synthesized) -> set[tuple[str, str, str]]:
+    """CKV_AWS_226 on every instance of a cluster on an LTS line (the accepted AWS advice), else none."""
+    if not stack.config.database.lts:
+        return set()
+    instances = {name.rsplit("_", 1)[0] for name in stack.resources("aws_rds_cluster_instance")}
+    assert instances
+    return {("CKV_AWS_226", "aws_rds_cluster_instance", name) for name in instances}
+
+
 def keys(result: scan.StackResult) -> set[tuple[str, str, str]]:
     return {(finding.check, finding.resource_type, finding.logical_id) for finding, _ in result.accepted}
 
 
 @pytest.mark.integration
-def test_default_prod_accepts_exactly_the_five_front_door_findings(checkov, prod, tmp_path):
+def test_default_prod_accepts_exactly_the_five_front_door_findings_and_the_lts_advice(checkov, prod, tmp_path):
     result = real_scan(checkov, prod, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
-    assert keys(result) == FRONT_DOOR
-    assert len(result.accepted) == 5
+    assert keys(result) == FRONT_DOOR | LTS
+    assert len(result.accepted) == 7
     assert result.passed > 100 and not result.unused
 
 
@@ -121,7 +135,7 @@ def test_default_dev_accepts_its_reasoned_exceptions_and_every_one_is_needed(che
     result = real_scan(checkov, dev, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
     assert {finding.check for finding, _ in result.accepted} == DEV_ACCEPTED
-    assert all(reason.startswith("dev:") for _, reason in result.accepted)
+    assert all(reason.startswith("dev:") for finding, reason in result.accepted if finding.check != "CKV_AWS_226")
     assert not result.unused, result.unused
     assert result.passed > 60
 
@@ -129,16 +143,19 @@ def test_default_dev_accepts_its_reasoned_exceptions_and_every_one_is_needed(che
 @pytest.mark.integration
 @pytest.mark.parametrize("name", ["scaled", "serverless"])
 def test_prod_with_the_operations_features_adds_no_finding(checkov, name, request, tmp_path):
-    result = real_scan(checkov, request.getfixturevalue(name), tmp_path)
+    stack = request.getfixturevalue(name)
+    result = real_scan(checkov, stack, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
-    assert keys(result) == FRONT_DOOR
+    assert keys(result) == FRONT_DOOR | lts_findings(stack)
 
 
 @pytest.mark.integration
-def test_prod_without_the_load_balancer_accepts_nothing(checkov, key_directory, tmp_path):
+def test_prod_without_the_load_balancer_accepts_only_the_lts_advice(checkov, key_directory, tmp_path):
     document = {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}, "load_balancer": {"enabled": False}}
-    result = real_scan(checkov, Synthesized(make_config(key_directory, document)), tmp_path)
-    assert result.ok and not result.accepted, [f.address for f in result.failed]
+    stack = Synthesized(make_config(key_directory, document))
+    result = real_scan(checkov, stack, tmp_path)
+    assert result.ok, [f.address for f in result.failed]
+    assert keys(result) == lts_findings(stack) == LTS
 
 
 class Tampered(Synthesized):
@@ -169,7 +186,7 @@ def test_prod_in_domain_mode_accepts_the_five_and_passes_the_front_doors_own_che
     target.write_text(stack.text)
     report = scan.run_checkov(checkov, target)
     result = scan.judge("with-domain", stack.config, report, stack.json)
-    assert result.ok and len(result.accepted) == 5, [finding.address for finding in result.failed]
+    assert result.ok and len(result.accepted) == 7, [finding.address for finding in result.failed]
     passed = {check["check_id"] for check in report["results"]["passed_checks"]}
     expected = {
         # ELB
@@ -226,7 +243,7 @@ def test_default_prod_passes_the_command(checkov, tmp_path, key_directory):
     settings = PROD_WITHOUT_DELETION_PROTECTION.replace("deletion_protection = false", "")
     result = synth_and_scan(settings, tmp_path, key_directory)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("- accepted ") == 5
+    assert result.stdout.count("- accepted ") == 7  # the front door's 5, and CKV_AWS_226 on 2 LTS instances
 
 
 def test_no_stack_synthesized_is_one_line_and_exit_2(tmp_path):

@@ -148,7 +148,13 @@ def test_load_balancer_alone_in_a_bare_stack():
     )
     bare.has("aws_lb_listener", {"port": 443, "protocol": "HTTPS", "certificate_arn": CERTIFICATE_ARN})
     bare.has("aws_lb_listener", {"port": 80, "protocol": "HTTP"})
-    bare.has("aws_lb_target_group", {"name": "solo-web", "port": 80, "protocol": "HTTP"})
+    # name_prefix and create_before_destroy: a replaced target group never collides with the old one's name.
+    bare.has(
+        "aws_lb_target_group",
+        {"name_prefix": "web-", "port": 80, "protocol": "HTTP", "lifecycle": {"create_before_destroy": True}},
+    )
+    (group,) = bare.resources("aws_lb_target_group").values()
+    assert "name" not in group and group["tags"] == {"Name": "solo-web"}
     bare.has("aws_wafv2_web_acl", {"name": "solo-web-acl", "scope": "REGIONAL"})
     bare.has("aws_cloudwatch_log_group", {"name": "aws-waf-logs-solo", "retention_in_days": 365})
     # Without a stack key the WAF log group uses CloudWatch's own encryption.

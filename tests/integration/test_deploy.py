@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -404,7 +405,8 @@ class StackRun:
     def unprotect(self) -> str:
         """What a user does before destroying a protected stack (docs/deploy-local.md): deletion_protection = false,
         synth, then apply that one change to the cluster (-target keeps a teardown from applying anything else)."""
-        unprotected = {"database": {"deletion_protection": False}}
+        # As docs/reviewing-changes.md says for a deliberate teardown: both guards off, applied, then destroy.
+        unprotected = {"database": {"deletion_protection": False, "prevent_destroy": False}}
         if self.config.load_balancer is not None:
             # Off also lets the destroy empty the access log bucket (force_destroy follows it).
             unprotected["load_balancer"] = {"deletion_protection": False}
@@ -795,14 +797,22 @@ def test_front_door_is_as_designed(runs, stack):
     assert run.outputs["load_balancer_dns_name"] == balancer["DNSName"]
 
 
+def assert_final_snapshots(run) -> None:
+    """prod keeps exactly one final snapshot, named by its creation time (unique: a second teardown works); dev none."""
+    if run.config.database.skip_final_snapshot:
+        assert run.final_snapshots == []
+        return
+    (snapshot,) = run.final_snapshots
+    assert re.fullmatch(rf"{re.escape(run.config.database.identifier)}-final-\d{{14}}", snapshot), snapshot
+
+
 @BOTH
 def test_destroy_leaves_nothing_behind(runs, stack):
     run = finished(runs, stack)
     run.require("destroy", "leftovers")
     problems = leftover_problems(run.leftovers)
     assert not problems, report("after terraform destroy", problems, run.emulator.describe())
-    expected_final = [] if run.config.database.skip_final_snapshot else [f"{run.config.database.identifier}-final"]
-    assert run.final_snapshots == expected_final, "prod keeps exactly one final snapshot; dev none"
+    assert_final_snapshots(run)
     if run.config.customer_managed_key:  # the key waits out its deletion window (the profile says how long)
         (days,) = run.key_deletion_days
         window = run.config.key_deletion_window_days
@@ -864,5 +874,4 @@ def test_example_destroy_leaves_nothing_behind(runs, stack):
     run.require("destroy", "leftovers")
     problems = leftover_problems(run.leftovers)
     assert not problems, report("after terraform destroy", problems, run.emulator.describe())
-    expected_final = [] if run.config.database.skip_final_snapshot else [f"{run.config.database.identifier}-final"]
-    assert run.final_snapshots == expected_final
+    assert_final_snapshots(run)

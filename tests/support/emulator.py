@@ -8,6 +8,7 @@ through environment variables only (emulator_env).
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -253,7 +254,7 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
     prefix, cluster_id = config.name_prefix, config.database.identifier
     tagged = [{"Name": "tag:Project", "Values": [prefix]}]
     snapshots = rds.describe_db_cluster_snapshots()["DBClusterSnapshots"]
-    final = f"{cluster_id}-final"
+    final = re.compile(rf"^{re.escape(cluster_id)}-final-\d{{14}}$")  # FINAL_SNAPSHOT: the creation time
     found = {
         "EC2 instances": [
             instance["InstanceId"]
@@ -310,7 +311,7 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
             for snapshot in snapshots
             if snapshot["DBClusterIdentifier"] == cluster_id
             and snapshot.get("SnapshotType") != "automated"
-            and snapshot["DBClusterSnapshotIdentifier"] != final
+            and not final.match(snapshot["DBClusterSnapshotIdentifier"])
         ],
         "IAM roles": [role["RoleName"] for role in iam.list_roles()["Roles"] if role["RoleName"].startswith(prefix)],
         "instance profiles": [
@@ -365,7 +366,7 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
     finals = [
         snapshot["DBClusterSnapshotIdentifier"]
         for snapshot in snapshots
-        if snapshot["DBClusterSnapshotIdentifier"] == final
+        if final.match(snapshot["DBClusterSnapshotIdentifier"])
     ]
     return found, finals
 

@@ -101,9 +101,38 @@ def test_dev_is_easy_to_tear_down_and_prod_is_protected(dev, prod):
         {
             "deletion_protection": True,
             "skip_final_snapshot": False,
-            "final_snapshot_identifier": "aurora-web-db-cluster-final",
+            # Unique per cluster (its creation time), kept by ignore_changes: a second teardown works.
+            "final_snapshot_identifier": 'aurora-web-db-cluster-final-${formatdate("YYYYMMDDhhmmss", timestamp())}',
         },
     )
+    cluster, (key,) = prod.only("aws_rds_cluster"), prod.resources("aws_kms_key").values()
+    assert "final_snapshot_identifier" in cluster["lifecycle"]["ignore_changes"]
+    # prod: Terraform refuses to destroy the cluster or its key; dev: neither is protected.
+    assert cluster["lifecycle"]["prevent_destroy"] is True and key["lifecycle"] == {"prevent_destroy": True}
+    assert "prevent_destroy" not in dev.only("aws_rds_cluster")["lifecycle"]
+    assert all("lifecycle" not in key for key in dev.resources("aws_kms_key").values())
+
+
+def test_lts_instances_run_without_automatic_minor_upgrades_and_patches_are_no_change(dev, prod):
+    for stack in (dev, prod):
+        instances = stack.resources("aws_rds_cluster_instance").values()
+        assert len(instances) == 2 and all(i["auto_minor_version_upgrade"] is False for i in instances)
+        lifecycle = stack.only("aws_rds_cluster")["lifecycle"]
+        assert "engine_version" in lifecycle["ignore_changes"]
+        (check,) = lifecycle["postcondition"]
+        assert check["condition"] == '${startswith(self.engine_version_actual, "8.0.mysql_aurora.3.10.")}'
+
+
+def test_prod_chooses_its_windows_and_ca_and_dev_leaves_them_to_aws(dev, prod):
+    prod.has(
+        "aws_rds_cluster",
+        {"preferred_backup_window": "03:00-04:00", "preferred_maintenance_window": "sun:05:00-sun:06:00"},
+    )
+    assert all(
+        i["ca_cert_identifier"] == "rds-ca-rsa2048-g1" for i in prod.resources("aws_rds_cluster_instance").values()
+    )
+    assert "preferred_backup_window" not in dev.only("aws_rds_cluster")
+    assert all("ca_cert_identifier" not in i for i in dev.resources("aws_rds_cluster_instance").values())
 
 
 def test_backtrack_and_enhanced_monitoring_in_both_profiles(dev, prod):

@@ -116,7 +116,7 @@ def test_target_group_checks_health_and_holds_the_instance(with_arn):
     with_arn.has(
         "aws_lb_target_group",
         {
-            "name": "aurora-web-web",
+            "name_prefix": "web-",
             "port": 80,
             "protocol": "HTTP",
             "target_type": "instance",
