@@ -219,3 +219,21 @@ def test_a_default_dev_synth_never_imports_the_provider_modules_of_constructs_it
     dev, full = imported_provider_modules["dev"], imported_provider_modules["full"]
     assert "rds_cluster" in dev and not modules & dev
     assert modules <= full
+
+
+def test_main_outside_the_projects_environment_says_how_to_run_it(tmp_path):
+    """A Python without the project's packages (-S: no site-packages) gets a line naming the fix, not a traceback."""
+    env = {key: value for key, value in os.environ.items() if key != "AURORA_WEB_CONFIG"}
+    result = subprocess.run(
+        [sys.executable, "-S", "main.py"],
+        cwd=PROJECT_ROOT,
+        env={**env, "CDKTF_OUTDIR": str(tmp_path / "out")},
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "is not installed for" in result.stderr and "`.venv/bin/python main.py` or `make synth`" in result.stderr
+    assert not (tmp_path / "out").exists()
