@@ -238,11 +238,13 @@ def test_drift_reads_with_the_plan_role_and_may_only_write_issues(drift_workflow
     assert "AWS_APPLY_ROLE_ARN" not in DRIFT_WORKFLOW.read_text() and "secrets." not in DRIFT_WORKFLOW.read_text()
 
 
-def test_drift_never_overlaps_an_apply_and_is_never_cancelled(workflow, drift_workflow):
+def test_drift_runs_one_at_a_time_and_can_never_cancel_a_queued_apply(workflow, drift_workflow):
     drift, apply = drift_workflow["jobs"]["drift"]["concurrency"], workflow["jobs"]["apply"]["concurrency"]
-    assert drift["group"] == apply["group"]  # one group across both workflows: GitHub runs one at a time
+    # GitHub keeps one pending run per group: sharing the apply's group would let a drift check cancel an apply.
+    assert drift["group"] == "terraform-drift" != apply["group"]
     assert drift["cancel-in-progress"] is False and apply["cancel-in-progress"] is False
-    assert "concurrency" not in drift_workflow  # a workflow-level group would not match the apply job's
+    # Beside a running apply the check waits on the state lock.
+    assert "-lock-timeout=" in (PROJECT_ROOT / "aurora_web" / "tools" / "drift.py").read_text()
 
 
 def test_drift_synthesizes_checks_and_keeps_one_issue(drift_workflow):
