@@ -70,4 +70,5 @@ def test_the_web_role_reaches_only_its_own_cluster_and_secret(prod):
         if "rds:DescribeDBClusters" in policy["policy"]
     )
     resources = {statement["Sid"]: statement["Resource"] for statement in grant["Statement"]}
+    assert {"FindTheCluster", "ReadTheMasterSecret"} <= set(resources), resources
     assert all("*" not in json.dumps(value) for value in resources.values()), resources

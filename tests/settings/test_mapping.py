@@ -49,6 +49,7 @@ def test_every_key_of_a_table_is_a_config_field_or_read_by_stacks(table, configs
 
 
 def test_renamed_fields_exist_on_both_sides():
+    assert RENAMED and all(RENAMED.values())
     for config, renamed in RENAMED.items():
         fields = {field.name for field in dataclasses.fields(config)}
         assert set(renamed) <= fields, config.__name__
