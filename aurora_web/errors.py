@@ -6,10 +6,12 @@ failing under a good request (a full disk): exit 1. Interrupted (SIGINT, SIGTERM
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import re
 import signal
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
 
@@ -42,14 +44,20 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
-def raise_on_signals() -> None:
-    """SIGINT and SIGTERM raise Interrupted (SIGTERM would otherwise end the process with no clean-up at all)."""
+@contextlib.contextmanager
+def raising_on_signals() -> Iterator[None]:
+    """While inside, SIGINT and SIGTERM raise Interrupted (SIGTERM would otherwise end the process with no clean-up
+    at all); the handlers that were there before are put back afterwards (synth may run inside a longer process)."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
         raise Interrupted(signum)
 
-    for signum in EXIT_INTERRUPTED:
-        signal.signal(signum, handler)
+    previous = {signum: signal.signal(signum, handler) for signum in EXIT_INTERRUPTED}
+    try:
+        yield
+    finally:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
 
 
 def report_interrupted(error: Interrupted) -> int:

@@ -13,7 +13,7 @@ from .errors import (
     EXIT_BAD_INPUT,
     Interrupted,
     filesystem_error,
-    raise_on_signals,
+    raising_on_signals,
     report_bad_input,
     report_filesystem_error,
     report_interrupted,
@@ -33,10 +33,10 @@ def main(argv: list[str], prog: str, project_root: Path | None = None) -> int:
         "`make cdktf-synth` runs it first: the cdktf CLI prints an app's errors twice and always exits 1",
     )
     args = parser.parse_args(argv)
-    raise_on_signals()
     try:
-        cdktf_fastpath.enable(project_root or Path.cwd())
-        return _synth(args.check)
+        with raising_on_signals():
+            cdktf_fastpath.enable(project_root or Path.cwd())
+            return _synth(args.check)
     except Interrupted as interrupted:
         return report_interrupted(interrupted)
 
