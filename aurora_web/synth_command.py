@@ -84,7 +84,7 @@ def _validate_and_synth(check: bool) -> int:
         warning
         for config in stacks.values()
         if config.key_pair.public_key_path is None
-        for warning in loose_mode_warnings(config.key_pair.key_directory, config.key_pair.name)
+        for warning in loose_mode_warnings(config.key_pair.key_directory)
     ]
     for warning in dict.fromkeys(warnings):  # once each, though environments share a key directory
         print(f"aurora-web: warning: {warning}", file=sys.stderr)

@@ -20,6 +20,8 @@ from .key_pair_config import (
     KEY_PAIR_NAME,
     OPENSSH_PUBLIC_KEY,
     KeyPairConfig,
+    openssh_public_line,
+    public_key_file_mismatch,
     read_public_key,
 )
 from .validation import ConfigError, Problem, ProblemList
@@ -49,7 +51,8 @@ def ensure_generated_key(private_key_path: Path) -> str:
 
     Safe when several synths start at once: the key is written to a temporary file and published with a hard
     link, which fails if a key is already there; the loser reads the winner's key. Raises KeyFileError for a
-    private key it cannot read (passphrase-protected, not a key), OSError for the directory.
+    private key it cannot read (passphrase-protected, not a key) or a .pub beside it that is not its public half,
+    OSError for the directory.
     """
     public_key_path = private_key_path.with_suffix(".pub")
     if private_key_path.exists() or private_key_path.is_symlink():
@@ -62,14 +65,14 @@ def ensure_generated_key(private_key_path: Path) -> str:
             serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
         )
         private_key = generated if _publish_new_file(private_key_path, pem) else _load_private_key(private_key_path)
-    public_line = (
-        private_key.public_key()
-        .public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
-        .decode("ascii")
-    )
-    if not public_key_path.exists():
+    public_line = openssh_public_line(private_key)
+    if not public_key_path.exists() and not public_key_path.is_symlink():
         # The same line whoever writes it; os.replace so a reader never sees half a line.
         _write_replacing(public_key_path, (public_line + "\n").encode("ascii"), 0o644)
+    mismatch = public_key_file_mismatch(public_line, public_key_path)
+    if mismatch is not None:
+        # Never overwritten: a .pub we did not write is the user's file; they choose which half to keep.
+        raise KeyFileError(mismatch)
     return public_line
 
 

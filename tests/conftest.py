@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -23,6 +24,16 @@ import cdktf_fastpath  # noqa: E402
 cdktf_fastpath.enable(PROJECT_ROOT)
 
 from tests.support.synthesized import PROD_CERTIFICATE, Synthesized, make_config  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """Tests that run the app in-process leave its SIGTERM handler behind; a later multiprocessing Pool's workers
+    inherit it, so terminating the pool raises in them instead of ending them, and the test hangs."""
+    saved = {signum: signal.getsignal(signum) for signum in (signal.SIGINT, signal.SIGTERM)}
+    yield
+    for signum, handler in saved.items():
+        signal.signal(signum, handler)
 
 
 def pytest_sessionfinish(session, exitstatus):

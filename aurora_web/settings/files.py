@@ -13,12 +13,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from constructs_lib.key_pair_config import PUBLIC_KEY_FILE_BYTES
 from constructs_lib.validation import ConfigError, Problem
 
 from . import CONFIG_ENV_VAR
 
 SETTINGS_FILE_LIMIT = 1024 * 1024  # 1 MiB: a settings file is a few hundred bytes
-PUBLIC_KEY_FILE_LIMIT = 16 * 1024  # an OpenSSH public key line: under 1 KiB even for RSA 16384
+PUBLIC_KEY_FILE_LIMIT = PUBLIC_KEY_FILE_BYTES  # the key pair's own limit: an OpenSSH public key line
 PRIVATE_KEY_FILE_LIMIT = 64 * 1024  # an OpenSSH private key: a few KiB even for RSA
 MAX_DEPTH = 16  # environments.<name>.<table>.<key> is 4 deep; tags and lists add one or two
 

@@ -135,3 +135,24 @@ def test_a_killed_synths_temporary_key_file_is_removed_a_live_ones_is_not(tmp_pa
     ensure_generated_key(tmp_path / "aurora-web-key.pem")
     assert not stale.exists()
     assert live.exists()
+
+
+def test_a_public_key_file_that_is_not_the_private_keys_half_is_refused_and_kept(tmp_path):
+    """The construct itself never leaves a pair whose .pub is another key's (issue 22), nor overwrites that file."""
+    from cryptography.hazmat.primitives.asymmetric import ed25519 as keys
+
+    private_key_path = tmp_path / "keys" / "solo-key.pem"
+    ensure_generated_key(private_key_path)
+    other = keys.Ed25519PrivateKey.generate().public_key()
+    stranger = other.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH) + b" x@y\n"
+    private_key_path.with_suffix(".pub").write_bytes(stranger)
+    config = KeyPairConfig(name="solo-key", key_directory=str(tmp_path / "keys"))
+    with pytest.raises(ConfigError) as raised:
+        KeyPair(cdktf.TerraformStack(cdktf.App(outdir=str(tmp_path / "out")), "stack"), "key", config)
+    (problem,) = raised.value.problems
+    assert problem.key == "key_directory"
+    assert problem.allowed == (
+        f"{private_key_path.with_suffix('.pub')} is not the public half of {private_key_path} (a key pair's files "
+        "must match); move the wrong one away"
+    )
+    assert private_key_path.with_suffix(".pub").read_bytes() == stranger

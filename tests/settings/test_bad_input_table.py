@@ -8,6 +8,7 @@ import pytest
 
 from aurora_web.settings.stacks import load_stack_config
 from constructs_lib.validation import ConfigError
+from tests.support.key_files import KEY_DIRECTORIES
 from tests.support.paths import PROJECT_ROOT
 
 BAD_INPUT_DOC = PROJECT_ROOT / "docs" / "bad-input.md"
@@ -53,6 +54,14 @@ BAD_INPUTS = [
     ("region outside the aws partition", 'region = "cn-north-1"'),
     ("unknown user's home", '[web]\npublic_key_path = "~nosuchuser/k.pub"'),
     ("empty key directory", '[web]\nkey_directory = ""'),
+    # key_directory names made by tests/support/key_files.py as the name says (issue 22)
+    ("key directory linked into a git work tree", '[web]\nkey_directory = "link-into-a-repo"'),
+    ("key directory other users can write", '[web]\nkey_directory = "world-writable"'),
+    ("key directory of another user", '[web]\nkey_directory = "anothers-directory"'),
+    ("key pair planted by another user", '[web]\nkey_directory = "planted-key"'),
+    ("private key other users can read", '[web]\nkey_directory = "readable-key"'),
+    ("public key not derived from the private key", '[web]\nkey_directory = "mismatched-pair"'),
+    ("public key without its private key", '[web]\nkey_directory = "lone-public-key"'),
     ("config file missing", None),
     ("config file not valid TOML", "region = "),
     ("config file is a directory", "<directory>"),
@@ -68,15 +77,15 @@ def message_for(tmp_path: Path, text: str | None) -> str:
     elif text == "<fifo>":
         os.mkfifo(path)
     elif text is not None:
-        path.write_text(
-            text.replace('"missing.pub"', f'"{tmp_path / "missing.pub"}"').replace(
-                '"not-a-key.pub"', f'"{tmp_path / "not-a-key.pub"}"'
-            )
-        )
+        for name in ["missing.pub", "not-a-key.pub", *KEY_DIRECTORIES]:
+            if f'"{name}"' in text and name in KEY_DIRECTORIES:
+                KEY_DIRECTORIES[name](tmp_path / name)
+            text = text.replace(f'"{name}"', f'"{tmp_path / name}"')
+        path.write_text(text)
     with pytest.raises(ConfigError) as raised:
         load_stack_config(str(path))
     (problem,) = raised.value.problems
-    return problem.render().replace(str(tmp_path), "…")
+    return problem.render().replace(str(tmp_path.resolve()), "…").replace(str(tmp_path), "…")
 
 
 SPECIAL_FILES = {"<directory>": "(a directory)", "<fifo>": "(a FIFO, e.g. from mkfifo)"}
