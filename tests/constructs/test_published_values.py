@@ -7,8 +7,10 @@ import tomllib
 import pytest
 
 from aurora_web.settings.profiles import PROFILE_DEFAULTS
+from constructs_lib.aurora_alarms_config import EMAIL
 from constructs_lib.aurora_cluster_config import DEFAULT_ENGINE_VERSION, ENGINE_VERSION, AuroraClusterConfig
 from constructs_lib.aurora_web_stack_config import RESOURCE_TAG_KEYS, STACK_TAG_KEYS, AuroraWebStackConfig
+from constructs_lib.load_balancer_config import certificate_region
 from constructs_lib.published import (
     AURORA_MYSQL3,
     MYSQL_RESERVED_WORDS,
@@ -16,6 +18,7 @@ from constructs_lib.published import (
     aurora_mysql3_instance_classes,
     mysql_reserved_words,
 )
+from constructs_lib.state_backend_config import StateBackendConfig
 from constructs_lib.validation import ConfigError
 from constructs_lib.web_server_config import WebServerConfig
 from tests.support.paths import PROJECT_ROOT
@@ -106,3 +109,40 @@ def test_prod_ssh_at_most_a_16_dev_unchanged():
         AuroraWebStackConfig(profile="prod", web_server=WebServerConfig(ssh_cidr="10.0.0.0/15"))
     assert [problem.key for problem in raised.value.problems] == ["web.ssh_cidr"]
     AuroraWebStackConfig(profile="dev", web_server=WebServerConfig(ssh_cidr="10.0.0.0/8"))
+
+
+UUID = "12345678-1234-1234-1234-123456789012"
+
+
+@pytest.mark.parametrize(
+    "arn, region",
+    [
+        (f"arn:aws:acm:eu-west-1:123456789012:certificate/{UUID}", "eu-west-1"),
+        (f"arn:aws-us-gov:acm:us-gov-west-1:123456789012:certificate/{UUID}", "us-gov-west-1"),
+        (f"arn:aws-cn:acm:us-east-1:123456789012:certificate/{UUID}", None),
+        (f"arn:aws:acm:cn-north-1:123456789012:certificate/{UUID}", None),
+    ],
+)
+def test_a_certificate_arn_names_a_region_of_its_own_partition(arn, region):
+    assert certificate_region(arn) == region
+
+
+@pytest.mark.parametrize(
+    "address, accepted",
+    [
+        ("ops@example.com", True),
+        ("first.last+alarms@mail.example.co.uk", True),
+        ("ops@example..com", False),
+        ("ops@.example.com", False),
+        ("ops@-example.com", False),
+        ("ops@localhost", False),
+    ],
+)
+def test_alarm_email_domain_labels(address, accepted):
+    assert bool(EMAIL.match(address)) is accepted
+
+
+@pytest.mark.parametrize("bucket", ["sthree-state", "amzn-s3-demo-state", "state-s3alias", "state--x-s3"])
+def test_state_bucket_refuses_names_s3_reserves(bucket):
+    with pytest.raises(ConfigError):
+        StateBackendConfig(backend="s3", bucket=bucket)
