@@ -9,7 +9,10 @@ from dataclasses import dataclass
 from .validation import ProblemList, is_int, is_number
 
 NAMESPACE = "AWS/RDS"
-EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# An address SNS can deliver to: a local part of up to 64 printable characters, and a domain of two or more DNS
+# labels (1 to 63 letters, digits or hyphens, not at either end; no empty label), at most 254 characters in all.
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+EMAIL = re.compile(rf"^(?=.{{3,254}}$)[^@\s]{{1,64}}@(?:{_LABEL}\.)+[A-Za-z](?:[A-Za-z0-9-]{{0,61}}[A-Za-z0-9])?$")
 # CloudWatch: standard-resolution periods are multiples of 60 s, and period x evaluation periods is at most a day.
 PERIOD_STEP_SECONDS = 60
 MAX_EVALUATION_SECONDS = 24 * 3600
@@ -46,7 +49,7 @@ class AuroraAlarmsConfig:
             self.email is None or (isinstance(self.email, str) and bool(EMAIL.match(self.email))),
             "email",
             self.email,
-            "must be an e-mail address like ops@example.com",
+            "must be an e-mail address like ops@example.com (each domain label 1 to 63 letters, digits, hyphens)",
         )
         for name in ("cpu_percent", "acu_utilization_percent"):
             value = getattr(self, name)

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .limits import BACKTRACK_HOURS, BACKUP_RETENTION_DAYS, READER_COUNT, SECRET_ROTATION_DAYS
+from .published import aurora_mysql3_engine_versions, aurora_mysql3_instance_classes, mysql_reserved_words
 from .validation import LOG_RETENTION_DAYS, ProblemList, is_int, is_number, is_rds_identifier
 
 # The LTS line (long-term support) of Aurora MySQL 3: no forced minor upgrades for about three years.
@@ -144,19 +145,33 @@ class AuroraClusterConfig:
             self.identifier,
             "must be 1 to 63 letters, digits or hyphens, start with a letter, no double or trailing hyphen",
         )
-        problems.check(
+        if problems.check(
             isinstance(self.engine_version, str) and bool(ENGINE_VERSION.match(self.engine_version)),
             "engine_version",
             self.engine_version,
             'must be an Aurora MySQL 3 version like "8.0.mysql_aurora.3.10.0"',
-        )
-        problems.check(
+        ):
+            problems.check(
+                self.engine_version in aurora_mysql3_engine_versions(),
+                "engine_version",
+                self.engine_version,
+                "is not a released Aurora MySQL 3 version (AWS's release notes; "
+                "constructs_lib/data/aurora_mysql3.json)",
+            )
+        if problems.check(
             isinstance(self.instance_class, str)
             and (bool(INSTANCE_CLASS.match(self.instance_class)) or self.instance_class == SERVERLESS_INSTANCE_CLASS),
             "instance_class",
             self.instance_class,
             'must be a DB instance class like "db.t3.medium"',
-        )
+        ):
+            problems.check(
+                self.instance_class in aurora_mysql3_instance_classes(),
+                "instance_class",
+                self.instance_class,
+                "does not run Aurora MySQL 3 (AWS's instance class table; constructs_lib/data/aurora_mysql3.json); "
+                "e.g. db.t4g.medium, db.r7g.large",
+            )
         problems.check(
             is_int(self.reader_count) and READER_COUNT.holds(self.reader_count),
             "reader_count",
@@ -175,14 +190,20 @@ class AuroraClusterConfig:
             self.database_name,
             "must be 1 to 64 letters, digits or underscores, starting with a letter",
         )
-        problems.check(
+        if problems.check(
             isinstance(self.master_username, str)
             and bool(MASTER_USERNAME.match(self.master_username))
             and self.master_username.lower() not in RESERVED_USERNAMES,
             "master_username",
             self.master_username,
             "must be 1 to 16 letters, digits or underscores, start with a letter, and not be a reserved name",
-        )
+        ):
+            problems.check(
+                self.master_username.upper() not in mysql_reserved_words(),
+                "master_username",
+                self.master_username,
+                "is a MySQL 8.0 reserved word, which RDS refuses as a user name; e.g. admin",
+            )
         problems.check_booleans(
             self, "deletion_protection", "skip_final_snapshot", "performance_insights", "prevent_destroy"
         )

@@ -55,16 +55,7 @@ class AuroraWebStack(TerraformStack):
             self,
             "aws",
             region=config.region,
-            default_tags=[
-                AwsProviderDefaultTags(
-                    tags={
-                        "Project": config.name_prefix,
-                        "Profile": config.profile,
-                        "ManagedBy": "terraform",
-                        **config.tags,
-                    }
-                )
-            ],
+            default_tags=[AwsProviderDefaultTags(tags=config.default_tags)],
         )
         self.encryption_key = (
             EncryptionKey(self, "encryption-key", config.encryption_key_config())

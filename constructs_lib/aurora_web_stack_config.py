@@ -14,10 +14,11 @@ from .backup_plan_config import BackupPlanConfig
 from .ec2_aurora_connection_config import Ec2AuroraConnectionConfig
 from .encryption_key_config import EncryptionKeyConfig
 from .key_pair_config import KeyPairConfig
+from .limits import PROD_SSH_PREFIX_LENGTH, TAGS_PER_RESOURCE
 from .load_balancer_config import LoadBalancerConfig, certificate_region
 from .network_config import NetworkConfig
 from .state_backend_config import StateBackendConfig
-from .validation import ConfigError, ProblemList, is_region, partition_of
+from .validation import ConfigError, ProblemList, is_region, parse_ipv4_network, partition_of
 from .web_server_config import WebServerConfig
 
 # The profiles, and the default one: the one place that names them (the settings' profile table, profiles.py, fills
@@ -26,7 +27,12 @@ Profile = Literal["dev", "prod"]
 PROFILES: Final = get_args(Profile)
 DEFAULT_PROFILE: Final[Profile] = "dev"
 NAME_PREFIX = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
-TAG_KEY = re.compile(r"^(?!aws:)[\w .:/=+\-@]{1,128}$")
+# AWS reserves the aws: prefix in any letter case (AWS:, Aws:, ...) for its own tags.
+TAG_KEY = re.compile(r"^(?!(?i:aws:))[\w .:/=+\-@]{1,128}$")
+# The tags the provider adds to every resource (default_tags), and the most a resource of this stack sets itself:
+# both count towards AWS's 50 tags per resource.
+STACK_TAG_KEYS = ("Project", "Profile", "ManagedBy")
+RESOURCE_TAG_KEYS = ("Name", "Tier")
 
 
 @dataclass(frozen=True)
@@ -74,21 +80,9 @@ class AuroraWebStackConfig:
             self.name_prefix,
             "must be 1 to 32 lowercase letters, digits and single hyphens, starting with a letter",
         )
-        if problems.check(isinstance(self.tags, dict), "tags", self.tags, "must be a table of strings"):
-            for key, value in self.tags.items():
-                problems.check(
-                    isinstance(key, str) and bool(TAG_KEY.match(key)),
-                    f"tags.{key}",
-                    key,
-                    "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws:",
-                )
-                problems.check(
-                    isinstance(value, str) and len(value) <= 256,
-                    f"tags.{key}",
-                    value,
-                    "tag values are strings of at most 256 characters",
-                )
+        self._check_tags(problems)
         problems.check_booleans(self, "customer_managed_key", install_app="web.install_app")
+        self._check_prod_ssh(problems)
         try:
             self.encryption_key_config()
         except ConfigError as error:  # the key's own rule, named by this config's key
@@ -130,6 +124,51 @@ class AuroraWebStackConfig:
                 f"must be a certificate of the stack's region {self.region} (a load balancer uses its own region's)",
             )
         problems.raise_if_any()
+
+    def _check_tags(self, problems: ProblemList) -> None:
+        """Each tag by AWS's tagging rules, and their number once the stack's own are added."""
+        if not problems.check(isinstance(self.tags, dict), "tags", self.tags, "must be a table of strings"):
+            return
+        for key, value in self.tags.items():
+            problems.check(
+                isinstance(key, str) and bool(TAG_KEY.match(key)),
+                f"tags.{key}",
+                key,
+                "tag keys are 1 to 128 characters (letters, digits, spaces, _.:/=+-@), not starting with aws: "
+                "in any case",
+            )
+            problems.check(
+                isinstance(value, str) and len(value) <= 256,
+                f"tags.{key}",
+                value,
+                "tag values are strings of at most 256 characters",
+            )
+        tag_count = len({*STACK_TAG_KEYS, *RESOURCE_TAG_KEYS, *self.tags})
+        problems.check(
+            TAGS_PER_RESOURCE.holds(tag_count),
+            "tags",
+            f"<{len(self.tags)} tags>",
+            f"makes {tag_count} tags on a resource with the stack's own ({', '.join(STACK_TAG_KEYS)}, "
+            f"{', '.join(RESOURCE_TAG_KEYS)}); AWS allows {TAGS_PER_RESOURCE.high}",
+        )
+
+    def _check_prod_ssh(self, problems: ProblemList) -> None:
+        """Prod opens SSH to at most a /16 (PROD_SSH_PREFIX_LENGTH says why); /0 is the web server's own refusal."""
+        ssh_network = parse_ipv4_network(self.web_server.ssh_cidr)
+        if self.profile == "prod" and ssh_network is not None and ssh_network.prefixlen > 0:
+            problems.check(
+                PROD_SSH_PREFIX_LENGTH.holds(ssh_network.prefixlen),
+                "web.ssh_cidr",
+                self.web_server.ssh_cidr,
+                f"opens SSH to more than a /{PROD_SSH_PREFIX_LENGTH.low}, which prod refuses; name your admin "
+                "network, or use Session Manager",
+            )
+
+    @property
+    def default_tags(self) -> dict[str, str]:
+        """The provider's default_tags: the stack's own (STACK_TAG_KEYS), then the user's."""
+        own = dict(zip(STACK_TAG_KEYS, (self.name_prefix, self.profile, "terraform"), strict=True))
+        return {**own, **self.tags}
 
     def encryption_key_config(self) -> EncryptionKeyConfig:
         """The stack's KMS key (made when customer_managed_key is true): alias/<name_prefix>. It holds the cluster's

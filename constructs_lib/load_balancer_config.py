@@ -7,14 +7,14 @@ import re
 from dataclasses import dataclass
 
 from .limits import ACCESS_LOG_RETENTION_DAYS, IDLE_TIMEOUT_SECONDS, TCP_PORT
-from .validation import YEAR_OR_MORE_RETENTION_DAYS, ProblemList, is_int
+from .validation import YEAR_OR_MORE_RETENTION_DAYS, ProblemList, is_int, partition_of
 
 DEFAULT_SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06"
 # TLS 1.3 policies with TLS 1.2 or 1.3 as the floor (no TLS 1.0/1.1, no CBC-only suites), FIPS variants included.
 MODERN_SSL_POLICY = re.compile(r"^ELBSecurityPolicy-TLS13-1-[23]-[A-Za-z0-9-]+$")
 # ACM certificate ids are UUIDs; the partition part covers aws, aws-cn, aws-us-gov, aws-iso*.
 CERTIFICATE_ARN = re.compile(
-    r"^arn:aws(-[a-z]+)*:acm:(?P<region>[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d):\d{12}:"
+    r"^arn:(?P<partition>aws(-[a-z]+)*):acm:(?P<region>[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d):\d{12}:"
     r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 )
 HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$")
@@ -50,8 +50,12 @@ def is_domain_name(value: object) -> bool:
 
 
 def certificate_region(arn: str) -> str | None:
+    """The region of an ACM certificate ARN; None when it is not one, or its partition does not hold that region
+    (arn:aws-cn:acm:us-east-1:... names no certificate AWS could have issued)."""
     match = CERTIFICATE_ARN.match(arn)
-    return match.group("region") if match else None
+    if match is None or partition_of(match.group("region")) != match.group("partition"):
+        return None
+    return match.group("region")
 
 
 # The target group's name_prefix (AWS: at most 6 characters); Terraform appends a unique suffix.
@@ -176,7 +180,8 @@ class LoadBalancerConfig:
                 isinstance(self.certificate_arn, str) and certificate_region(self.certificate_arn) is not None,
                 "certificate_arn",
                 self.certificate_arn,
-                'must be an ACM certificate ARN like "arn:aws:acm:us-east-1:123456789012:certificate/<uuid>"',
+                'must be an ACM certificate ARN like "arn:aws:acm:us-east-1:123456789012:certificate/<uuid>", '
+                "its partition the one of its region",
             )
             return
         if self.domain_name is None:

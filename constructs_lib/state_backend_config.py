@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .validation import ProblemList, is_region
+from .validation import S3_RESERVED_PREFIXES, S3_RESERVED_SUFFIXES, ProblemList, is_region
 
 BACKENDS = ("local", "s3")
-BUCKET_NAME = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](?<!-s3alias)$")
+BUCKET_NAME = re.compile(r"^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
 IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")  # S3 refuses bucket names formatted as IP addresses
 
@@ -44,6 +44,13 @@ class StateBackendConfig:
                 "bucket",
                 self.bucket,
                 "must be an S3 bucket name (3 to 63 lowercase letters, digits, dots, hyphens; not an IP address)",
+            ) and problems.check(
+                isinstance(self.bucket, str)
+                and not self.bucket.startswith(S3_RESERVED_PREFIXES)
+                and not self.bucket.endswith(S3_RESERVED_SUFFIXES),
+                "bucket",
+                self.bucket,
+                f"uses a prefix or suffix S3 reserves ({', '.join(S3_RESERVED_PREFIXES + S3_RESERVED_SUFFIXES)})",
             )
             problems.check(
                 isinstance(self.key_prefix, str)

@@ -167,3 +167,9 @@ def is_number(value: object) -> bool:
 
 # The periods of a year or more: what auditors ask for (the WAF's logs keep one of these).
 YEAR_OR_MORE_RETENTION_DAYS = tuple(days for days in LOG_RETENTION_DAYS if days >= 365)
+
+
+# S3 bucket names AWS reserves (S3 User Guide, "General purpose bucket naming rules"): CreateBucket refuses these
+# prefixes and suffixes.
+S3_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")

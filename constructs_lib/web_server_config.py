@@ -67,13 +67,19 @@ class WebServerConfig:
                     self.ssh_cidr,
                     "SSH is never opened to the whole internet; name your admin network, or use Session Manager",
                 )
+        seen: set[object] = set()
         for cidr in self.http_cidrs:
+            network = parse_ipv4_network(cidr)
             problems.check(
-                parse_ipv4_network(cidr) is not None,
+                network is not None,
                 "http_cidrs",
                 cidr,
                 'must be IPv4 CIDR blocks like "0.0.0.0/0" or "10.0.0.0/16"',
             )
+            if network is not None:
+                # EC2 refuses a second identical rule in one group (InvalidPermission.Duplicate) at apply.
+                problems.check(network not in seen, "http_cidrs", cidr, "is listed twice; give each CIDR once")
+                seen.add(network)
         problems.check(
             is_int(self.root_volume_gib) and ROOT_VOLUME_GIB.holds(self.root_volume_gib),
             "root_volume_gib",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from constructs_lib.aurora_web_stack_config import NAME_PREFIX
-from constructs_lib.validation import Problem, is_rds_identifier
+from constructs_lib.validation import S3_RESERVED_PREFIXES, Problem, is_rds_identifier
 
 if TYPE_CHECKING:
     from .schema import StackSettings
@@ -24,7 +24,7 @@ class Limit:
     what: str
     max_length: int
     source: str
-    forbidden_start: str | None = None
+    forbidden_start: str | tuple[str, ...] | None = None
 
 
 MAX_NAME_PREFIX = 32  # AuroraWebStackConfig's own bound (its message says "1 to 32")
@@ -74,6 +74,7 @@ S3_BUCKET_PREFIX = Limit(
     "S3 bucket_prefix",
     37,
     "terraform-provider-aws s3 bucket: bucket names up to 63 minus id.UniqueIDSuffixLength (26) for bucket_prefix",
+    S3_RESERVED_PREFIXES,
 )
 WEB_ACL_NAME = Limit("WAF web ACL name", 128, "AWS WAFv2 CreateWebACL, Name: ^[\\w\\-]+$, 1 to 128")
 
@@ -157,7 +158,7 @@ def name_problems(settings: StackSettings) -> list[Problem]:
                 Problem(
                     key,
                     value,
-                    f"makes the {limit.what} {name!r}, and AWS refuses names starting with {limit.forbidden_start}",
+                    f"makes the {limit.what} {name!r}, and AWS refuses names starting with {_starts(limit, name)}",
                 )
             )
             checkable[key] = False
@@ -176,3 +177,9 @@ def name_problems(settings: StackSettings) -> list[Problem]:
             )
         )
     return problems
+
+
+def _starts(limit: Limit, name: str) -> str:
+    """The forbidden start `name` has (a Limit may forbid several)."""
+    starts = (limit.forbidden_start,) if isinstance(limit.forbidden_start, str) else limit.forbidden_start or ()
+    return next(start for start in starts if name.startswith(start))

@@ -62,6 +62,28 @@ BAD_INPUTS = [
     ("private key other users can read", '[web]\nkey_directory = "readable-key"'),
     ("public key not derived from the private key", '[web]\nkey_directory = "mismatched-pair"'),
     ("public key without its private key", '[web]\nkey_directory = "lone-public-key"'),
+    ("instance class that does not run Aurora MySQL 3", '[database]\ninstance_class = "db.t2.micro"'),
+    ("engine version that does not exist", '[database]\nengine_version = "8.0.mysql_aurora.3.99.0"'),
+    ("tag key reserved by AWS, any case", 'tags = {"AWS:owner" = "me"}'),
+    ("more than 50 tags with the stack's own", "[tags]\n" + "\n".join(f't{number} = "x"' for number in range(46))),
+    (
+        "name prefix making a reserved S3 bucket name",
+        'name_prefix = "sthree-web"\n[load_balancer]\nenabled = true\n'
+        'certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"',
+    ),
+    ("state bucket with a reserved suffix", '[state]\nbackend = "s3"\nbucket = "team-state--ol-s3"'),
+    (
+        "certificate ARN of another partition",
+        "[load_balancer]\nenabled = true\n"
+        'certificate_arn = "arn:aws-cn:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"',
+    ),
+    ("duplicate HTTP CIDR", '[web]\nhttp_cidrs = ["10.0.0.0/16", "10.0.0.0/16"]'),
+    (
+        "SSH wider than a /16 in prod",
+        'profile = "prod"\n[web]\nssh_cidr = "0.0.0.0/1"\n[load_balancer]\nenabled = false',
+    ),
+    ("master user name a MySQL reserved word", '[database]\nmaster_username = "select"'),
+    ("e-mail address with an empty domain label", '[database]\nalarms = true\nalarm_email = "ops@example..com"'),
     ("config file missing", None),
     ("config file not valid TOML", "region = "),
     ("config file is a directory", "<directory>"),
