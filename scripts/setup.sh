@@ -61,27 +61,28 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   echo "$want" > "$stamp"
 fi
 
-# checkov, for the security scan and its tests, in its own environment: its pins clash with ours.
+# A pinned tool in its own environment under .tools/<name> (its pins must not clash with the Pipfile.lock's):
+# reinstalled only when `<name> --version` does not print the expected line.
+install_tool() {  # name, version, the line its --version prints
+  local name=$1 version=$2 expected=$3
+  if ! ".tools/$name/bin/$name" --version 2>/dev/null | grep -qx "$expected"; then
+    echo "setup: installing $name $version into .tools/$name"
+    rm -rf ".tools/$name" && "$python" -m venv ".tools/$name"
+    env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
+      ".tools/$name/bin/pip" install --quiet --index-url "$PYPI_INDEX_URL" "$name==$version"
+  fi
+}
+
+# checkov, for the security scan and its tests.
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--checkov" ]; then
   checkov_version=$(cat tools/checkov-version)
-  if ! .tools/checkov/bin/checkov --version 2>/dev/null | grep -qx "$checkov_version"; then
-    echo "setup: installing checkov $checkov_version into .tools/checkov"
-    rm -rf .tools/checkov && "$python" -m venv .tools/checkov
-    env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
-      .tools/checkov/bin/pip install --quiet --index-url "$PYPI_INDEX_URL" "checkov==$checkov_version"
-  fi
+  install_tool checkov "$checkov_version" "$checkov_version"
 fi
 
-# zizmor, the GitHub Actions workflow linter of `make lint`, in its own environment like checkov (the Pipfile.lock is
-# shared with the app and stays as it is). It runs offline (--offline): no GitHub API calls.
+# zizmor, the GitHub Actions workflow linter of `make lint`. It runs offline (--offline): no GitHub API calls.
 if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--zizmor" ]; then
   zizmor_version=$(cat tools/zizmor-version)
-  if ! .tools/zizmor/bin/zizmor --version 2>/dev/null | grep -qx "zizmor $zizmor_version"; then
-    echo "setup: installing zizmor $zizmor_version into .tools/zizmor"
-    rm -rf .tools/zizmor && "$python" -m venv .tools/zizmor
-    env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL PIP_CONFIG_FILE=/dev/null \
-      .tools/zizmor/bin/pip install --quiet --index-url "$PYPI_INDEX_URL" "zizmor==$zizmor_version"
-  fi
+  install_tool zizmor "$zizmor_version" "zizmor $zizmor_version"
 fi
 
 scripts/terraform_cli_config.sh
