@@ -31,12 +31,27 @@ def delete_hosted_zone(emulator, zone_id: str) -> None:
     emulator.client("route53").delete_hosted_zone(Id=zone_id)
 
 
+def tagged_target_groups(elb, name_tag: str) -> list[dict]:
+    """Target groups whose Name tag is name_tag: the group's own name is Terraform's name_prefix plus a suffix."""
+    groups = elb.describe_target_groups()["TargetGroups"]
+    found = []
+    for group in groups:
+        descriptions = elb.describe_tags(ResourceArns=[group["TargetGroupArn"]])["TagDescriptions"]
+        tags = {tag["Key"]: tag["Value"] for description in descriptions for tag in description["Tags"]}
+        if tags.get("Name") == name_tag:
+            found.append(group)
+    return found
+
+
 def observe_load_balancer(emulator, name: str, zone_id: str | None = None) -> dict:
     """Everything the front-door checks need, read with boto3 right after the apply."""
     elb, ec2 = emulator.client("elbv2"), emulator.client("ec2")
     balancer = elb.describe_load_balancers(Names=[f"{name}-alb"])["LoadBalancers"][0]
     arn = balancer["LoadBalancerArn"]
-    target_group = elb.describe_target_groups(Names=[f"{name}-web"])["TargetGroups"][0]
+    target_groups = tagged_target_groups(elb, f"{name}-web")
+    if len(target_groups) != 1:
+        raise LookupError(f"{len(target_groups)} target groups tagged Name={name}-web, expected 1")
+    target_group = target_groups[0]
     web_acl = emulator.client("wafv2").get_web_acl_for_resource(ResourceArn=arn).get("WebACL")
     groups = ec2.describe_security_groups(GroupNames=[f"{name}-alb", f"{name}-web"])["SecurityGroups"]
     group_ids = {group["GroupName"]: group["GroupId"] for group in groups}
@@ -193,7 +208,7 @@ def load_balancer_leftovers(emulator, name: str, domain_name: str | None = None)
 
     return {
         "load balancers": named(elb.describe_load_balancers, "LoadBalancers", "LoadBalancerName", f"{name}-alb"),
-        "target groups": named(elb.describe_target_groups, "TargetGroups", "TargetGroupName", f"{name}-web"),
+        "target groups": [group["TargetGroupName"] for group in tagged_target_groups(elb, f"{name}-web")],
         "log buckets": [
             bucket["Name"]
             for bucket in emulator.client("s3").list_buckets()["Buckets"]
