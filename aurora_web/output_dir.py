@@ -50,6 +50,8 @@ CDKTF_STACK_FILES = ("cdk.tf.json", "cdk.tf", "metadata.json")
 ASSETS = "assets"  # cdktf copies a stack's TerraformAssets under stacks/<stack>/assets/
 # The cdktf CLI sets this for the app it runs (cli-core synth-stack.js); nothing else does.
 CDKTF_CLI_MARKER = "CDKTF_CONTINUE_SYNTH_ON_ERROR_ANNOTATIONS"
+# Earlier versions swapped a staging directory in beside the output directory; a kill could strand one.
+OLDER_VERSIONS_LEFTOVERS = (".{name}.synth-*", ".{name}.old-*")
 
 
 class OutputDirError(Exception):
@@ -286,6 +288,16 @@ def _adopt_stacks(stacks: Path, record: Record) -> bool:
             elif entry.name not in TERRAFORM_WORKING_FILES:
                 return False
     return True
+
+
+def older_versions_leftovers(outdir: Path) -> list[str]:
+    """Names of directories an older version's synth left beside outdir (never deleted: they may hold state)."""
+    return sorted(
+        path.name
+        for pattern in OLDER_VERSIONS_LEFTOVERS
+        for path in outdir.parent.glob(pattern.format(name=outdir.name))
+        if path.is_dir()
+    )
 
 
 def claim(outdir: Path) -> Record:

@@ -16,6 +16,7 @@ from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
 from constructs_lib.validation import ConfigError
 
 from . import output_dir
+from .state_location import refuse_shared_state
 
 DEFAULT_OUTDIR = "cdktf.out"
 
@@ -38,12 +39,21 @@ def resolve_outdir(outdir: str | None = None) -> Path:
     return Path(outdir or os.environ.get("CDKTF_OUTDIR") or DEFAULT_OUTDIR)
 
 
+def check_outdir(outdir: Path, stacks: dict[str, AuroraWebStackConfig]) -> None:
+    """OutputDirError (nothing changed) for an output directory that is not ours, or that would share a stack's
+    local state file with another output directory (aurora_web/state_location.py)."""
+    output_dir.claim(outdir)
+    refuse_shared_state(outdir, [name for name, config in stacks.items() if config.state.backend == "local"])
+
+
 def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = None) -> Path:
     """Write every stack's Terraform JSON to `outdir` (default $CDKTF_OUTDIR or cdktf.out); returns it.
 
-    Raises OutputDirError (nothing changed) for a directory that is not ours, ConfigError for bad settings.
+    Raises OutputDirError (nothing changed) for a directory that is not ours or would share a state file,
+    ConfigError for bad settings.
     """
     final = resolve_outdir(outdir)
+    check_outdir(final, stacks)
     installed = output_dir.synthesize_into(final, list(stacks), lambda staging: build_app(stacks, str(staging)).synth())
     for relative, foreign in installed.kept.items():
         print(
@@ -58,12 +68,7 @@ def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = Non
 def _mention_older_versions_leftovers(final: Path) -> None:
     """Earlier versions swapped a staging directory in beside the output; a kill could strand one, sometimes with
     the stacks' .terraform/ and state moved into it. Never deleted here (it may hold state): named, once."""
-    leftovers = sorted(
-        path.name
-        for pattern in (f".{final.name}.synth-*", f".{final.name}.old-*")
-        for path in final.parent.glob(pattern)
-        if path.is_dir()
-    )
+    leftovers = output_dir.older_versions_leftovers(final)
     if leftovers:
         print(
             f"aurora-web: {len(leftovers)} director{'y' if len(leftovers) == 1 else 'ies'} left beside {final} by an "

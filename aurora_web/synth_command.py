@@ -61,10 +61,9 @@ def _synth(check: bool) -> int:
 def _validate_and_synth(check: bool) -> int:
     from constructs_lib.validation import ConfigError
 
-    from .output_dir import claim
     from .settings.keys import loose_mode_warnings
     from .settings.stacks import load_app_config
-    from .synth import resolve_outdir, synthesize
+    from .synth import check_outdir, resolve_outdir, synthesize
 
     try:
         # Every environment is validated here, before any construct is built (and any key file is made).
@@ -74,7 +73,7 @@ def _validate_and_synth(check: bool) -> int:
         gc.freeze()
         if check:
             outdir = resolve_outdir()
-            claim(outdir)
+            check_outdir(outdir, stacks)
             print(f"aurora-web: settings ({len(stacks)} stack(s)) and output directory {outdir} are usable")
             return 0
     except ConfigError as error:

@@ -9,6 +9,7 @@ from .state_backend_config import (
     BUCKET_NAME,
     IP_ADDRESS,
     KEY_PREFIX,
+    LOCAL_STATE_PATH,
     StateBackendConfig,
 )
 
@@ -26,9 +27,7 @@ __all__ = [
 def configure_backend(stack: TerraformStack, stack_name: str, config: StateBackendConfig, default_region: str) -> None:
     """Give `stack` its backend; one state per stack, whichever backend."""
     if config.backend == "local":
-        # Relative to the stack's directory (cdktf.out/stacks/<name>): the state sits at the project root and
-        # survives re-synthesis.
-        LocalBackend(stack, path=f"../../../terraform.{stack_name}.tfstate")
+        LocalBackend(stack, path=LOCAL_STATE_PATH.format(stack=stack_name))
         return
     assert config.bucket is not None  # checked by StateBackendConfig for backend = "s3"
     S3Backend(

@@ -12,13 +12,20 @@ BACKENDS = ("local", "s3")
 BUCKET_NAME = re.compile(r"^(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 KEY_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/-]{1,512}$")
 IP_ADDRESS = re.compile(r"^\d+\.\d+\.\d+\.\d+$")  # S3 refuses bucket names formatted as IP addresses
+# The local backend's path, relative to the stack's directory <output directory>/stacks/<stack>/ where Terraform runs:
+# the state lands in the directory that holds the output directory (the project root for cdktf.out/). Relative, so
+# the JSON holds no machine path; outside the output directory, so re-synthesis (or deleting cdktf.out/) never
+# touches it. Two output directories under one parent would share it: aurora_web/state_location.py refuses that.
+LOCAL_STATE_FILE = "terraform.{stack}.tfstate"
+LOCAL_STATE_PATH = "../../../" + LOCAL_STATE_FILE
 
 
 @dataclass(frozen=True)
 class StateBackendConfig:
     """backend: "local" (default) or "s3".
 
-    local: the state is terraform.<stack>.tfstate at the project root (a relative path: no machine path in the JSON).
+    local: the state is terraform.<stack>.tfstate in the directory that holds the output directory (the project
+        root for cdktf.out/; LOCAL_STATE_PATH says why), a relative path: no machine path in the JSON.
     s3: bucket (required), key_prefix (default "aurora-web": the key is <key_prefix>/<stack>.tfstate),
         region (default: the stack's region), use_lockfile (default true: S3's native lock file, Terraform >= 1.10),
         always encrypted.

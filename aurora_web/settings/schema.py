@@ -348,7 +348,8 @@ class StateSettings(Table):
 
     backend: Literal["local", "s3"] = Field(
         "local",
-        description="`local`: terraform.<stack>.tfstate at the project root; `s3`: the S3 backend",
+        description="`local`: terraform.<stack>.tfstate beside the output directory (the project root for "
+        "cdktf.out/); `s3`: the S3 backend",
     )
     bucket: str | None = Field(StateBackendConfig.bucket, description='S3 bucket of the state (backend = "s3")')
     key_prefix: str = Field(
