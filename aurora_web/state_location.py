@@ -41,8 +41,11 @@ def refuse_shared_state(outdir: Path, local_stacks: list[str]) -> None:
     if not local_stacks or not parent.is_dir():
         return
     skipped = {real.name, *older_versions_leftovers(real)}  # an older version's leftovers are named by synth instead
-    with os.scandir(parent) as entries:
-        others = sorted(entry.name for entry in entries if entry.name not in skipped)
+    try:
+        with os.scandir(parent) as entries:
+            others = sorted(entry.name for entry in entries if entry.name not in skipped)
+    except OSError:  # a parent we may enter but not list: no other output directory can be seen, none is claimed
+        return
     for stack in local_stacks:
         state = local_state_file(outdir, stack)
         for name in others:
