@@ -26,8 +26,8 @@ REQUIRED = {
     "database.reader_count +1": "dev",
     "database.reader_count -1": "dev",
     "database.alarm_cpu_percent": "prod",
-    "database.backup_retention_days": "dev",
-    "engine patch made by AWS": "dev",
+    "database.backup_retention_days": "prod",
+    "engine patch made by AWS": "prod",
     "security-group rule added by hand": "dev",
     "name_prefix renamed (planned only)": "dev",
 }

@@ -93,7 +93,8 @@ class Scenario:
 
 @dataclass
 class Outcome:
-    """What a scenario found (problems, empty when as expected) and its seconds (synth, plan + show, apply)."""
+    """What a scenario found (problems, empty when as expected) and its seconds (synth, plan + show, the plan's
+    check when it runs a command of its own, apply)."""
 
     name: str
     own_changes: dict[str, str] = field(default_factory=dict)  # address -> kind
@@ -151,7 +152,9 @@ def play(run: LiveStack, scenarios: tuple[Scenario, ...], outcomes: dict[str, Ou
             if scenario.expect is not None:
                 outcome.problems += expectation_problems(outcome.own_changes, scenario.expect(run.config))
             if scenario.check_plan is not None:
+                started = time.monotonic()
                 outcome.problems += scenario.check_plan(run, plan)
+                outcome.seconds["check"] = time.monotonic() - started
         finally:
             if scenario.undo is not None:
                 scenario.undo(run)
@@ -169,12 +172,13 @@ def play(run: LiveStack, scenarios: tuple[Scenario, ...], outcomes: dict[str, Ou
 
 def timings_table(outcomes_by_stack: Mapping[str, Mapping[str, Outcome]]) -> list[str]:
     """Seconds per scenario, one line each, for timings.txt and the end of the session's output."""
-    lines = [f"{'stack':<6} {'scenario':<34} {'synth':>6} {'plan':>6} {'apply':>6}"]
+    steps = ("synth", "plan", "check", "apply")
+    lines = [f"{'stack':<6} {'scenario':<38}" + "".join(f" {step:>6}" for step in steps)]
     for stack, outcomes in outcomes_by_stack.items():
         for name, outcome in outcomes.items():
-            figures = [outcome.seconds.get(step) for step in ("synth", "plan", "apply")]
+            figures = [outcome.seconds.get(step) for step in steps]
             cells = " ".join(f"{'-' if value is None else f'{value:.1f}':>6}" for value in figures)
-            lines.append(f"{stack:<6} {name:<34} {cells}")
+            lines.append(f"{stack:<6} {name:<38} {cells}")
     return lines
 
 
@@ -329,17 +333,14 @@ def rule_added_by_hand() -> Scenario:
 
 
 def name_prefix_renamed() -> Scenario:
-    """A new name_prefix replaces the cluster, its KMS key and its secret: planned, never applied, and the guard
-    (`plan-summary`) exits 3 saying "data loss". The stack keeps its name (an [environments] table named after it),
-    so the plan runs against the deployed state as a user's renamed environment would."""
+    """A new name_prefix replaces the cluster (with its RDS-managed secret), its instances and log groups; planned,
+    never applied, and the guard (`plan-summary`) exits 3 saying "data loss". The stack keeps its name (an
+    [environments] table named after it), so the plan runs against the deployed state as a user's renamed
+    environment would. (Measured: the KMS key itself is only updated in place; its alias is replaced.)"""
 
     def guard_fires(run: LiveStack, plan: dict) -> list[str]:
         lost = {change.type for change in data_loss(changes(plan)) if change.kind == "replace"}
-        problems = [
-            f"no replace of {kind} classed as data loss: {sorted(lost)}"
-            for kind in ("aws_rds_cluster", "aws_kms_key")
-            if kind not in lost
-        ]
+        problems = [] if "aws_rds_cluster" in lost else [f"no replace of the cluster classed as data loss: {lost}"]
         plan_file = run.directory / "renamed-plan.json"
         plan_file.write_text(json.dumps(plan))
         result = run_cli("plan-summary", str(run.stack_dir), "--plan-json", str(plan_file), env=run.env, timeout=300)
@@ -363,15 +364,14 @@ def readers(run: LiveStack) -> int:
     return int(run.document.get("database", {}).get("reader_count", run.config.database.reader_count))
 
 
-# dev carries most scenarios (it finishes long before prod); the engine patch comes after the reader changes, so no
-# reader is created on a cluster AWS has already patched. prod, the long pole, changes its alarms only.
+# Split so both stacks end about together (they deploy at once; the later one sets the wall time). Measured alone:
+# dev's lifecycle took 277 s and all seven dev scenarios 334 s more, prod's about as long as dev's; so prod, which has
+# the alarms and the same LTS engine, takes the three cluster-level changes and dev the rest.
 DEV_SCENARIOS = (
     web_instance_type("t3.small"),
     reader_count(+1),
     reader_count(-1),
-    backup_retention_days(21),
-    engine_patch_by_aws(),
     rule_added_by_hand(),
     name_prefix_renamed(),
 )
-PROD_SCENARIOS = (alarm_cpu_percent(91.0),)
+PROD_SCENARIOS = (alarm_cpu_percent(91.0), backup_retention_days(21), engine_patch_by_aws())
