@@ -27,7 +27,7 @@ REQUIRED = {
     "database.reader_count -1": "dev",
     "database.alarm_cpu_percent": "prod",
     "database.backup_retention_days": "prod",
-    "engine patch made by AWS": "prod",
+    "engine patch made by AWS": "dev",
     "security-group rule added by hand": "dev",
     "name_prefix renamed (planned only)": "dev",
 }
