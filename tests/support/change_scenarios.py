@@ -9,6 +9,8 @@ what the scenario expects, apply, and read back with boto3 that AWS holds the ne
 The apply targets the plan's own changes (`-target`, plus any resource type the scenario names): on AWS the plan holds
 nothing else, while applying moto's artifacts again with every scenario made each prod apply take about 100 s instead
 of the change's own seconds (measured with the whole plan applied: 72 to 100 s per prod apply, 37 to 58 s on dev).
+Terraform adds the targets' dependencies that have changes: prod's alarms depend on its instances, whose Performance
+Insights artifacts are applied with them, so that one apply still takes about 100 s.
 
 A plan's own changes are its reviewable changes (aurora_web.tools.plan_summary.changes) less the in-place updates that
 touch nothing but moto's known read-back artifacts (deploy_checks.KNOWN_EMULATOR_ARTIFACTS): those show in every plan
@@ -383,9 +385,9 @@ def readers(run: LiveStack) -> int:
 
 
 # Split so both stacks end about together (they deploy at once with the other stacks; the last one sets the wall
-# time). Measured in a run of test_deploy.py with these scenarios: without them, prod's lifecycle takes about 400 s
-# and dev's 360 s, and a scenario costs prod about 1.5 times what it costs dev (its plans refresh more resources). So
-# prod, which alone has alarms, plays two cluster-level changes and dev the rest.
+# time). Measured in two runs of test_deploy.py with the scenarios: without them, prod's lifecycle takes 320-400 s
+# and dev's 290-360 s, and a scenario costs prod about 1.5 times what it costs dev (its plans refresh more resources).
+# So prod, which alone has alarms, plays two changes and dev the rest: 209 s and 234 s of scenarios in the last run.
 DEV_SCENARIOS = (
     web_instance_type("t3.small"),
     reader_count(+1),
