@@ -85,8 +85,7 @@ class Scenario:
     check_plan: problems with the plan (the guard, the drift command); read_back: problems with what AWS holds after
     the apply; undo: takes a hand-made change back after the plan. apply_also: resource types the apply targets
     besides the plan's own changes (a scenario that plans none still applies these). apply=False plans only: the
-    settings so far are
-    then synthesized again, so the stack's directory holds what is deployed.
+    settings so far are then synthesized again, so the stack's directory holds what is deployed.
     """
 
     name: str
@@ -124,13 +123,18 @@ def own_changes(plan: dict) -> dict[str, str]:
     }
 
 
+def resource_type(address: str) -> str:
+    """The type of a root-module resource address (`aws_instance.web["a.b"]` -> `aws_instance`)."""
+    return address.split(".", 1)[0]
+
+
 def expectation_problems(found: dict[str, str], expected: Expected) -> list[str]:
     """Each (type, kind) whose count differs from the expectation, naming the addresses the plan has."""
-    tally = Counter((address.rsplit(".", 2)[-2], kind) for address, kind in found.items())
+    tally = Counter((resource_type(address), kind) for address, kind in found.items())
     problems = []
     for key in sorted(set(tally) | set(expected)):
         if tally.get(key, 0) != expected.get(key, 0):
-            addresses = sorted(address for address, kind in found.items() if (address.rsplit(".", 2)[-2], kind) == key)
+            addresses = sorted(address for address, kind in found.items() if (resource_type(address), kind) == key)
             problems.append(
                 f"{key[1]} {key[0]}: {tally.get(key, 0)} planned, {expected.get(key, 0)} expected {addresses}"
             )
