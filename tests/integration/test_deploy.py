@@ -6,7 +6,6 @@ one moto server (Terraform spends most of its time waiting on RDS); the tests th
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import re
@@ -17,6 +16,7 @@ import threading
 import time
 import tomllib
 import traceback
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -24,6 +24,15 @@ from pathlib import Path
 import pytest
 
 from tests.support.aurora_operations_checks import observe_operations, operations_problems
+from tests.support.change_scenarios import (
+    DEV_SCENARIOS,
+    PROD_SCENARIOS,
+    SCENARIO_TIMINGS,
+    Outcome,
+    Scenario,
+    play,
+    timings_table,
+)
 from tests.support.deploy_checks import (
     apply_order_problems,
     drift_problems,
@@ -33,6 +42,7 @@ from tests.support.deploy_checks import (
     report,
     secret_problems,
 )
+from tests.support.documents import merged
 from tests.support.emulator import (
     MotoServer,
     days_until_key_deletion,
@@ -68,17 +78,6 @@ START_DELAY_LIMIT = 60  # seconds the other stacks wait for the first one to hav
 TIMEOUTS = {"synth": 240, "init": 180, "plan": 240, "apply": 420, "destroy": 420, "read": 120, "cdktf": 540}
 
 
-def merged(*documents: dict) -> dict:
-    result: dict = {}
-    for document in documents:
-        for key, value in document.items():
-            if isinstance(value, dict) and isinstance(result.get(key), dict):
-                result[key] = merged(result[key], value)
-            else:
-                result[key] = copy.deepcopy(value)
-    return result
-
-
 @dataclass(frozen=True)
 class StackSpec:
     """A stack to deploy: its settings document and, as designed, who may reach the web server."""
@@ -88,10 +87,14 @@ class StackSpec:
     ssh_from: str | None = None
     # A Route 53 zone the stack's load_balancer.domain_name needs, made in the emulator before the synth.
     zone_for: str | None = None
+    # Day-2 changes played on the deployed stack after the first-deploy checks read it (support/change_scenarios.py).
+    scenarios: tuple[Scenario, ...] = ()
 
 
 SPECS = {
-    "dev": StackSpec(merged({"name_prefix": "deploy-dev"}, EMULATOR_SETTINGS), http_from=("0.0.0.0/0",)),
+    "dev": StackSpec(
+        merged({"name_prefix": "deploy-dev"}, EMULATOR_SETTINGS), http_from=("0.0.0.0/0",), scenarios=DEV_SCENARIOS
+    ),
     "prod": StackSpec(
         merged(
             {
@@ -106,6 +109,7 @@ SPECS = {
         http_from=(),  # HTTP reaches the web server from the load balancer's group only
         ssh_from=SSH_CIDR,
         zone_for=PROD_DOMAIN,
+        scenarios=PROD_SCENARIOS,
     ),
     "cli": StackSpec(merged({"name_prefix": "deploy-cli"}, EMULATOR_SETTINGS), http_from=("0.0.0.0/0",)),
 }
@@ -237,11 +241,13 @@ class StackRun:
     final_snapshots: list[str] = field(default_factory=list)
     key_deletion_days: list[float] = field(default_factory=list)
     load_balancer_protection_after_unprotect: bool | None = None
+    scenario_outcomes: dict[str, Outcome] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         from aurora_web.settings.stacks import app_config_from_document
 
         self.planned = threading.Event()
+        self.document = self.spec.document  # the settings deployed now: the scenarios change them
 
         self.config = next(iter(app_config_from_document(self.spec.document).values()))
         self.prefix = self.config.name_prefix
@@ -304,7 +310,6 @@ class StackRun:
         )
         if code != 0:
             raise StepFailed(f"python main.py exited {code}:\n{out}\n{err}")
-        self.declared_outputs = sorted(json.loads((self.stack_dir / "cdk.tf.json").read_text()).get("output", {}))
         return out
 
     # -- the life of a stack ------------------------------------------------------------------------------------
@@ -330,6 +335,8 @@ class StackRun:
             self.step("outputs", self.read_outputs)
             self.step("state", self.read_state)
             self.step("drift", self.second_plan)
+            if self.spec.scenarios:
+                self.step("scenarios", lambda: play(self, self.spec.scenarios, self.scenario_outcomes))
             if self.config.database.deletion_protection:
                 self.step("unprotect", self.unprotect)
         finally:
@@ -367,6 +374,7 @@ class StackRun:
 
     def read_outputs(self) -> str:
         _, out = self.terraform("output", "-json", timeout="read")
+        self.declared_outputs = sorted(json.loads((self.stack_dir / "cdk.tf.json").read_text()).get("output", {}))
         self.outputs = {name: entry.get("value") for name, entry in json.loads(out).items()}
         return out
 
@@ -410,7 +418,7 @@ class StackRun:
         if self.config.load_balancer is not None:
             # Off also lets the destroy empty the access log bucket (force_destroy follows it).
             unprotected["load_balancer"] = {"deletion_protection": False}
-        self.synthesize(merged(self.spec.document, unprotected))
+        self.synthesize(merged(self.document, unprotected))
         resources = json.loads((self.stack_dir / "cdk.tf.json").read_text())["resource"]
         targets = [f"aws_rds_cluster.{name}" for name in resources["aws_rds_cluster"]]
         targets += [f"{kind}.{name}" for kind in ("aws_lb", "aws_s3_bucket") for name in resources.get(kind, {})]
@@ -505,19 +513,21 @@ class CliRun(StackRun):
 # --- running every selected stack at once --------------------------------------------------------------------------
 
 
-def selected_stacks(session: pytest.Session) -> list[str]:
-    keys = {
-        item.callspec.params["stack"]
-        for item in session.items
-        if item.module.__name__ == __name__ and hasattr(item, "callspec") and "stack" in item.callspec.params
-    }
-    return sorted(keys, key=list(SPECS).index)
+def selected_stacks(session: pytest.Session) -> tuple[list[str], set[str]]:
+    """The stacks the selected tests read (those using `runs`, by their `stack` parameter), and those of them whose
+    change scenarios are selected: `pytest tests/integration/test_change_scenarios.py` deploys only what it needs, and
+    a whole run deploys each stack once for both modules."""
+    params = [item.callspec.params for item in session.items if "runs" in getattr(item, "fixturenames", ())]
+    keys = {param["stack"] for param in params if "stack" in param}
+    with_scenarios = {param["stack"] for param in params if "stack" in param and "scenario" in param}
+    return sorted(keys, key=list(SPECS).index), with_scenarios
 
 
-@pytest.fixture(scope="module")
-def runs(request, emulator, tmp_path_factory) -> dict[str, Future]:
+def deploy_selected(request, emulator, tmp_path_factory) -> Iterator[dict[str, Future]]:
+    """The body of the session's `runs` fixture (tests/integration/conftest.py): every selected stack's lifecycle at
+    once, one thread each; at the end each stack's timeline and the scenarios' seconds go to timings.txt."""
     require_program("terraform")
-    keys = selected_stacks(request.session)
+    keys, with_scenarios = selected_stacks(request.session)
     if "cli" in keys:
         require_program("pipenv")
         if not (PROJECT_ROOT / "node_modules" / ".bin" / "cdktf").exists():
@@ -528,7 +538,7 @@ def runs(request, emulator, tmp_path_factory) -> dict[str, Future]:
     # destroy), and on two cores three synths at once would slow it down.
     for key in sorted(keys, key=lambda name: name != "prod"):
         run_class = CliRun if key == "cli" else StackRun
-        spec = SPECS[key]
+        spec = SPECS[key] if key in with_scenarios else replace(SPECS[key], scenarios=())
         if spec.zone_for is not None:
             zone_id = hosted_zone_for(emulator, spec.zone_for)
             spec = replace(spec, document=merged(spec.document, {"load_balancer": {"hosted_zone_id": zone_id}}))
@@ -537,11 +547,11 @@ def runs(request, emulator, tmp_path_factory) -> dict[str, Future]:
         first = first or run
     yield futures
     pool.shutdown(wait=True)
-    timings = {
-        key: future.result().timeline() for key, future in futures.items() if future.done() and not future.exception()
-    }
+    done = {key: future.result() for key, future in futures.items() if future.done() and not future.exception()}
+    scenarios = timings_table({key: run.scenario_outcomes for key, run in done.items() if run.scenario_outcomes})
+    request.config.stash[SCENARIO_TIMINGS] = scenarios
     (Path(emulator.log_path).parent / "timings.txt").write_text(
-        "\n".join(f"{k}: {v}" for k, v in timings.items()) + "\n"
+        "\n".join([*(f"{key}: {run.timeline()}" for key, run in done.items()), "", *scenarios]) + "\n"
     )
 
 

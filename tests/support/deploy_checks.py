@@ -155,6 +155,31 @@ def changed_attributes(change: dict) -> dict[str, tuple[Any, Any]]:
     return diff
 
 
+def unexplained_attributes(
+    resource_change: dict,
+    artifacts=KNOWN_EMULATOR_ARTIFACTS,
+    intended: dict[tuple[str, str], tuple[Any, Any]] | None = None,
+) -> dict[str, tuple[Any, Any]]:
+    """The attributes an in-place update changes that are neither a known emulator artifact nor `intended`.
+
+    Also what a change scenario (change_scenarios.py) counts as its own: an update left with none is moto's noise.
+    """
+    intended = intended or {}
+    change = resource_change.get("change", {})
+    resource_type, after = resource_change.get("type"), change.get("after") or {}
+    return {
+        attribute: (before_value, after_value)
+        for attribute, (before_value, after_value) in changed_attributes(change).items()
+        if intended.get((resource_type, attribute)) != (before_value, after_value)
+        and not any(
+            resource_type in artifact.resource_types
+            and attribute == artifact.attribute
+            and artifact.matches(before_value, after_value, after)
+            for artifact in artifacts
+        )
+    }
+
+
 def drift_problems(
     plan: dict, artifacts=KNOWN_EMULATOR_ARTIFACTS, intended: dict[tuple[str, str], tuple[Any, Any]] | None = None
 ) -> list[str]:
@@ -167,7 +192,7 @@ def drift_problems(
     for resource_change in plan.get("resource_changes", []):
         change = resource_change.get("change", {})
         actions = change.get("actions", [])
-        address, resource_type = resource_change.get("address"), resource_change.get("type")
+        address = resource_change.get("address")
         if actions in (["no-op"], ["read"]):
             continue
         diff = changed_attributes(change)
@@ -177,19 +202,7 @@ def drift_problems(
                 f"{json.dumps(diff, default=str)}"
             )
             continue
-        after = change.get("after") or {}
-        unexplained = {}
-        for attribute, (before_value, after_value) in diff.items():
-            if intended.get((resource_type, attribute)) == (before_value, after_value):
-                continue
-            if any(
-                resource_type in artifact.resource_types
-                and attribute == artifact.attribute
-                and artifact.matches(before_value, after_value, after)
-                for artifact in artifacts
-            ):
-                continue
-            unexplained[attribute] = (before_value, after_value)
+        unexplained = unexplained_attributes(resource_change, artifacts, intended)
         if unexplained:
             problems.append(f"{address}: update {json.dumps(unexplained, default=str)}")
     for name, output_change in (plan.get("output_changes") or {}).items():
