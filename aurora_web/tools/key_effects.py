@@ -159,7 +159,9 @@ def _changed_paths(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     return sorted({path for path in old.keys() | new.keys() if old.get(path) != new.get(path)})
 
 
-def _forced(resource_type: str, config: dict[str, Any], paths: list[str]) -> tuple[list[str], list[str]]:
+def _forced(
+    resource_type: str, old: dict[str, Any], config: dict[str, Any], paths: list[str]
+) -> tuple[list[str], list[str]]:
     """(paths that force a replacement, paths that may) of one resource type."""
     triggers = replacements(resource_type)
     if triggers is None:
@@ -167,6 +169,9 @@ def _forced(resource_type: str, config: dict[str, Any], paths: list[str]) -> tup
             return [], []
         raise LookupError(f"{resource_type} is not in provider_replacements.json; regenerate it")
     forced, maybe = [], []
+    switched = {name for name in triggers.one_of_replaces if name in old} != {
+        name for name in triggers.one_of_replaces if name in config
+    }
     for path in paths:
         plain = _INDEX.sub("", path)
 
@@ -174,7 +179,11 @@ def _forced(resource_type: str, config: dict[str, Any], paths: list[str]) -> tup
             return any(plain == name or plain.startswith(name + ".") or name.startswith(plain + ".") for name in names)
 
         condition = CONDITIONS.get((resource_type, plain))
-        if hits(triggers.force_new) or (condition is not None and config.get(condition) is True):
+        if (
+            hits(triggers.force_new)
+            or (condition is not None and config.get(condition) is True)
+            or (switched and plain in triggers.one_of_replaces)
+        ):
             forced.append(path)
         elif hits(triggers.conditional) and condition is None:
             maybe.append(path)
@@ -201,7 +210,7 @@ def compare(
             if address.startswith("data."):
                 fresh.add(address)  # read again with new arguments: its results may differ
                 continue
-            forced, maybe = _forced(resource_type, new[address], paths)
+            forced, maybe = _forced(resource_type, old[address], new[address], paths)
             if forced:
                 forced_by[address] = tuple(forced)
                 may.pop(address, None)

@@ -10,8 +10,9 @@ Regenerate (any checkout or bare clone of hashicorp/terraform-provider-aws; the 
 cdktf-cdktf-provider-aws pins):
     python -m aurora_web.tools.provider_replacements --provider-repo PATH --ref v5.100.0 [--version 5.100.0]
 The resource types are those the key-effect generator synthesizes (key_effects.synthesized_types), so a new type
-fails tests/app/test_provider_replacements.py until the file is regenerated. Only a resource's own file is read:
-schema helpers shared from other files (rare for the types used here) are not followed.
+fails tests/app/test_provider_replacements.py until the file is regenerated. A resource's own file is read, and
+the file of a shared resource it embeds (the egress rule is the ingress rule's schema); schema helper functions of
+other files are not followed, and plan logic written as Go code is in HAND_READ, each entry naming its function.
 """
 
 from __future__ import annotations
@@ -33,6 +34,18 @@ _FORCE_NEW = re.compile(r"\bForceNew:\s*true\b")
 _REQUIRES_REPLACE = re.compile(r"\.RequiresReplace(If\w*)?\(")
 _DIFF_FORCE_NEW = re.compile(r"\bForceNew(?:If\w*)?\(" + _KEY)
 _STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+_EMBEDDED = re.compile(r"^type \w+ struct \{\n\t(\w+)\n", re.MULTILINE)  # a resource built on a shared one
+# What the reader cannot see: a plan modifier written as Go logic. Each entry names the function it was read from.
+# one_of_replaces: switching which one of these attributes is set replaces the resource (changing a value in place
+# does not).
+HAND_READ: dict[str, dict[str, Any]] = {
+    rule: {
+        "one_of_replaces": ["cidr_ipv4", "cidr_ipv6", "prefix_list_id", "referenced_security_group_id"],
+        "read_from": "internal/service/ec2/vpc_security_group_ingress_rule.go, securityGroupRule ModifyPlan: "
+        '"When you modify a rule, you cannot change the rule\'s source type"',
+    }
+    for rule in ("aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule")
+}
 
 
 @dataclass(frozen=True)
@@ -42,6 +55,7 @@ class Replacements:
     source: str  # file path in the provider repository
     force_new: tuple[str, ...]  # always replace when changed
     conditional: tuple[str, ...]  # replace for some changes only (CustomizeDiff, RequiresReplaceIf)
+    one_of_replaces: tuple[str, ...] = ()  # HAND_READ: switching which of these is set replaces
 
 
 def _git(repo: Path, *args: str) -> str:
@@ -103,13 +117,32 @@ def parse(go_source: str, names: dict[str, str]) -> tuple[list[str], list[str]]:
     return sorted(set(force_new)), sorted(set(conditional) - set(force_new))
 
 
+def _schema_sources(repo: Path, ref: str, path: str) -> list[str]:
+    """The resource's file, and the file of each shared resource type it embeds (whose Schema it inherits)."""
+    text = _git(repo, "show", f"{ref}:{path}")
+    sources = [text]
+    if "Schema(" in text:
+        return sources
+    directory = path.rsplit("/", 1)[0]
+    for embedded in _EMBEDDED.findall(text):
+        found = subprocess.run(
+            ["git", "-C", str(repo), "grep", "-l", "-E", rf"func \(\w+ \*{embedded}\) Schema\(", ref, "--", directory],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.split()
+        sources += [_git(repo, "show", line) for line in found]
+    return sources
+
+
 def extract(repo: Path, ref: str, resource_types: list[str]) -> dict[str, Replacements]:
     names = attribute_names(repo, ref)
     found = {}
     for resource_type in sorted(resource_types):
         path = resource_file(repo, ref, resource_type)
-        force_new, conditional = parse(_git(repo, "show", f"{ref}:{path}"), names)
-        found[resource_type] = Replacements(path, tuple(force_new), tuple(conditional))
+        force_new, conditional = parse("\n".join(_schema_sources(repo, ref, path)), names)
+        one_of = HAND_READ.get(resource_type, {}).get("one_of_replaces", [])
+        found[resource_type] = Replacements(path, tuple(force_new), tuple(conditional), tuple(one_of))
     return found
 
 
@@ -124,7 +157,12 @@ def document(
         "only). Paths join nested blocks with dots. Regenerate with the module's command, never by hand.",
         "source": {"repository": repository, "commit": commit, "provider_version": version, "note": note},
         "resources": {
-            name: {"source": item.source, "force_new": list(item.force_new), "conditional": list(item.conditional)}
+            name: {
+                "source": item.source,
+                "force_new": list(item.force_new),
+                "conditional": list(item.conditional),
+                **HAND_READ.get(name, {}),
+            }
             for name, item in sorted(found.items())
         },
     }
@@ -141,7 +179,12 @@ def replacements(resource_type: str) -> Replacements | None:
     entry = load()["resources"].get(resource_type)
     if entry is None:
         return None
-    return Replacements(entry["source"], tuple(entry["force_new"]), tuple(entry["conditional"]))
+    return Replacements(
+        entry["source"],
+        tuple(entry["force_new"]),
+        tuple(entry["conditional"]),
+        tuple(entry.get("one_of_replaces", ())),
+    )
 
 
 def main(argv: list[str] | None = None, prog: str | None = None) -> int:

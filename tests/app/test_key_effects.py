@@ -78,3 +78,15 @@ def test_expected_effect_of_a_chosen_value() -> None:
     assert found.kind == DOWNTIME
     assert [address.split(".")[0] for address in found.removed] == ["aws_rds_cluster_instance"]
     assert not found.data_loss
+
+
+def test_a_rule_replaces_only_when_its_source_type_switches() -> None:
+    """The provider's ModifyPlan (provider_replacements.HAND_READ): a new CIDR is in place, a CIDR becoming a group is
+    a new rule."""
+    before = stack(aws_vpc_security_group_ingress_rule__http={"security_group_id": "sg-1", "cidr_ipv4": "0.0.0.0/0"})
+    in_place = stack(aws_vpc_security_group_ingress_rule__http={"security_group_id": "sg-1", "cidr_ipv4": "10.0.0.0/8"})
+    switched = stack(
+        aws_vpc_security_group_ingress_rule__http={"security_group_id": "sg-1", "referenced_security_group_id": "sg-2"}
+    )
+    assert compare("k", "dev", 1, before, in_place).kind == IN_PLACE
+    assert compare("k", "dev", 1, before, switched).kind == REPLACES
