@@ -334,6 +334,7 @@ def effect_of(
 class Table:
     effects: tuple[Effect, ...]
     seconds: float
+    pinned_provider: str  # the hashicorp/aws version the synthesized stacks require
 
 
 def all_effects() -> Table:
@@ -349,7 +350,8 @@ def all_effects() -> Table:
         ]
     finally:
         synthesizer.close()
-    return Table(tuple(effects), time.perf_counter() - started)
+    pinned = next(iter(befores.values()))["terraform"]["required_providers"]["aws"]["version"]
+    return Table(tuple(effects), time.perf_counter() - started, str(pinned))
 
 
 @cache

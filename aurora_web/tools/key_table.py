@@ -91,11 +91,20 @@ def _value(value: Any) -> str:
     return f"`{json.dumps(value)}`"
 
 
+def source_line(source: dict[str, str], pinned: str) -> str:
+    """Where the force-new attributes come from; a warning when that is not the provider version the stacks pin."""
+    line = f"{source['repository']} at {source['commit'][:12]} ({source['provider_version']})"
+    if source["provider_version"] != pinned:
+        line += (
+            f". **Not the pinned provider**: the stacks require hashicorp/aws {pinned}; a row can differ where the "
+            "provider changed an attribute in between. Regenerate the data file from that version's source "
+            "(aurora_web/tools/provider_replacements.py says how), then `make key-table`"
+        )
+    return line
+
+
 def page(table: Table) -> str:
-    source = load()["source"]
-    rows = [
-        INTRO.replace("{source}", f"{source['repository']} at {source['commit'][:12]} ({source['provider_version']})")
-    ]
+    rows = [INTRO.replace("{source}", source_line(load()["source"], table.pinned_provider))]
     by_key: dict[str, dict[str, Effect]] = {}
     for effect in table.effects:
         by_key.setdefault(effect.key, {})[effect.profile] = effect

@@ -63,3 +63,11 @@ def test_one_more_reader_adds_an_instance(table: Table) -> None:
 
 def test_prevent_destroy_changes_nothing_in_aws(table: Table) -> None:
     assert effect(table, "database.prevent_destroy", "prod").kind == NO_CHANGE
+
+
+def test_a_source_other_than_the_pinned_provider_is_called_out() -> None:
+    from aurora_web.tools.key_table import source_line
+
+    source = {"repository": "hashicorp/terraform-provider-aws", "commit": "0" * 40, "provider_version": "5.32.0-dev"}
+    assert "Not the pinned provider" in source_line(source, "5.100.0")
+    assert "Not the pinned provider" not in source_line({**source, "provider_version": "5.100.0"}, "5.100.0")
