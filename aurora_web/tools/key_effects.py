@@ -22,7 +22,6 @@ import tempfile
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -354,19 +353,12 @@ def all_effects() -> Table:
     return Table(tuple(effects), time.perf_counter() - started, str(pinned))
 
 
-@cache
-def _table() -> dict[tuple[str, str], Effect]:
-    return {(effect.key, effect.profile): effect for effect in all_effects().effects}
-
-
 def expected_effect(key: str, profile: str = "dev", value: Any = None, base: dict[str, Any] | None = None) -> Effect:
     """What changing `key` does, for tests that apply the change for real (the change scenarios).
 
-    Without `value` and `base`: the documented table's row (computed once per process). With them: that change of
-    that settings document (a TOML-shaped dict; its profile is `profile`'s), synthesized now.
+    Without `value` and `base`: the documented table's row for `profile`. With them: that value, in that settings
+    document (TOML-shaped; `profile` names its profile). Two syntheses in this process, about a second.
     """
-    if value is None and base is None:
-        return _table()[(key, profile)]
     synthesizer = Synthesizer()
     try:
         return effect_of(synthesizer, key, profile, value=value, base=base)

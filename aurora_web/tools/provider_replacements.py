@@ -195,6 +195,11 @@ def main(argv: list[str] | None = None, prog: str | None = None) -> int:
     parser.add_argument("--repository", default="hashicorp/terraform-provider-aws", help="named as the source")
     parser.add_argument("--note", default="", help="a caveat about the source, kept in the file")
     args = parser.parse_args(argv)
+    import cdktf_fastpath
+
+    from ..paths import PROJECT_ROOT
+
+    cdktf_fastpath.enable(PROJECT_ROOT)  # the resource types come from synthesizing every stack in this process
     from .key_effects import synthesized_types
 
     commit = _git(args.provider_repo, "rev-parse", f"{args.ref}^{{commit}}").strip()

@@ -90,3 +90,10 @@ def test_a_rule_replaces_only_when_its_source_type_switches() -> None:
     )
     assert compare("k", "dev", 1, before, in_place).kind == IN_PLACE
     assert compare("k", "dev", 1, before, switched).kind == REPLACES
+
+
+def test_expected_effect_of_a_key_is_its_table_row() -> None:
+    """The scenarios' web instance_type change, alone: the web server updated in place, nothing else."""
+    found = expected_effect("web.instance_type", "prod")
+    assert (found.kind, found.value) == (IN_PLACE, "t3.small")
+    assert [address.split(".")[0] for address in found.updated] == ["aws_instance"]
