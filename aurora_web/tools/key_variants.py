@@ -72,8 +72,10 @@ def _later_log_period(current: Any, profile: str) -> Any:
 
 
 def _engine(current: Any, profile: str) -> Any:
-    versions = sorted(aurora_mysql3_engine_versions())
-    return versions[versions.index(current) - 1]  # an earlier release: always published, unlike a later one
+    # The next release (a patch of the same line when there is one): AWS refuses a downgrade at apply.
+    versions = sorted(aurora_mysql3_engine_versions(), key=lambda name: [int(part) for part in name.split(".")[-3:]])
+    index = versions.index(current)
+    return versions[index + 1] if index + 1 < len(versions) else versions[index - 1]
 
 
 def _windows(dev: str, prod: str) -> Callable[[Any, str], Any]:
