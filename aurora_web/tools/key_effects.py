@@ -27,6 +27,7 @@ from typing import Any
 
 from aurora_web.settings.profiles import with_profile_defaults
 from aurora_web.settings.schema import StackSettings
+from constructs_lib.validation import ConfigError
 
 from . import key_variants
 from .plan_risk import DATA_LOSS, DOWNTIME, risk_of
@@ -325,7 +326,13 @@ def effect_of(
         before = synthesizer.synth(start)
         if cache_before is not None:
             cache_before[marker] = before
-    after = synthesizer.synth(end)
+    try:
+        after = synthesizer.synth(end)
+    except ConfigError as error:
+        raise ValueError(
+            f"{key} = {chosen.value!r} ({profile}) is refused, so its effect cannot be measured: {error}; "
+            "give the key a valid value, companions or context in key_variants.OVERRIDES"
+        ) from None
     return compare(key, profile, chosen.value, before, after, note=chosen.note())
 
 

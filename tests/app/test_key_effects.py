@@ -3,6 +3,8 @@ removed data, and the one-off `expected_effect` the change scenarios call."""
 
 from __future__ import annotations
 
+import pytest
+
 from aurora_web.tools.key_effects import (
     DATA_LOSS,
     DOWNTIME,
@@ -97,3 +99,8 @@ def test_expected_effect_of_a_key_is_its_table_row() -> None:
     found = expected_effect("web.instance_type", "prod")
     assert (found.kind, found.value) == (IN_PLACE, "t3.small")
     assert [address.split(".")[0] for address in found.updated] == ["aws_instance"]
+
+
+def test_a_refused_change_names_its_key() -> None:
+    with pytest.raises(ValueError, match=r"database.alarm_period_seconds = 61 \(dev\) is refused"):
+        expected_effect("database.alarm_period_seconds", value=61)
