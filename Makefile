@@ -14,7 +14,7 @@ CDKTF = PATH="$(NODE_BIN):$(CURDIR)/node_modules/.bin:$$PATH" $(PIPENV_ENV) cdkt
 # come from a local mirror (.tools/terraformrc); with a mirror it is skipped (terraform init still writes the lock).
 LOCK_FLAG = $(shell grep -qs filesystem_mirror .tools/terraformrc && echo --skip-provider-lock)
 
-.PHONY: setup setup-test setup-scan setup-zizmor scan synth cdktf-synth example-website lint test unit-test schema bench hcl handoff plan-summary drift diagram deploy destroy deploy-local destroy-local clean
+.PHONY: setup setup-test setup-scan setup-zizmor scan synth cdktf-synth example-website lint test unit-test schema key-table bench hcl handoff plan-summary drift diagram deploy destroy deploy-local destroy-local clean
 STACK ?= aurora-web
 
 setup:
@@ -68,6 +68,11 @@ unit-test: setup
 # aurora_web/settings/schema.py (tests fail when either is stale).
 schema: setup
 	$(PY) -m aurora_web schema --write
+
+# docs/changing-settings.md: every key changed in the default dev and prod stacks, the two syntheses compared with the
+# provider's force-new attributes (aurora_web/tools/key_effects.py); a stale page fails tests/app/test_key_table.py.
+key-table: setup
+	$(PY) -m aurora_web key-table --write
 
 # Synth speed and memory: ours against a naive cdktf app of the same resources (prints figures only).
 bench: setup

@@ -56,6 +56,17 @@ def _scan(argv: list[str], prog: str) -> int:
     return main(argv, prog)
 
 
+def _key_table(argv: list[str], prog: str) -> int:
+    import cdktf_fastpath
+
+    from .paths import PROJECT_ROOT
+
+    cdktf_fastpath.enable(PROJECT_ROOT)  # synthesizes every key's changed stack in this process
+    from .tools.key_table import main
+
+    return main(argv, prog)
+
+
 def _tool(module: str) -> Callable[[list[str], str], int]:
     def run(argv: list[str], prog: str) -> int:
         import importlib
@@ -75,6 +86,9 @@ SUBCOMMANDS: dict[str, Subcommand] = {
     "drift": Subcommand("terraform plan -refresh-only per stack: what changed outside Terraform", _tool("drift")),
     "diagram": Subcommand("the architecture diagram (DOT and PNG) from a synthesized stack", _tool("diagram")),
     "schema": Subcommand("the settings file's JSON Schema; --write updates it and the key table in docs/", _schema),
+    "key-table": Subcommand(
+        "what changing each settings key does; --write updates docs/changing-settings.md", _key_table
+    ),
     "bench": Subcommand("synth speed and memory against a naive cdktf app (figures only)", _tool("bench")),
 }
 
