@@ -101,7 +101,15 @@ class AuroraWebStack(TerraformStack):
         if self.app_artifact is not None:
             # The instance boots into a download: the archive and the role's read grant exist before it does.
             grant = self.app_artifact.grant_read(self.web_server.role.name)
-            self.web_server.instance.depends_on = [self.app_artifact.object.fqn, grant.fqn]
+            # Bare addresses, as a constructor's depends_on writes them (the setter writes "${...}", which Terraform
+            # rejects there).
+            self.web_server.instance.add_override(
+                "depends_on",
+                [
+                    f"{item.terraform_resource_type}.{item.friendly_unique_id}"
+                    for item in (self.app_artifact.object, grant)
+                ],
+            )
         self.database = AuroraCluster(
             self,
             "database",

@@ -7,9 +7,16 @@ import subprocess
 import pytest
 
 from constructs_lib.validation import ConfigError
-from constructs_lib.web_app.user_data import HTTPD_CONF_NAME, UNIT_NAME, instance_files, render_user_data
+from constructs_lib.web_app.user_data import (
+    HTTPD_CONF_NAME,
+    UNIT_NAME,
+    USER_DATA_BUDGET,
+    instance_files,
+    render_user_data,
+)
 from constructs_lib.web_server import WebServerConfig, terraform_literal
 from tests.support.app_artifacts import member_text
+from tests.support.dependency_graph import depends_on, edges_from_json
 from tests.support.synthesized import Synthesized, make_config, reference, require_program
 
 
@@ -135,8 +142,8 @@ def test_the_instance_does_not_wait_for_the_cluster(dev):
     assert "${" not in instance["user_data"]
     assert "'aurora-web-db-cluster'" in member_text(dev.stack.app_artifact.config, "wsgi_entry.py")
     assert instance["depends_on"] == [
-        "${" + dev.address("aws_s3_object", "app-artifact_archive") + "}",
-        "${" + dev.address("aws_iam_role_policy", "app-artifact_read-grant") + "}",
+        dev.address("aws_s3_object", "app-artifact_archive"),
+        dev.address("aws_iam_role_policy", "app-artifact_read-grant"),
     ]
 
 
@@ -145,3 +152,24 @@ def test_the_app_can_be_left_out(key_directory):
     assert "user_data" not in stack.only("aws_instance")
     assert not stack.resources("aws_s3_object") and stack.stack.app_artifact is None
     assert not [name for name in stack.resources("aws_iam_role_policy") if "connect-grant" in name]
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_user_data_stays_within_4_kb_in_both_profiles(profile, request):
+    """What EC2 receives (Terraform's escapes undone) is at most 4 KB: the app is in the archive, not the script."""
+    stack = request.getfixturevalue(profile)
+    user_data = stack.only("aws_instance")["user_data"].replace("$${", "${").replace("%%{", "%{")
+    assert len(user_data.encode("utf-8")) <= USER_DATA_BUDGET == 4096
+
+
+@pytest.mark.parametrize("profile", ["dev", "prod"])
+def test_the_artifact_comes_before_the_instance_and_never_waits_for_the_database(profile, request):
+    stack = request.getfixturevalue(profile)
+    graph = edges_from_json(stack.json)
+    instance, cluster = stack.address("aws_instance", "instance"), stack.address("aws_rds_cluster", "cluster")
+    archive = stack.address("aws_s3_object", "app-artifact_archive")
+    bucket = stack.address("aws_s3_bucket", "app-artifact_bucket")
+    assert depends_on(graph, instance, archive) and depends_on(graph, archive, bucket)
+    for artifact in (archive, bucket, stack.address("aws_iam_role_policy", "app-artifact_read-grant")):
+        assert not depends_on(graph, artifact, cluster), f"{artifact} waits for the cluster"
+    assert depends_on(graph, cluster, instance), "EC2 before Aurora still holds"
