@@ -229,7 +229,11 @@ def test_access_log_bucket_is_encrypted_private_versioned_expiring(with_arn):
 
 def test_access_log_bucket_policy_admits_elb_log_delivery_and_tls_only(with_arn):
     bucket = with_arn.address("aws_s3_bucket", "access-logs")
-    policy = json.loads(with_arn.only("aws_s3_bucket_policy")["policy"])
+    (policy,) = [
+        json.loads(item["policy"])
+        for name, item in with_arn.resources("aws_s3_bucket_policy").items()
+        if name.startswith("load-balancer_")
+    ]
     delivery, tls_only = policy["Statement"]
     account = next(
         "${data.aws_caller_identity." + name + ".account_id}"
