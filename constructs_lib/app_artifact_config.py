@@ -23,6 +23,7 @@ ARTIFACT_KEY_SUFFIX = ".tar"
 # unique per account and region, as AWS CDK's bootstrap buckets are (cdk-<qualifier>-assets-<account>-<region>).
 BUCKET_NAME_PATTERN = "{name}-app-{account}-{region}"
 ACCOUNT_ID_LENGTH = 12
+ACCOUNT_PLACEHOLDER = "<account-id>"  # as long as an account id: where a name is shown before the account is known
 S3_BUCKET_NAME_MAX_LENGTH = 63  # S3 general purpose bucket naming rules: 3 to 63 characters
 S3_BUCKET_NAME_PART = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?$")
 # The archive travels inline (content_base64) in cdk.tf.json and in the state, so one file describes the stack and
@@ -75,7 +76,7 @@ class AppArtifactConfig:
         )
         region_ok = problems.check(is_region(self.region), "region", self.region, 'must be a region like "us-east-1"')
         if name_ok and region_ok:
-            longest = self.bucket_name("0" * ACCOUNT_ID_LENGTH)
+            longest = self.bucket_name(ACCOUNT_PLACEHOLDER)
             problems.check(
                 len(longest) <= S3_BUCKET_NAME_MAX_LENGTH,
                 "name",

@@ -159,15 +159,17 @@ class AuroraWebStackConfig:
         )
 
     def _check_app_artifact(self, problems: ProblemList) -> None:
-        """The artifact's rules (bucket name length, app directory), named by the keys its values came from."""
+        """The app directory's problems, on app_source_directory. The bucket name the prefix makes is checked where
+        every derived name is (aurora_web/settings/names.py, once on name_prefix); the artifact's own config
+        refuses it too when the stack is built from code."""
         if self.install_app is not True or not is_region(self.region):
             return
         try:
             self.app_artifact_config()
         except ConfigError as error:
-            owner = {"name": "name_prefix", "region": "region", "source_directory": "app_source_directory"}
             for problem in error.problems:
-                problems.add(owner.get(problem.key, problem.key), problem.value, problem.allowed)
+                if problem.key == "source_directory":
+                    problems.add("app_source_directory", problem.value, problem.allowed)
 
     def _check_prod_ssh(self, problems: ProblemList) -> None:
         """Prod opens SSH to at most a /16 (PROD_SSH_PREFIX_LENGTH says why); /0 is the web server's own refusal."""
