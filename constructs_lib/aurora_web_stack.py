@@ -23,10 +23,11 @@ from .encryption_key import EncryptionKey
 from .key_pair import KeyPair
 from .network import Network
 from .state_backend import configure_backend
-from .web_app.user_data import render_user_data
+from .web_app.user_data import instance_files, render_user_data
 from .web_server import WebServer
 
 if TYPE_CHECKING:
+    from .app_artifact import AppArtifact
     from .aurora_alarms import AuroraAlarms
     from .aurora_autoscaling import AuroraAutoscaling
     from .backup_plan import BackupPlan
@@ -70,19 +71,25 @@ class AuroraWebStack(TerraformStack):
         if config.load_balancer is not None:
             # The load balancer is the front door: HTTP reaches the instance from its group only.
             web_config = replace(web_config, http_cidrs=())
+        self.app_artifact: AppArtifact | None = None
         if config.install_app and web_config.user_data is None:
+            # Imported here: its S3 provider modules are paid for only by stacks that install the app.
+            from .app_artifact import AppArtifact
+
             # Names only: the app looks up the endpoints and the secret at run time, so the instance never waits
-            # for the cluster (which must come after it).
-            web_config = replace(
-                web_config,
-                user_data=render_user_data(
+            # for the cluster (which must come after it). The artifact depends on nothing of the database either.
+            artifact_config = config.app_artifact_config(
+                instance_files(
                     region=config.region,
                     cluster_identifier=config.database.identifier,
                     database_name=config.database.database_name,
                     # Behind the ALB, TLS ends there: the app learns the client's HTTPS from its X-Forwarded-Proto.
                     behind_load_balancer=config.load_balancer is not None,
-                ),
+                )
             )
+            self.app_artifact = AppArtifact(self, "app-artifact", artifact_config, kms_key_arn=kms_key_arn)
+            # Key and sha256 written in: a new app is a new user data (a replaced instance, a new template version).
+            web_config = replace(web_config, user_data=render_user_data(artifact=artifact_config))
         self.web_server = WebServer(
             self,
             "web-server",
@@ -91,6 +98,18 @@ class AuroraWebStack(TerraformStack):
             subnet_id=web_subnets[0],
             key_name=self.key_pair.key_name,
         )
+        if self.app_artifact is not None:
+            # The instance boots into a download: the archive and the role's read grant exist before it does.
+            grant = self.app_artifact.grant_read(self.web_server.role.name)
+            # Bare addresses, as a constructor's depends_on writes them (the setter writes "${...}", which Terraform
+            # rejects there).
+            self.web_server.instance.add_override(
+                "depends_on",
+                [
+                    f"{item.terraform_resource_type}.{item.friendly_unique_id}"
+                    for item in (self.app_artifact.object, grant)
+                ],
+            )
         self.database = AuroraCluster(
             self,
             "database",

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Final, Literal, get_args
 
+from .app_artifact_config import AppArtifactConfig
 from .aurora_alarms_config import AuroraAlarmsConfig
 from .aurora_autoscaling_config import AuroraAutoscalingConfig
 from .aurora_cluster_config import AuroraClusterConfig
@@ -52,6 +54,9 @@ class AuroraWebStackConfig:
     # Days KMS waits before deleting the key once the stack is destroyed (the key is recoverable until then).
     key_deletion_window_days: int = EncryptionKeyConfig.deletion_window_days
     install_app: bool = True
+    # The app the instance installs (install_app): None ships the bundled employee_directory; a directory holding a
+    # fork of it (its __init__.py and requirements.txt) ships that instead. A library setting, not a settings key.
+    app_source_directory: Path | None = None
     backup_plan: BackupPlanConfig | None = field(default_factory=BackupPlanConfig)
     state: StateBackendConfig = field(default_factory=StateBackendConfig)
     # Off unless asked for: reader autoscaling (not with Serverless v2) and alarms (need customer_managed_key).
@@ -88,6 +93,7 @@ class AuroraWebStackConfig:
         except ConfigError as error:  # the key's own rule, named by this config's key
             for problem in error.problems:
                 problems.add("key_deletion_window_days", problem.value, problem.allowed)
+        self._check_app_artifact(problems)
         if not self.network.uses_existing_vpc and is_region(self.region):
             for zone in self.network.availability_zones:
                 problems.check(
@@ -152,6 +158,19 @@ class AuroraWebStackConfig:
             f"{', '.join(RESOURCE_TAG_KEYS)}); AWS allows {TAGS_PER_RESOURCE.high}",
         )
 
+    def _check_app_artifact(self, problems: ProblemList) -> None:
+        """The app directory's problems, on app_source_directory. The bucket name the prefix makes is checked where
+        every derived name is (aurora_web/settings/names.py, once on name_prefix); the artifact's own config
+        refuses it too when the stack is built from code."""
+        if self.install_app is not True or not is_region(self.region):
+            return
+        try:
+            self.app_artifact_config()
+        except ConfigError as error:
+            for problem in error.problems:
+                if problem.key == "source_directory":
+                    problems.add("app_source_directory", problem.value, problem.allowed)
+
     def _check_prod_ssh(self, problems: ProblemList) -> None:
         """Prod opens SSH to at most a /16 (PROD_SSH_PREFIX_LENGTH says why); /0 is the web server's own refusal."""
         ssh_network = parse_ipv4_network(self.web_server.ssh_cidr)
@@ -169,6 +188,18 @@ class AuroraWebStackConfig:
         """The provider's default_tags: the stack's own (STACK_TAG_KEYS), then the user's."""
         own = dict(zip(STACK_TAG_KEYS, (self.name_prefix, self.profile, "terraform"), strict=True))
         return {**own, **self.tags}
+
+    def app_artifact_config(self, instance_files: tuple[tuple[str, str], ...] = ()) -> AppArtifactConfig:
+        """The app artifact and its bucket, <name_prefix>-app-<account>-<region>, with the instance's own files
+        (web_app.user_data.instance_files). Its bucket may be emptied by a destroy exactly when the cluster may be
+        destroyed (database.prevent_destroy off): an unprotected stack tears down with one destroy."""
+        return AppArtifactConfig(
+            name=self.name_prefix,
+            region=self.region,
+            source_directory=self.app_source_directory,
+            instance_files=instance_files,
+            force_destroy=not self.database.prevent_destroy,
+        )
 
     def encryption_key_config(self) -> EncryptionKeyConfig:
         """The stack's KMS key (made when customer_managed_key is true): alias/<name_prefix>. It holds the cluster's

@@ -46,6 +46,8 @@ BACKUP_PLAN_RETENTION_DAYS = Bound(1, 36500, "AWS Backup lifecycle delete_after,
 ACCESS_LOG_RETENTION_DAYS = Bound(1, 3650, "this stack's S3 lifecycle on the access log bucket: a day to ten years")
 TCP_PORT = Bound(1, 65535, "TCP")
 IDLE_TIMEOUT_SECONDS = Bound(1, 4000, "ELB: an Application Load Balancer's idle_timeout")
+# App artifact
+ARTIFACT_NONCURRENT_DAYS = Bound(1, 3650, "this stack's S3 lifecycle on the app artifact bucket: a day to ten years")
 # Tags
 TAGS_PER_RESOURCE = Bound(0, 50, "AWS tagging rules: at most 50 user tags on a resource, default tags included")
 # Security groups

@@ -136,6 +136,8 @@ class WebServer(Construct):
             monitoring=config.detailed_monitoring,
             ebs_optimized=True,
             user_data=terraform_literal(config.user_data) if config.user_data is not None else None,
+            # cloud-init runs user data once: a new script (a new app) must boot a new instance, not stop/start this.
+            user_data_replace_on_change=True,
             tags={"Name": f"{name}-web"},
             # A newer AMI in the parameter must not replace a running server on the next apply.
             lifecycle={"ignore_changes": ["ami"]},

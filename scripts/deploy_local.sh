@@ -39,8 +39,11 @@ start_emulator() {
   fi
   local port
   port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-  # moto loads AWS managed policies only when asked; the stack attaches two of them.
-  MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$py" -m moto.server -H 127.0.0.1 -p "$port" >"$log_file" 2>&1 &
+  # moto loads AWS managed policies only when asked; the stack attaches two of them. The tests' server is moto's own
+  # plus what it lacks for this stack (tests/support/moto_server.py): it reads the app artifact bucket's TLS-only
+  # policy as S3 does for an HTTPS client (moto ignores policy conditions and would refuse the upload).
+  MOTO_IAM_LOAD_MANAGED_POLICIES=true nohup "$py" -m tests.support.moto_server -H 127.0.0.1 -p "$port" \
+    >"$log_file" 2>&1 &
   echo $! >"$pid_file"
   echo "$port" >"$port_file"
   for _ in $(seq 1 120); do

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from constructs_lib.app_artifact_config import ACCOUNT_PLACEHOLDER, BUCKET_NAME_PATTERN, S3_BUCKET_NAME_MAX_LENGTH
 from constructs_lib.aurora_web_stack_config import NAME_PREFIX
 from constructs_lib.validation import S3_RESERVED_PREFIXES, Problem, is_rds_identifier
 
@@ -76,6 +77,13 @@ S3_BUCKET_PREFIX = Limit(
     "terraform-provider-aws s3 bucket: bucket names up to 63 minus id.UniqueIDSuffixLength (26) for bucket_prefix",
     S3_RESERVED_PREFIXES,
 )
+S3_BUCKET_NAME = Limit(
+    "S3 bucket name",
+    S3_BUCKET_NAME_MAX_LENGTH,
+    "S3 general purpose bucket naming rules: 3 to 63 characters; the app artifact bucket's name holds the 12-digit "
+    "account id and the region",
+    S3_RESERVED_PREFIXES,
+)
 WEB_ACL_NAME = Limit("WAF web ACL name", 128, "AWS WAFv2 CreateWebACL, Name: ^[\\w\\-]+$, 1 to 128")
 
 
@@ -121,6 +129,10 @@ def derived_names(settings: StackSettings) -> list[tuple[str, str, Limit]]:
             ("name_prefix", f"{prefix}-daily", BACKUP_PLAN_NAME),
             ("name_prefix", f"{prefix}-database", BACKUP_SELECTION_NAME),
         ]
+    if settings.web.install_app:
+        # The app artifact's bucket: its name holds the account id (shown as a placeholder of the same length).
+        artifact_bucket = BUCKET_NAME_PATTERN.format(name=prefix, account=ACCOUNT_PLACEHOLDER, region=settings.region)
+        names.append(("name_prefix", artifact_bucket, S3_BUCKET_NAME))
     return names
 
 

@@ -15,7 +15,7 @@ DATA_LOSS_TYPES: dict[str, str] = {
     "aws_kms_key": "every secret, snapshot and log encrypted under the key becomes unreadable",
     "aws_backup_vault": "the backup vault's recovery points",
     "aws_cloudwatch_log_group": "the log group's logs",
-    "aws_s3_bucket": "the bucket's objects (access logs)",
+    "aws_s3_bucket": "the bucket's objects (access logs; the app archive and its older versions)",
 }
 # type -> what goes down
 DOWNTIME_TYPES: dict[str, str] = {

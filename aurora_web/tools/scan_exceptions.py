@@ -90,6 +90,26 @@ RULES: tuple[Rule, ...] = (
             ),
         ),
     ),
+    # The app artifact's bucket, in every profile that installs the app (issue 20; proposed, for the lead to decide).
+    Rule(
+        lambda config: config.install_app,
+        (
+            AcceptedFinding(
+                "CKV_AWS_18",
+                "aws_s3_bucket",
+                "app-artifact_bucket",
+                "S3 server access logs need a second bucket (which would need its own); the one reader is the stack's "
+                "instance role, and CloudTrail S3 data events are the account's record of reads",
+            ),
+            AcceptedFinding(
+                "CKV_AWS_144",
+                "aws_s3_bucket",
+                "app-artifact_bucket",
+                "the archive is rebuilt from the repository on every synth and named by its hash: a replica in a "
+                "second region holds nothing an apply there would not write again",
+            ),
+        ),
+    ),
     # An LTS engine in any profile: AWS's own advice against automatic minor upgrades (issue 19).
     Rule(
         lambda config: config.database.lts,

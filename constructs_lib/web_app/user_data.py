@@ -5,18 +5,24 @@ Amazon Linux 2023 has no mod_wsgi (removed at launch) and no PyMySQL package, so
 filled from a requirements file pinned with hashes; httpd, which AL2023 carries with mod_proxy, is the front
 end. Only AL2023 package names listed in al2023_packages.json go to dnf.
 
+The app itself is not in the script: it is an archive in the stack's bucket (constructs_lib/app_artifact.py), named
+by its sha256. The script downloads it with the AWS CLI, checks that sha256 and installs nothing on a mismatch. The
+key and hash are written into the script, so a new app version is a new user data: the instance is replaced
+(user_data_replace_on_change), or a launch template gets a new version. The script stays a few KB.
+
 Only the region, cluster identifier and database name go in (Terraform creates the instance before the
 cluster); the app finds the endpoints and the secret at run time, so the script holds no secret.
 """
 
 from __future__ import annotations
 
-import base64
-import bz2
-import hashlib
 import importlib.util
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..app_artifact_config import AppArtifactConfig
 
 APP_PACKAGE = "employee_directory"  # one module: shipped to the instance as employee_directory.py
 APP_DIR = "/var/www/employee-directory"  # outside httpd's DocumentRoot: httpd only proxies, never serves these
@@ -25,13 +31,19 @@ VENV_PARENT = "/opt/employee-directory"
 VENV_DIR = f"{VENV_PARENT}/venv"
 REQUIREMENTS_FILE = f"{VENV_PARENT}/requirements.txt"
 SERVICE_NAME = "employee-directory"
-UNIT_FILE = f"/etc/systemd/system/{SERVICE_NAME}.service"
-HTTPD_CONF = "/etc/httpd/conf.d/employee-directory.conf"
+UNIT_NAME = f"{SERVICE_NAME}.service"
+UNIT_FILE = f"/etc/systemd/system/{UNIT_NAME}"
+HTTPD_CONF_NAME = "employee-directory.conf"
+HTTPD_CONF = f"/etc/httpd/conf.d/{HTTPD_CONF_NAME}"
 APP_LISTEN = "127.0.0.1:8080"
 CA_FILE = "/etc/pki/rds/global-bundle.pem"
 CA_BUNDLE_URL = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
-DNF_PACKAGES = ("httpd", "python3", "python3-pip")
+DNF_PACKAGES = ("httpd", "python3", "python3-pip", "awscli-2", "tar")
 EC2_USER_DATA_LIMIT = 16384
+# Ours, well under EC2's: the script carries no app, so it has room for the settings of later features.
+USER_DATA_BUDGET = 4096
+ACCOUNT_VARIABLE = "$account"  # the boot script's shell variable holding its account id (from STS)
+DOWNLOAD_ATTEMPTS = 30  # 10 s apart: the instance role's new grant may take a few minutes to be seen (IAM)
 PACKAGES_EVIDENCE = Path(__file__).with_name("al2023_packages.json")
 
 # What the instance role must allow: DescribeDBClusters on the cluster ARN, GetSecretValue on the
@@ -65,6 +77,20 @@ umask 022
 # Only packages the AL2023 repositories carry (constructs_lib/web_app/al2023_packages.json).
 dnf install -y {packages}
 
+# The app: {artifact_key} in the bucket {bucket} of this instance's own account
+# (asking STS who we are needs no permission), checked against its sha256 before anything is installed.
+staging=$(mktemp -d)
+tries=1
+until account=$(aws sts get-caller-identity --region {region} --query Account --output text) &&
+  aws s3api get-object --region {region} --bucket "{bucket}" --key '{artifact_key}' \\
+    --expected-bucket-owner "$account" "$staging/app.tar" >/dev/null; do
+  [ "$tries" -lt {attempts} ] || exit 1
+  tries=$((tries + 1))
+  sleep 10
+done
+echo "{artifact_sha256}  $staging/app.tar" | sha256sum --check --quiet -
+tar --extract --file "$staging/app.tar" --directory "$staging" --no-same-owner --no-same-permissions
+
 # The RDS CA bundle: the app verifies the Aurora server certificate against it.
 install -d -m 0755 {ca_dir}
 curl --fail --silent --show-error --location --retry 5 --retry-connrefused \\
@@ -74,29 +100,17 @@ mv {ca_file}.tmp {ca_file}
 chmod 0644 {ca_file}
 
 # Python dependencies: wheels pinned by version and sha256, into the app's own virtual environment.
-install -d -m 0755 {venv_parent}
-cat > {requirements_file} <<'EMPLOYEE_DIRECTORY_REQUIREMENTS'
-{requirements}EMPLOYEE_DIRECTORY_REQUIREMENTS
+install -d -m 0755 {venv_parent} {app_dir}
+install -m 0644 "$staging/{requirements_name}" {requirements_file}
 python3 -m venv {venv_dir}
 {venv_dir}/bin/pip install --disable-pip-version-check --no-cache-dir --no-input \\
   --require-hashes --no-deps --only-binary :all: -r {requirements_file}
 
-# The app module: {app_bytes} bytes of Python as bzip2 + Ascii85, to stay under the 16 KB limit.
-install -d -m 0755 {app_dir}
-python3 -c 'import base64, bz2, sys; sys.stdout.buffer.write(bz2.decompress(base64.a85decode(sys.stdin.read())))' \\
-  > {app_dir}/employee_directory.py <<'EMPLOYEE_DIRECTORY_PY'
-{app_blob}
-EMPLOYEE_DIRECTORY_PY
-echo '{app_sha256}  {app_dir}/employee_directory.py' | sha256sum --check --quiet -
-
-cat > {app_dir}/{entry_module}.py <<'EMPLOYEE_DIRECTORY_WSGI'
-{wsgi_entry}EMPLOYEE_DIRECTORY_WSGI
-
-cat > {unit_file} <<'EMPLOYEE_DIRECTORY_UNIT'
-{unit}EMPLOYEE_DIRECTORY_UNIT
-
-cat > {httpd_conf_file} <<'EMPLOYEE_DIRECTORY_CONF'
-{httpd_conf}EMPLOYEE_DIRECTORY_CONF
+# The app, its entry point, its sandboxed service and httpd's proxy config: all from the checked archive.
+install -m 0644 "$staging/{module_name}" "$staging/{entry_module}.py" {app_dir}/
+install -m 0644 "$staging/{unit_name}" {unit_file}
+install -m 0644 "$staging/{httpd_conf_name}" {httpd_conf_file}
+rm -rf "$staging"
 
 # With SELinux enforcing, httpd may not otherwise connect to the app's port (http_cache_port_t).
 if command -v getenforce >/dev/null && [ "$(getenforce)" = Enforcing ]; then
@@ -199,10 +213,11 @@ def requirements_path() -> Path:
     return app_source_path().with_name("requirements.txt")
 
 
-def render_user_data(
+def instance_files(
     *, region: str, cluster_identifier: str, database_name: str, behind_load_balancer: bool = False
-) -> str:
-    """The cloud-init bash script installing and starting the app on port 80 (deterministic for a stable plan).
+) -> tuple[tuple[str, str], ...]:
+    """The files this stack's instance needs beside the app, as (archive member name, text): the WSGI entry naming
+    the cluster, the systemd unit and httpd's site config. They travel in the checked archive with the app.
 
     behind_load_balancer: the instance is reached only through the HTTPS load balancer, so the ALB's
     X-Forwarded-Proto and its hop in X-Forwarded-For are trusted. Default False (the instance answers HTTP itself),
@@ -210,46 +225,52 @@ def render_user_data(
     """
     if not isinstance(behind_load_balancer, bool):
         raise TypeError(f"behind_load_balancer must be True or False, not {behind_load_balancer!r}")
-    source = app_source()
-    requirements = requirements_path().read_text(encoding="utf-8")
-    if "EMPLOYEE_DIRECTORY_REQUIREMENTS" in requirements or not requirements.endswith("\n"):
-        raise ValueError(f"{requirements_path()} must end with a newline and not hold the heredoc marker")
-    # bzip2 has one implementation, so every machine renders the same bytes (zlib builds differ). Ascii85 is 7%
-    # smaller than base64, and its alphabet (! to u) has no "{", so no "${" or "%{" that Terraform would read.
-    blob = base64.a85encode(bz2.compress(source, 9)).decode("ascii")
-    paths = {
-        "app_dir": APP_DIR,
-        "venv_dir": VENV_DIR,
-        "entry_module": ENTRY_MODULE,
-        "listen": APP_LISTEN,
-        "service": SERVICE_NAME,
-    }
+    paths = {"app_dir": APP_DIR, "venv_dir": VENV_DIR, "entry_module": ENTRY_MODULE, "listen": APP_LISTEN}
+    entry = _WSGI_ENTRY.format(
+        region=_checked("region", region, _REGION),
+        cluster=_checked("cluster identifier", cluster_identifier, _CLUSTER_ID),
+        database=_checked("database name", database_name, _DATABASE),
+        ca_file=CA_FILE,
+    )
+    unit = _UNIT.format(
+        proxy_count=f" --trusted-proxy-count={LOAD_BALANCER_HOPS}" if behind_load_balancer else "",
+        proxy_headers=TRUSTED_PROXY_HEADERS,
+        **paths,
+    )
+    conf = _HTTPD_CONF.format(listen=APP_LISTEN, forwarded_proto="" if behind_load_balancer else NO_LOAD_BALANCER_PROTO)
+    return ((f"{ENTRY_MODULE}.py", entry), (UNIT_NAME, unit), (HTTPD_CONF_NAME, conf))
+
+
+def render_user_data(*, artifact: AppArtifactConfig) -> str:
+    """The cloud-init bash script that fetches and checks the app archive, then installs and starts the app on port
+    80 (deterministic for a stable plan). The archive must hold instance_files(); the region is the artifact's."""
+    from .bundle import APP_MODULE_NAME, REQUIREMENTS_NAME
+
+    names = {name for name, _ in artifact.instance_files}
+    missing = {f"{ENTRY_MODULE}.py", UNIT_NAME, HTTPD_CONF_NAME} - names
+    if missing:
+        raise ValueError(f"the artifact lacks the instance's files {sorted(missing)}: build it with instance_files()")
     return _SCRIPT.format(
         packages=" ".join(DNF_PACKAGES),
+        region=_checked("region", artifact.region, _REGION),
+        bucket=artifact.bucket_name(ACCOUNT_VARIABLE),
+        artifact_key=artifact.object_key,
+        artifact_sha256=artifact.sha256,
+        attempts=DOWNLOAD_ATTEMPTS,
         ca_dir=str(Path(CA_FILE).parent),
         ca_file=CA_FILE,
         ca_url=CA_BUNDLE_URL,
         venv_parent=VENV_PARENT,
+        venv_dir=VENV_DIR,
+        app_dir=APP_DIR,
         requirements_file=REQUIREMENTS_FILE,
-        requirements=requirements,
-        app_bytes=len(source),
-        app_blob="\n".join(blob[i : i + 76] for i in range(0, len(blob), 76)),
-        app_sha256=hashlib.sha256(source).hexdigest(),
-        wsgi_entry=_WSGI_ENTRY.format(
-            region=_checked("region", region, _REGION),
-            cluster=_checked("cluster identifier", cluster_identifier, _CLUSTER_ID),
-            database=_checked("database name", database_name, _DATABASE),
-            ca_file=CA_FILE,
-        ),
+        requirements_name=REQUIREMENTS_NAME,
+        module_name=APP_MODULE_NAME,
+        entry_module=ENTRY_MODULE,
+        unit_name=UNIT_NAME,
         unit_file=UNIT_FILE,
-        unit=_UNIT.format(
-            proxy_count=f" --trusted-proxy-count={LOAD_BALANCER_HOPS}" if behind_load_balancer else "",
-            proxy_headers=TRUSTED_PROXY_HEADERS,
-            **paths,
-        ),
+        httpd_conf_name=HTTPD_CONF_NAME,
         httpd_conf_file=HTTPD_CONF,
-        httpd_conf=_HTTPD_CONF.format(
-            listen=APP_LISTEN, forwarded_proto="" if behind_load_balancer else NO_LOAD_BALANCER_PROTO
-        ),
-        **paths,
+        listen=APP_LISTEN,
+        service=SERVICE_NAME,
     )

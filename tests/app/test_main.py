@@ -173,7 +173,8 @@ def test_environments_file_synthesizes_one_stack_each(tmp_path):
 # Provider modules only an optional construct imports: a stack without that construct must never load them (the
 # stack imports each of these constructs where it builds one; their configs live in the *_config.py modules).
 OPTIONAL_PROVIDER_MODULES = {
-    "load balancer": ("lb", "lb_listener", "lb_target_group", "acm_certificate", "s3_bucket", "wafv2_web_acl"),
+    # Not s3_bucket: every stack that installs the app has one (the app artifact's).
+    "load balancer": ("lb", "lb_listener", "lb_target_group", "acm_certificate", "wafv2_web_acl"),
     "reader autoscaling": ("appautoscaling_policy", "appautoscaling_target"),
     "alarms": ("cloudwatch_metric_alarm", "sns_topic", "sns_topic_subscription"),
     "backup plan": ("backup_plan", "backup_selection", "backup_vault"),

@@ -24,6 +24,11 @@ FRONT_DOOR = {
     ("CKV_AWS_18", "aws_s3_bucket", "load-balancer_access-logs"),
     ("CKV_AWS_144", "aws_s3_bucket", "load-balancer_access-logs"),
 }
+# The app artifact's bucket, in every profile that installs the app.
+ARTIFACT = {
+    ("CKV_AWS_18", "aws_s3_bucket", "app-artifact_bucket"),
+    ("CKV_AWS_144", "aws_s3_bucket", "app-artifact_bucket"),
+}
 # The engine is on an LTS line by default: no automatic minor upgrades on its two instances (AWS's advice).
 LTS = {
     ("CKV_AWS_226", "aws_rds_cluster_instance", "database_writer"),
@@ -31,6 +36,7 @@ LTS = {
 }
 # Dev's findings on today's default stack, each accepted by one dev exception (nothing else may fail there).
 DEV_ACCEPTED = {"CKV_AWS_226", "CKV_AWS_88", "CKV_AWS_260", "CKV_AWS_139", "CKV_AWS_353", "CKV2_AWS_8", "CKV_AWS_338"}
+DEV_ACCEPTED |= {check for check, _, _ in ARTIFACT}
 
 
 def fake_report(*failed: tuple[str, str]) -> dict:
@@ -61,14 +67,16 @@ def test_every_exception_has_a_reason_and_the_front_door_has_exactly_five():
 
 
 def test_dev_exceptions_never_apply_to_prod(key_directory):
-    """The same relaxed settings in prod get none of dev's exceptions: only the front door's."""
+    """The same relaxed settings in prod get none of dev's exceptions: only the front door's, the artifact
+    bucket's and the LTS advice."""
     relaxed = {
         "database": {"deletion_protection": False, "skip_final_snapshot": True, "backup_plan": False},
         "load_balancer": {"certificate_arn": PROD_CERTIFICATE},
     }
     prod = exceptions_for(make_config(key_directory, {"profile": "prod", **relaxed}))
     dev = exceptions_for(make_config(key_directory, {"profile": "dev", **relaxed}))
-    assert {exception.check for exception in set(prod) - set(front_door_exceptions())} == {"CKV_AWS_226"}  # LTS
+    others = {(exception.check, exception.logical_id) for exception in set(prod) - set(front_door_exceptions())}
+    assert others == {("CKV_AWS_226", "database_*")} | {(check, logical_id) for check, _, logical_id in ARTIFACT}
     assert any(exception.check == "CKV_AWS_139" for exception in dev)
 
 
@@ -88,7 +96,7 @@ def test_judge_accepts_only_on_the_named_resources(key_directory):
         ("CKV_AWS_18", "aws_s3_bucket.load-balancer_access-logs_BBBB2222")
     ]
     assert not result.ok
-    assert len(result.unused) == 5  # the other 4 front-door exceptions and the LTS one matched nothing here
+    assert len(result.unused) == 7  # the other 4 front-door exceptions, the artifact bucket's 2 and the LTS one
 
 
 # --- real checkov -------------------------------------------------------------------------------------------------
@@ -122,11 +130,11 @@ def keys(result: scan.StackResult) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.integration
-def test_default_prod_accepts_exactly_the_five_front_door_findings_and_the_lts_advice(checkov, prod, tmp_path):
+def test_default_prod_accepts_exactly_the_front_door_artifact_and_lts_findings(checkov, prod, tmp_path):
     result = real_scan(checkov, prod, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
-    assert keys(result) == FRONT_DOOR | LTS
-    assert len(result.accepted) == 7
+    assert keys(result) == FRONT_DOOR | ARTIFACT | LTS
+    assert len(result.accepted) == 9
     assert result.passed > 100 and not result.unused
 
 
@@ -135,7 +143,15 @@ def test_default_dev_accepts_its_reasoned_exceptions_and_every_one_is_needed(che
     result = real_scan(checkov, dev, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
     assert {finding.check for finding, _ in result.accepted} == DEV_ACCEPTED
-    assert all(reason.startswith("dev:") for finding, reason in result.accepted if finding.check != "CKV_AWS_226")
+    every_profile = {(finding.check, finding.logical_id) for finding, _ in result.accepted} & {
+        (check, logical_id) for check, _, logical_id in ARTIFACT
+    }
+    assert every_profile == {(check, logical_id) for check, _, logical_id in ARTIFACT}
+    assert all(
+        reason.startswith("dev:")
+        for finding, reason in result.accepted
+        if finding.check != "CKV_AWS_226" and (finding.check, finding.logical_id) not in every_profile
+    )
     assert not result.unused, result.unused
     assert result.passed > 60
 
@@ -146,7 +162,7 @@ def test_prod_with_the_operations_features_adds_no_finding(checkov, name, reques
     stack = request.getfixturevalue(name)
     result = real_scan(checkov, stack, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
-    assert keys(result) == FRONT_DOOR | lts_findings(stack)
+    assert keys(result) == FRONT_DOOR | ARTIFACT | lts_findings(stack)
 
 
 @pytest.mark.integration
@@ -155,7 +171,7 @@ def test_prod_without_the_load_balancer_accepts_only_the_lts_advice(checkov, key
     stack = Synthesized(make_config(key_directory, document))
     result = real_scan(checkov, stack, tmp_path)
     assert result.ok, [f.address for f in result.failed]
-    assert keys(result) == lts_findings(stack) == LTS
+    assert keys(result) == lts_findings(stack) | ARTIFACT == LTS | ARTIFACT
 
 
 class Tampered(Synthesized):
@@ -178,7 +194,9 @@ def test_the_scan_is_not_vacuous(checkov, prod, tmp_path):
 
 
 @pytest.mark.integration
-def test_prod_in_domain_mode_accepts_the_five_and_passes_the_front_doors_own_checks(checkov, key_directory, tmp_path):
+def test_prod_in_domain_mode_accepts_the_five_the_artifacts_two_and_passes_the_front_doors_own_checks(
+    checkov, key_directory, tmp_path
+):
     """The load balancer with a Route 53 domain (DNS-validated certificate, alias record) and WAF."""
     domain = {"domain_name": "shop.example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ"}
     stack = Synthesized(make_config(key_directory, {"profile": "prod", "load_balancer": domain}))
@@ -186,7 +204,7 @@ def test_prod_in_domain_mode_accepts_the_five_and_passes_the_front_doors_own_che
     target.write_text(stack.text)
     report = scan.run_checkov(checkov, target)
     result = scan.judge("with-domain", stack.config, report, stack.json)
-    assert result.ok and len(result.accepted) == 7, [finding.address for finding in result.failed]
+    assert result.ok and len(result.accepted) == 9, [finding.address for finding in result.failed]
     passed = {check["check_id"] for check in report["results"]["passed_checks"]}
     expected = {
         # ELB
@@ -243,7 +261,9 @@ def test_default_prod_passes_the_command(checkov, tmp_path, key_directory):
     settings = PROD_WITHOUT_DELETION_PROTECTION.replace("deletion_protection = false", "")
     result = synth_and_scan(settings, tmp_path, key_directory)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert result.stdout.count("- accepted ") == 7  # the front door's 5, and CKV_AWS_226 on 2 LTS instances
+    assert (
+        result.stdout.count("- accepted ") == 9
+    )  # the front door's 5, the artifact bucket's 2, CKV_AWS_226 on 2 LTS instances
 
 
 def test_no_stack_synthesized_is_one_line_and_exit_2(tmp_path):

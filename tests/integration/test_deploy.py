@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.app_change import app_change
 from tests.support.aurora_operations_checks import observe_operations, operations_problems
 from tests.support.change_scenarios import (
     DEV_SCENARIOS,
@@ -335,6 +336,8 @@ class StackRun:
             self.step("outputs", self.read_outputs)
             self.step("state", self.read_state)
             self.step("drift", self.second_plan)
+            if self.key == "dev":  # issue 20: a new app version replaces the instance (prod's group: its own step)
+                self.step("app change", lambda: app_change(self))
             if self.spec.scenarios:
                 self.step("scenarios", lambda: play(self, self.spec.scenarios, self.scenario_outcomes))
             if self.config.database.deletion_protection:
@@ -645,22 +648,37 @@ def test_instance_is_as_designed(runs, stack):
 
 @BOTH
 def test_instance_runs_the_same_web_app_user_data(runs, stack):
-    """What EC2 received is the rendered employee directory script, byte for byte (Terraform's escapes undone)."""
+    """What EC2 received is the rendered boot script, byte for byte (Terraform's escapes undone)."""
     import base64
 
-    from constructs_lib.web_app.user_data import render_user_data
+    from constructs_lib.web_app.user_data import instance_files, render_user_data
 
     run = finished(runs, stack)
     run.require("inspect")
     config = run.config
-    expected = render_user_data(
+    files = instance_files(
         region=config.region,
         cluster_identifier=config.database.identifier,
         database_name=config.database.database_name,
         behind_load_balancer=config.load_balancer is not None,
     )
+    expected = render_user_data(artifact=config.app_artifact_config(files))
     assert run.facts["user_data"], "the instance has no user data"
     assert base64.b64decode(run.facts["user_data"]).decode() == expected
+
+
+@pytest.mark.parametrize("stack", ["dev"])
+def test_an_app_change_replaces_the_instance_and_the_archive_only(runs, stack):
+    """A new app version: the plan replaces the web instance and the artifact object, nothing of the database, key
+    or network; after the apply, boto3 reads the new archive under its new key and one new instance naming it."""
+    run = finished(runs, stack)
+    run.require("app change")
+    seen = run.facts["app_change"]
+    assert seen["unexpected"] == [], seen
+    assert seen["replaced"] == ["aws_instance", "aws_s3_object"], seen
+    assert seen["key"] == f"app/{seen['object_sha256']}.tar" and seen["object_has_marker"], seen
+    assert seen["instances_after"] != [seen["instance_before"]] and len(seen["instances_after"]) == 1, seen
+    assert seen["user_data_names_the_key"] == [True], seen
 
 
 @BOTH

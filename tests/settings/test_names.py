@@ -82,3 +82,16 @@ def test_long_values_are_shortened():
 def test_a_prefix_that_makes_a_group_name_start_with_sg_is_refused():
     (line,) = lines({"name_prefix": "sg"})
     assert line == "name_prefix = 'sg': makes the security group name 'sg-web', and AWS refuses names starting with sg-"
+
+
+def test_the_app_artifact_bucket_name_is_checked_with_a_12_digit_account():
+    """<prefix>-app-<account>-<region>: the account id is unknown at synth, so its 12 digits are counted."""
+    (line,) = lines({"name_prefix": "a" * 32, "region": "ap-southeast-5", "network": {"flow_logs": False}})
+    assert line == (
+        f"name_prefix = '{'a' * 32}': is 1 character too long for the S3 bucket name "
+        f"'{'a' * 32}-app-<account-id>-ap-southeast-5' it makes (64 characters; AWS allows 63)"
+    )
+    app_config_from_document({"name_prefix": "a" * 31, "region": "ap-southeast-5", "network": {"flow_logs": False}})
+    (reserved,) = lines({"name_prefix": "sthree"})
+    assert "S3 bucket name 'sthree-app-<account-id>-us-east-1'" in reserved
+    app_config_from_document({"name_prefix": "sthree", "web": {"install_app": False}})  # no app, no such bucket

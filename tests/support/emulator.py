@@ -1,7 +1,8 @@
 """A real moto server on 127.0.0.1, started and stopped by the tests, and what it holds, read back with boto3.
 
 The server is moto's own, run through moto_server.py beside this file, which first adds what moto_additions.py names
-(Application Auto Scaling's tagging operations, missing from moto 5.2.5). Terraform, the cdktf CLI and boto3 reach it
+(Application Auto Scaling's tagging operations, missing from moto 5.2.5) and moto_tls_only_policy.py's reading of a
+TLS-only bucket policy (moto ignores policy conditions). Terraform, the cdktf CLI and boto3 reach it
 through environment variables only (emulator_env).
 """
 

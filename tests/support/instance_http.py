@@ -27,11 +27,6 @@ APACHE_MODULES = Path("/usr/lib/apache2/modules")
 APACHE_MODULE_NAMES = ("mpm_event", "authz_core", "proxy", "proxy_http", "headers")
 
 
-def heredoc(script: str, marker: str) -> str:
-    """The body of the script's quoted heredoc `<<'MARKER'`."""
-    return re.search(rf"<<'{marker}'\n(.*?){marker}\n", script, re.DOTALL).group(1)
-
-
 def exec_start(unit: str) -> list[str]:
     """The unit's ExecStart as systemd splits it: continuation lines joined, whole items in double quotes kept whole."""
     line = re.search(r"(?m)^ExecStart=((?:.*\\\n)*.*)$", unit).group(1).replace("\\\n", " ")

@@ -1,9 +1,10 @@
 """The rendered boot script, run end to end in an isolated root, and the AL2023 packages it asks for.
 
 The script runs under bash in a throwaway root (a mount namespace of its own, the host's /usr bind-mounted read-only,
-everything else a temporary directory) with `dnf`, `curl`, `systemctl`, `apachectl`, SELinux tools and the
-virtual environment's `pip` replaced by stubs that record their arguments. The host's /etc, /var and systemd are
-never touched. The httpd config it writes is then checked by a real Apache httpd (Debian's apache2).
+everything else a temporary directory) with `dnf`, `curl`, `aws`, `systemctl`, `apachectl`, SELinux tools and the
+virtual environment's `pip` replaced by stubs that record their arguments. The `aws` stub answers STS with a fixed
+account and "downloads" the app archive by copying it from /artifacts/<key> in the root. The host's /etc, /var and
+systemd are never touched. The httpd config it writes is then checked by a real Apache httpd (Debian's apache2).
 """
 
 from __future__ import annotations
@@ -37,9 +38,9 @@ from constructs_lib.web_app.user_data import (
     render_user_data,
     requirements_path,
 )
+from tests.support.app_artifacts import ACCOUNT, archive_members, artifact_for
 from tests.support.instance_http import exec_start, httpd, waitress_options, waitress_serve
 
-ARGS = {"region": "eu-west-1", "cluster_identifier": "aurora-web-db-7f3a", "database_name": "sample_db"}
 APACHE_MODULES = Path("/usr/lib/apache2/modules")
 STUB_LOG = "/var/log/boot-stubs.log"
 
@@ -51,6 +52,14 @@ STUBS = {
     "curl": _LOG
     + 'while [ $# -gt 0 ]; do [ "$1" = --output ] && out=$2; shift; done\n'
     + 'printf -- "-----BEGIN CERTIFICATE-----\\nstub\\n-----END CERTIFICATE-----\\n" > "$out"\n',
+    # The AWS CLI: who am I (STS), and the object's download (the last argument is the output file).
+    "aws": _LOG
+    + 'case "$1 $2" in\n'
+    + f'  "sts get-caller-identity") echo {ACCOUNT} ;;\n'
+    + '  "s3api get-object") for out; do :; done\n'
+    + '    while [ $# -gt 0 ]; do [ "$1" = --key ] && key=$2; shift; done\n'
+    + '    cp "/artifacts/$key" "$out" ;;\n'
+    + "  *) exit 2 ;;\nesac\n",
     "systemctl": _LOG,
     "apachectl": _LOG,
     "setsebool": _LOG,
@@ -72,9 +81,13 @@ def _write_stubs(stub_dir: Path) -> None:
         (stub_dir / name).chmod(0o755)
 
 
-def make_root(base: Path) -> Path:
-    """An empty root: /usr (and merged-/usr symlinks) to be bind-mounted, empty /etc, /var, /opt, /tmp, stubs."""
+def make_root(base: Path, artifact, archive: bytes | None = None) -> Path:
+    """An empty root: /usr (and merged-/usr symlinks) to be bind-mounted, empty /etc, /var, /opt, /tmp, stubs, and
+    the artifact's archive (or other bytes in its place) where the stub `aws` finds its key."""
     root = base / "root"
+    stored = root / "artifacts" / artifact.object_key
+    stored.parent.mkdir(parents=True)
+    stored.write_bytes(artifact.archive if archive is None else archive)
     for directory in ("usr", "dev", "etc/systemd/system", "var/log", "var/lib/cloud", "opt", "tmp", "run", "root"):
         (root / directory).mkdir(parents=True, exist_ok=True)
     (root / "tmp").chmod(0o1777)
@@ -117,26 +130,31 @@ def stub_calls(root: Path) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def script() -> str:
-    return render_user_data(**ARGS)
+def artifact():
+    return artifact_for()
 
 
-def boot(script: str, base: Path) -> Path:
-    root = make_root(base)
-    result = run_in_root(root, script)
+@pytest.fixture(scope="module")
+def script(artifact) -> str:
+    return render_user_data(artifact=artifact)
+
+
+def boot(artifact, base: Path) -> Path:
+    root = make_root(base, artifact)
+    result = run_in_root(root, render_user_data(artifact=artifact))
     assert result.returncode == 0, f"boot script failed ({result.returncode}):\n{result.stderr[-3000:]}"
     return root
 
 
 @pytest.fixture(scope="module")
-def booted(script, tmp_path_factory):
+def booted(artifact, tmp_path_factory):
     """The instance answering HTTP itself (no load balancer)."""
-    return boot(script, tmp_path_factory.mktemp("boot"))
+    return boot(artifact, tmp_path_factory.mktemp("boot"))
 
 
 @pytest.fixture(scope="module")
 def booted_behind_load_balancer(tmp_path_factory):
-    return boot(render_user_data(**ARGS, behind_load_balancer=True), tmp_path_factory.mktemp("boot-lb"))
+    return boot(artifact_for(behind_load_balancer=True), tmp_path_factory.mktemp("boot-lb"))
 
 
 def last_command(script: str) -> list[str]:
@@ -161,7 +179,7 @@ def test_every_dnf_package_is_an_al2023_package_with_its_source(script):
     data = evidence()
     listed = {package["name"]: package for package in data["packages"]}
     names = dnf_install_names(script)
-    assert names == list(DNF_PACKAGES) == ["httpd", "python3", "python3-pip"]
+    assert names == list(DNF_PACKAGES) == ["httpd", "python3", "python3-pip", "awscli-2", "tar"]
     for name in names:
         assert name in listed, f"{name} is not in {PACKAGES_EVIDENCE.name}"
         assert listed[name]["installed_by"] == "dnf"
@@ -188,12 +206,12 @@ def requirement_lines() -> list[str]:
     return [line for line in requirements_path().read_text().splitlines() if line and not line.startswith("#")]
 
 
-def test_requirements_are_pinned_with_hashes_and_embedded(script):
+def test_requirements_are_pinned_with_hashes_and_shipped(artifact):
     lines = requirement_lines()
     assert lines
     for line in lines:
         assert re.fullmatch(r"[A-Za-z0-9_.-]+==[A-Za-z0-9_.]+ --hash=sha256:[0-9a-f]{64}", line), line
-    assert requirements_path().read_text() in script
+    assert archive_members(artifact.archive)["requirements.txt"] == requirements_path().read_bytes()
     assert {line.split("==")[0].lower() for line in lines} >= {"pymysql", "waitress", "botocore"}
 
 
@@ -232,9 +250,15 @@ def test_requirements_resolve_on_al2023_python_3_9(tmp_path):
 # --- The script, run ---------------------------------------------------------------------------------------
 
 
-def test_script_reaches_its_last_line(booted, script):
+def test_script_reaches_its_last_line(booted, script, artifact):
     calls = stub_calls(booted)
     assert calls[0] == ["dnf", "install", "-y", *DNF_PACKAGES]
+    sts = ["--region", "eu-west-1", "--query", "Account", "--output", "text"]
+    assert calls[1] == ["aws", "sts", "get-caller-identity", *sts]
+    bucket = f"aurora-web-app-{ACCOUNT}-eu-west-1"
+    assert calls[2][:3] == ["aws", "s3api", "get-object"] and calls[2][-1].endswith("/app.tar")
+    where = ["--region", "eu-west-1", "--bucket", bucket, "--key", artifact.object_key]
+    assert calls[2][3:-1] == [*where, "--expected-bucket-owner", ACCOUNT]
     assert calls[-1] == last_command(script) == ["systemctl", "restart", "httpd"]
     assert ["systemctl", "enable", "--now", "employee-directory.service"] in calls
     assert ["setsebool", "-P", "httpd_can_network_relay", "on"] in calls, "the stub getenforce says Enforcing"
@@ -292,13 +316,23 @@ def test_entry_point_serves_this_cluster(booted):
     assert result.stdout.split() == ["AwsSettingsSource", "eu-west-1", "aurora-web-db-7f3a", CA_FILE, "sample_db"]
 
 
-def test_a_wrong_checksum_stops_the_script(script, tmp_path):
-    digest = re.search(r"echo '([0-9a-f]{64})  ", script).group(1)
-    root = make_root(tmp_path)
-    result = run_in_root(root, script.replace(digest, "0" * 64))
+def test_a_tampered_archive_is_refused_and_nothing_is_installed(artifact, script, tmp_path):
+    """The bucket serves other bytes under the app's key (one byte of the app changed): the script stops at the
+    check, before any file of the app, the CA bundle, the venv or a service exists."""
+    members = archive_members(artifact.archive)
+    tampered = artifact.archive.replace(members["employee_directory.py"][:64], b"#" * 64, 1)
+    assert tampered != artifact.archive and len(tampered) == len(artifact.archive)
+    root = make_root(tmp_path, artifact, tampered)
+    result = run_in_root(root, script)
     assert result.returncode != 0
     assert "did NOT match" in result.stderr
-    assert not [call for call in stub_calls(root) if call[0] in ("systemctl", "apachectl")]
+    assert [call[:3] for call in stub_calls(root)] == [
+        ["dnf", "install", "-y"],
+        ["aws", "sts", "get-caller-identity"],
+        ["aws", "s3api", "get-object"],
+    ]
+    for path in (APP_DIR, VENV_DIR, REQUIREMENTS_FILE, UNIT_FILE, HTTPD_CONF, CA_FILE):
+        assert not (root / path.lstrip("/")).exists(), path
 
 
 @pytest.mark.integration

@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from constructs_lib.web_app.user_data import render_user_data
+from constructs_lib.web_app.user_data import HTTPD_CONF_NAME, UNIT_NAME
 from employee_directory import StaticSettingsSource, create_app
-from tests.support.instance_http import exec_start, heredoc, httpd, waitress_options
+from tests.support.app_artifacts import artifact_for, member_text
+from tests.support.instance_http import exec_start, httpd, waitress_options
 from tests.support.mariadb_server import DATABASE, root_query
 from tests.support.paths import PROJECT_ROOT
 
@@ -190,15 +191,16 @@ def test_the_list_on_a_desktop_and_a_phone(chromium, site, server, capsys):
 
 @pytest.fixture
 def httpd_site(server, tmp_path):
-    """Debian's apache2 running the boot script's httpd config, its backend moved from 8080 to waitress's port."""
-    script = render_user_data(region="eu-west-1", cluster_identifier="aurora-web-db", database_name=DATABASE)
+    """Debian's apache2 running the httpd config the app archive installs, its backend moved from 8080 to waitress's
+    port."""
+    artifact = artifact_for(cluster_identifier="aurora-web-db", database_name=DATABASE)
     # waitress with the unit's proxy options (as waitress-serve parses them), the app on this test's database.
-    unit = exec_start(heredoc(script, "EMPLOYEE_DIRECTORY_UNIT"))
+    unit = exec_start(member_text(artifact, UNIT_NAME))
     options = {name: value for name, value in waitress_options(unit).items() if name not in ("listen", "threads")}
     assert options["trusted_proxy"] == "127.0.0.1", options
     backend, stop_backend = serve(create_app(StaticSettingsSource(server.settings()), DATABASE), **options)
     try:
-        with httpd(heredoc(script, "EMPLOYEE_DIRECTORY_CONF"), backend.removeprefix("http://"), tmp_path) as site:
+        with httpd(member_text(artifact, HTTPD_CONF_NAME), backend.removeprefix("http://"), tmp_path) as site:
             yield site
     finally:
         stop_backend()

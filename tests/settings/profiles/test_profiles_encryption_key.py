@@ -21,11 +21,13 @@ def test_prod_has_one_rotating_key_with_an_alias(prod):
 def test_key_policy_delegates_to_iam_and_admits_only_this_accounts_log_groups(prod):
     policy = json.loads(prod.only("aws_kms_key")["policy"])
     principals = [statement["Principal"] for statement in policy["Statement"]]
+    # The key's own caller identity (other constructs, the app artifact's bucket name, read their own).
+    (account,) = [name for name in prod.data("aws_caller_identity") if name.startswith("encryption-key_")]
     assert {
         "AWS": "arn:${data.aws_partition."
         + next(iter(prod.data("aws_partition")))
         + ".partition}:iam::${data.aws_caller_identity."
-        + next(iter(prod.data("aws_caller_identity")))
+        + account
         + ".account_id}:root"
     } in principals
     logs = next(statement for statement in policy["Statement"] if "Service" in statement["Principal"])

@@ -1,0 +1,189 @@
+"""The app artifact: the app's deterministic archive as an object of a private bucket of the stack.
+
+The web server's boot script (constructs_lib/web_app/user_data.py) downloads it and checks its sha256 before it
+installs anything; grant_read() lets an instance role read that one prefix and nothing else.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+
+from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
+from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
+from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
+from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
+    S3BucketLifecycleConfiguration,
+    S3BucketLifecycleConfigurationRule,
+    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
+    S3BucketLifecycleConfigurationRuleFilter,
+    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
+from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
+    S3BucketOwnershipControls,
+    S3BucketOwnershipControlsRule,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
+from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
+from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
+    S3BucketServerSideEncryptionConfigurationA,
+    S3BucketServerSideEncryptionConfigurationRuleA,
+    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
+)
+from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
+from cdktf_cdktf_provider_aws.s3_object import S3Object
+from constructs import Construct
+
+from .app_artifact_config import ARTIFACT_KEY_PREFIX, AppArtifactConfig
+
+ARCHIVE_CONTENT_TYPE = "application/x-tar"
+
+
+class AppArtifact(Construct):
+    """Attributes: bucket, object, object_key, sha256 (hex of the archive), config; grant_read(role_name)."""
+
+    def __init__(self, scope: Construct, id: str, config: AppArtifactConfig, *, kms_key_arn: str | None = None) -> None:
+        super().__init__(scope, id)
+        self.config = config
+        self._kms_key_arn = kms_key_arn
+        account = DataAwsCallerIdentity(self, "account").account_id
+        self.bucket = S3Bucket(
+            self,
+            "bucket",
+            bucket=config.bucket_name(account),
+            force_destroy=config.force_destroy,
+            tags={"Name": f"{config.name}-app"},
+        )
+        bucket_id = self.bucket.id
+        S3BucketPublicAccessBlock(
+            self,
+            "public-access-block",
+            bucket=bucket_id,
+            block_public_acls=True,
+            block_public_policy=True,
+            ignore_public_acls=True,
+            restrict_public_buckets=True,
+        )
+        ownership = S3BucketOwnershipControls(
+            self,
+            "ownership",
+            bucket=bucket_id,
+            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
+        )
+        encryption = S3BucketServerSideEncryptionConfigurationA(
+            self,
+            "encryption",
+            bucket=bucket_id,
+            rule=[
+                S3BucketServerSideEncryptionConfigurationRuleA(
+                    apply_server_side_encryption_by_default=(
+                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
+                            sse_algorithm="aws:kms" if kms_key_arn else "AES256",
+                            kms_master_key_id=kms_key_arn,
+                        )
+                    ),
+                    # S3 Bucket Keys: far fewer KMS requests (and their cost) for SSE-KMS.
+                    bucket_key_enabled=True if kms_key_arn else None,
+                )
+            ],
+        )
+        versioning = S3BucketVersioningA(
+            self,
+            "versioning",
+            bucket=bucket_id,
+            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
+        )
+        S3BucketLifecycleConfiguration(
+            self,
+            "lifecycle",
+            bucket=bucket_id,
+            rule=[
+                S3BucketLifecycleConfigurationRule(
+                    id="expire-old-app-versions",
+                    status="Enabled",
+                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
+                    noncurrent_version_expiration=[
+                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
+                            noncurrent_days=config.noncurrent_version_days
+                        )
+                    ],
+                    abort_incomplete_multipart_upload=[
+                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
+                    ],
+                )
+            ],
+            depends_on=[versioning],
+        )
+        # New or replaced archives become EventBridge events, for whoever audits deployments (nothing listens).
+        S3BucketNotification(self, "events", bucket=bucket_id, eventbridge=True)
+        policy = S3BucketPolicy(
+            self,
+            "policy",
+            bucket=bucket_id,
+            policy=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Sid": "TlsOnly",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                        }
+                    ],
+                }
+            ),
+        )
+        self.object_key: str = config.object_key
+        self.sha256: str = config.sha256
+        # Inline: the archive is small (AppArtifactConfig refuses one past ARCHIVE_INLINE_LIMIT_BYTES), and one
+        # cdk.tf.json then describes the whole stack, wherever it is moved or handed over. The key holds the hash,
+        # so a new archive is a new object; the bucket's settings are in place before it is written.
+        self.object = S3Object(
+            self,
+            "archive",
+            bucket=bucket_id,
+            key=self.object_key,
+            content_base64=base64.b64encode(config.archive).decode("ascii"),
+            content_type=ARCHIVE_CONTENT_TYPE,
+            kms_key_id=kms_key_arn,
+            server_side_encryption="aws:kms" if kms_key_arn else "AES256",
+            depends_on=[encryption, ownership, policy],
+        )
+
+    @property
+    def readable_arn(self) -> str:
+        """The one prefix an instance may read: <bucket ARN>/app/*."""
+        return f"{self.bucket.arn}/{ARTIFACT_KEY_PREFIX}*"
+
+    def grant_read(self, role_name: str) -> IamRolePolicy:
+        """An inline policy on the role: s3:GetObject on the app prefix only, and kms:Decrypt on the stack's key
+        (only through S3) when the bucket uses it. Returned, so an instance can wait for it."""
+        statements: list[dict[str, object]] = [
+            {
+                "Sid": "ReadTheAppArtifact",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject"],
+                "Resource": [self.readable_arn],
+            }
+        ]
+        if self._kms_key_arn:
+            statements.append(
+                {
+                    "Sid": "DecryptTheAppArtifact",
+                    "Effect": "Allow",
+                    "Action": ["kms:Decrypt"],
+                    "Resource": [self._kms_key_arn],
+                    "Condition": {"StringEquals": {"kms:ViaService": f"s3.{self.config.region}.amazonaws.com"}},
+                }
+            )
+        return IamRolePolicy(
+            self,
+            "read-grant",
+            name="read-app-artifact",
+            role=role_name,
+            policy=json.dumps({"Version": "2012-10-17", "Statement": statements}),
+        )

@@ -1,0 +1,145 @@
+"""The "app change" scenario of an applied stack: a new app version, planned, applied and read back.
+
+`changed_app(directory)` writes a copy of the bundled app with one visible change (no repository file is edited).
+`app_change(run)` is one step of tests/integration/test_deploy.py's StackRun.lifecycle, after the drift plan:
+synthesize the same settings with the changed app (the library's AuroraWebStackConfig.app_source_directory; there
+is no settings key for it), plan, check that the plan replaces the web instance and the artifact object and nothing
+else, apply, then read the new object back with boto3. What it saw goes into run.facts["app_change"].
+
+Run as a module, it is the synthesis a subprocess does: `python -m tests.support.app_change SETTINGS APP_DIR`
+synthesizes the settings file's stacks with that app into ./cdktf.out, as `python main.py` would.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from constructs_lib.web_app.bundle import default_source_directory
+
+CHANGE_MARKER = "# app change: a new version, shipped by the emulator's app change scenario\n"
+# What an app change may plan (a new key replaces the object; the new user data replaces the instance).
+REPLACED = {"aws_instance", "aws_s3_object"}
+SYNTH_TIMEOUT = 240
+
+
+def changed_app(directory: Path) -> Path:
+    """A copy of the bundled employee directory with one line added to its module; the copy's directory."""
+    target = Path(directory)
+    shutil.copytree(default_source_directory(), target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    module = target / "__init__.py"
+    module.write_text(module.read_text(encoding="utf-8") + CHANGE_MARKER, encoding="utf-8")
+    return target
+
+
+def planned_changes(plan: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
+    """Address -> (resource type, actions) of every resource the plan touches (no-op and read left out)."""
+    return {
+        change["address"]: (change["type"], change["change"]["actions"])
+        for change in plan.get("resource_changes", [])
+        if change["change"]["actions"] not in (["no-op"], ["read"])
+    }
+
+
+def unexpected_changes(plan: dict[str, Any], drift_plan: dict[str, Any]) -> list[str]:
+    """What the app change plans beyond replacing the instance and the archive: empty when it is only that.
+
+    The emulator's known artifacts (in-place updates every plan shows, tests/integration/test_deploy.py's drift
+    step) are recognised by appearing in the drift plan taken before, with the same actions."""
+    known = planned_changes(drift_plan)
+    problems = []
+    for address, (kind, actions) in planned_changes(plan).items():
+        if kind in REPLACED and sorted(actions) == ["create", "delete"]:
+            continue
+        if known.get(address) == (kind, actions):
+            continue
+        problems.append(f"{address}: {'+'.join(actions)}")
+    return problems
+
+
+def app_change(run: Any) -> str:
+    """The step: changed app -> synth -> plan (checked) -> apply -> boto3 reads the new archive and instance."""
+    from constructs_lib.app_artifact_config import AppArtifactConfig
+
+    before = run.facts["instance"]["InstanceId"]
+    app = changed_app(run.directory / "changed-app")
+    settings = run.directory / "aurora-web.toml"  # what the lifecycle synthesized from
+    code, out, err = run_synth(run, settings, app)
+    if code != 0:
+        raise RuntimeError(f"synthesis with the changed app exited {code}:\n{out}\n{err}")
+    run.terraform("plan", "-input=false", "-no-color", "-out=app-change.tfplan", timeout="plan")
+    _, shown = run.terraform("show", "-json", "app-change.tfplan", timeout="read")
+    plan = json.loads(shown)
+    changes = planned_changes(plan)
+    replaced = sorted(kind for kind, actions in changes.values() if sorted(actions) == ["create", "delete"])
+    unexpected = unexpected_changes(plan, run.drift_plan)
+    run.terraform("apply", "-auto-approve", "-input=false", "-no-color", "app-change.tfplan", timeout="apply")
+
+    stack = json.loads((run.stack_dir / "cdk.tf.json").read_text())
+    (archive,) = stack["resource"]["aws_s3_object"].values()
+    account = run.emulator.client("sts").get_caller_identity()["Account"]
+    bucket = AppArtifactConfig(name=run.config.name_prefix, region=run.config.region).bucket_name(account)
+    body = run.emulator.client("s3").get_object(Bucket=bucket, Key=archive["key"])["Body"].read()
+    instances = [
+        instance
+        for reservation in run.emulator.client("ec2").describe_instances(
+            Filters=[{"Name": "tag:Name", "Values": [f"{run.config.name_prefix}-web"]}]
+        )["Reservations"]
+        for instance in reservation["Instances"]
+        if instance["State"]["Name"] not in ("terminated", "shutting-down")
+    ]
+    run.facts["app_change"] = {
+        "replaced": replaced,
+        "unexpected": unexpected,
+        "key": archive["key"],
+        "object_sha256": hashlib.sha256(body).hexdigest(),
+        "object_has_marker": CHANGE_MARKER.encode() in body,
+        "instance_before": before,
+        "instances_after": [instance["InstanceId"] for instance in instances],
+        "user_data_names_the_key": [
+            archive["key"].encode() in base64.b64decode(user_data(run.emulator, instance["InstanceId"]))
+            for instance in instances
+        ],
+    }
+    return json.dumps(run.facts["app_change"], indent=1)
+
+
+def user_data(emulator: Any, instance_id: str) -> str:
+    attribute = emulator.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+    return str(attribute.get("UserData", {}).get("Value", ""))
+
+
+def run_synth(run: Any, settings: Path, app: Path) -> tuple[int, str, str]:
+    """This module as a subprocess, in the run's directory, with its environment (as its synth step runs main.py)."""
+    from tests.support.paths import PROJECT_ROOT
+
+    command = [sys.executable, "-m", "tests.support.app_change", str(settings), str(app)]
+    env = {**run.env, "PYTHONPATH": str(PROJECT_ROOT)}
+    done = subprocess.run(
+        command, cwd=run.directory, env=env, capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False
+    )
+    return done.returncode, done.stdout, done.stderr
+
+
+def main(argv: list[str]) -> int:
+    """Synthesize the settings file's stacks with the app in argv[1] into ./cdktf.out."""
+    import tomllib
+
+    from aurora_web.settings.stacks import app_config_from_document
+    from aurora_web.synth import synthesize
+
+    settings, app = Path(argv[0]), Path(argv[1])
+    configs = app_config_from_document(tomllib.loads(settings.read_text(encoding="utf-8")))
+    synthesize({name: replace(config, app_source_directory=app) for name, config in configs.items()})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
