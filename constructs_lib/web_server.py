@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cdktf import TerraformResource
 from cdktf_cdktf_provider_aws.data_aws_ssm_parameter import DataAwsSsmParameter
 from cdktf_cdktf_provider_aws.instance import Instance, InstanceMetadataOptions, InstanceRootBlockDevice
 from constructs import Construct
@@ -78,6 +79,7 @@ class WebServer(Construct):
             lifecycle={"ignore_changes": ["ami"]},
         )
         self.instance_id: str = self.instance.id
+        self.resource: TerraformResource = self.instance
         self.public_dns: str = self.instance.public_dns
         self.public_ip: str = self.instance.public_ip
         # Without a public address, the private name is how it is reached (through a load balancer or SSM).
