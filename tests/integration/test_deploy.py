@@ -133,7 +133,8 @@ SPECS["scaled"] = StackSpec(
         example("autoscaling-alarms.toml", "master_secret_rotation_days"),
         # The front door is deployed and checked by the prod stack; here it would need a certificate moto never
         # issued (the example names an existing one), so this stack keeps prod's other defaults without it.
-        {"name_prefix": "deploy-scaled", "load_balancer": {"enabled": False}},
+        # Without it, the web tier is one instance (a group is reached only through the load balancer).
+        {"name_prefix": "deploy-scaled", "load_balancer": {"enabled": False}, "web": {"fleet": "instance"}},
         EMULATOR_SETTINGS,
         PROD_EMULATOR_SETTINGS,
     ),
