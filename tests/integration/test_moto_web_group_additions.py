@@ -4,6 +4,7 @@ group launched from a template with its groups on the network interface, over tw
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.support.emulator import MotoServer
 
@@ -50,7 +51,7 @@ def make_group(server, name: str, *, min_size: int, zones: tuple[str, ...] = ("u
         for reservation in ec2.describe_instances(InstanceIds=ids)["Reservations"]
         for instance in reservation["Instances"]
     ]
-    return {"subnets": subnets, "group_id": group_id, "instances": instances}
+    return {"subnets": subnets, "group_id": group_id, "instances": instances, "template": template, "vpc": vpc}
 
 
 def test_instances_take_the_templates_network_interface_groups(server):
@@ -72,3 +73,55 @@ def test_instances_spread_evenly_over_the_groups_subnets(server):
 def test_one_subnet_is_moto_own_path(server):
     made = make_group(server, "single", min_size=2, zones=("us-east-1c",))
     assert {instance["SubnetId"] for instance in made["instances"]} == set(made["subnets"])
+
+
+def test_instance_refresh_replaces_every_instance_from_the_new_template_version(server):
+    ec2, autoscaling, elb = server.client("ec2"), server.client("autoscaling"), server.client("elbv2")
+    made = make_group(server, "refresh", min_size=2)
+    target_group = elb.create_target_group(Name="refresh", Protocol="HTTP", Port=80, VpcId=made["vpc"])["TargetGroups"][
+        0
+    ]["TargetGroupArn"]
+    autoscaling.attach_load_balancer_target_groups(AutoScalingGroupName="refresh", TargetGroupARNs=[target_group])
+    old = {instance["InstanceId"] for instance in made["instances"]}
+    version = ec2.create_launch_template_version(
+        LaunchTemplateId=made["template"], SourceVersion="1", LaunchTemplateData={"InstanceType": "t3.small"}
+    )["LaunchTemplateVersion"]["VersionNumber"]
+    autoscaling.update_auto_scaling_group(
+        AutoScalingGroupName="refresh", LaunchTemplate={"LaunchTemplateId": made["template"], "Version": str(version)}
+    )
+    refresh_id = autoscaling.start_instance_refresh(
+        AutoScalingGroupName="refresh", Strategy="Rolling", Preferences={"MinHealthyPercentage": 100}
+    )["InstanceRefreshId"]
+
+    (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["refresh"])["AutoScalingGroups"]
+    new = {member["InstanceId"] for member in group["Instances"]}
+    assert len(new) == 2 and not new & old
+    types = {
+        instance["InstanceType"]
+        for reservation in ec2.describe_instances(InstanceIds=sorted(new))["Reservations"]
+        for instance in reservation["Instances"]
+    }
+    assert types == {"t3.small"}, "the new instances come from the new version"
+    states = {
+        instance["State"]["Name"]
+        for reservation in ec2.describe_instances(InstanceIds=sorted(old))["Reservations"]
+        for instance in reservation["Instances"]
+    }
+    assert states == {"terminated"}
+    targets = elb.describe_target_health(TargetGroupArn=target_group)["TargetHealthDescriptions"]
+    assert {target["Target"]["Id"] for target in targets} == new
+    (refresh,) = autoscaling.describe_instance_refreshes(AutoScalingGroupName="refresh")["InstanceRefreshes"]
+    assert (refresh["InstanceRefreshId"], refresh["Status"], refresh["PercentageComplete"]) == (
+        refresh_id,
+        "Successful",
+        100,
+    )
+    with pytest.raises(ClientError) as cancelled:
+        autoscaling.cancel_instance_refresh(AutoScalingGroupName="refresh")
+    assert cancelled.value.response["Error"]["Code"] == "ActiveInstanceRefreshNotFound"
+
+
+def test_a_refresh_of_an_unknown_group_is_refused(server):
+    with pytest.raises(ClientError) as refused:
+        server.client("autoscaling").start_instance_refresh(AutoScalingGroupName="nope")
+    assert refused.value.response["Error"]["Code"] == "ValidationError"

@@ -1,4 +1,4 @@
-"""Two behaviours of EC2 Auto Scaling that moto 5.2.5 leaves out, added for the tests' moto server.
+"""What EC2 Auto Scaling does for prod's web group and moto 5.2.5 leaves out, added for the tests' moto server.
 
 Why: prod's web tier is an Auto Scaling group whose launch template puts its security groups on the network
 interface (with associate_public_ip_address = false, EC2 takes groups only there), across the private subnets of two
@@ -18,18 +18,107 @@ distribute instances evenly between the Availability Zones that are enabled" for
 - FakeAutoScalingGroup.replace_autoscaling_group_instances: each new instance goes to the subnet of VPCZoneIdentifier
   that has the fewest of the group's instances (the first such subnet on a tie), one at a time.
 
+- Instance refresh, which moto 5.2.5 has no handler for (hashicorp/aws 5.100.0 calls StartInstanceRefresh when a
+  group with an `instance_refresh` block gets a new launch template version, and DescribeInstanceRefreshes /
+  CancelInstanceRefresh when one is already running), as the API reference describes them:
+  - StartInstanceRefresh(AutoScalingGroupName, Strategy, Preferences) -> {"InstanceRefreshId"}. The refresh is
+    carried out at once, to its end state: every instance of the group is replaced by one launched from the group's
+    current launch template version (the new ones registered in its target groups, the old ones deregistered and
+    terminated); it is recorded as Successful, 100 %. A group that does not exist: ValidationError.
+  - DescribeInstanceRefreshes(AutoScalingGroupName, InstanceRefreshIds) -> {"InstanceRefreshes": [...]}, newest
+    first.
+  - CancelInstanceRefresh(AutoScalingGroupName): as every refresh here has already finished,
+    ActiveInstanceRefreshNotFound, as AWS answers when none is in progress.
+  Not emulated: the rolling itself (batches, warm-up, min/max healthy percentages), skip-matching, checkpoints.
+
 Everything else (the group, target group registration, health, scaling) is moto's own, unchanged.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
-from moto.autoscaling.models import FakeAutoScalingGroup
+from moto.autoscaling.exceptions import AutoscalingClientError, ValidationError
+from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup
+from moto.autoscaling.responses import AutoScalingResponse
+from moto.core.responses import ActionResult
 from moto.ec2.models.instances import InstanceBackend
 
 INSTALLED = "_aurora_web_group_additions_installed"
+ADDED_OPERATIONS = ("start_instance_refresh", "describe_instance_refreshes", "cancel_instance_refresh")
+REFRESHES_ATTRIBUTE = "_instance_refreshes"  # where a backend keeps its refreshes: group name -> newest first
+
+
+class ActiveInstanceRefreshNotFound(AutoscalingClientError):
+    code = "ActiveInstanceRefreshNotFound"
+
+
+def _refreshes(backend: AutoScalingBackend, group_name: str) -> list[dict[str, Any]]:
+    if not hasattr(backend, REFRESHES_ATTRIBUTE):
+        setattr(backend, REFRESHES_ATTRIBUTE, {})
+    by_group: dict[str, list[dict[str, Any]]] = getattr(backend, REFRESHES_ATTRIBUTE)
+    return by_group.setdefault(group_name, [])
+
+
+def _group(backend: AutoScalingBackend, name: Any) -> FakeAutoScalingGroup:
+    group = backend.autoscaling_groups.get(name)
+    if group is None:
+        raise ValidationError(f"AutoScalingGroup name not found - {name}")
+    return group
+
+
+def _replace_every_instance(backend: AutoScalingBackend, group: FakeAutoScalingGroup) -> int:
+    """The refresh's end state: the group's instances, all launched from its current template version."""
+    old = [state.instance.id for state in group.instance_states]
+    group.instance_states = []
+    if group.target_group_arns and old:
+        for target_group in backend.elbv2_backend.describe_target_groups(
+            target_group_arns=group.target_group_arns, load_balancer_arn=None, names=None
+        ):
+            backend.elbv2_backend.deregister_targets(target_group.arn, [{"Id": instance_id} for instance_id in old])
+    if old:
+        backend.ec2_backend.terminate_instances(old)
+    group.replace_autoscaling_group_instances(group.desired_capacity or 0, group.get_propagated_tags())
+    backend.update_attached_target_groups(group.name)
+    return len(old)
+
+
+def start_instance_refresh(self: AutoScalingResponse) -> ActionResult:
+    backend = self.autoscaling_backend
+    group = _group(backend, self._get_param("AutoScalingGroupName"))
+    started = datetime.now(UTC)
+    replaced = _replace_every_instance(backend, group)
+    refresh = {
+        "InstanceRefreshId": str(uuid.uuid4()),
+        "AutoScalingGroupName": group.name,
+        "Status": "Successful",
+        "StatusReason": f"replaced {replaced} instance(s) with the launch template's current version",
+        "StartTime": started,
+        "EndTime": datetime.now(UTC),
+        "PercentageComplete": 100,
+        "InstancesToUpdate": 0,
+        "Preferences": self._get_param("Preferences") or {},
+    }
+    _refreshes(backend, group.name).insert(0, refresh)
+    return ActionResult({"InstanceRefreshId": refresh["InstanceRefreshId"]})
+
+
+def describe_instance_refreshes(self: AutoScalingResponse) -> ActionResult:
+    backend = self.autoscaling_backend
+    group = _group(backend, self._get_param("AutoScalingGroupName"))
+    wanted = self._get_param("InstanceRefreshIds") or []
+    refreshes = [
+        refresh for refresh in _refreshes(backend, group.name) if not wanted or refresh["InstanceRefreshId"] in wanted
+    ]
+    return ActionResult({"InstanceRefreshes": refreshes})
+
+
+def cancel_instance_refresh(self: AutoScalingResponse) -> ActionResult:
+    _group(self.autoscaling_backend, self._get_param("AutoScalingGroupName"))
+    raise ActiveInstanceRefreshNotFound("No in progress or pending Instance Refresh found")
 
 
 def _groups_from_network_interface(moto_run_instances: Any) -> Any:
@@ -73,9 +162,15 @@ def _balanced_over_subnets(moto_replace: Any) -> Any:
 
 
 def install() -> None:
-    """Wrap moto's two methods (once)."""
+    """Add the refresh operations and wrap moto's two methods (once). Refuses if moto already has an operation."""
     if getattr(FakeAutoScalingGroup, INSTALLED, False):
         return
+    present = [name for name in ADDED_OPERATIONS if hasattr(AutoScalingResponse, name)]
+    if present:
+        raise RuntimeError(f"moto's Auto Scaling now has {present}: drop them from moto_web_group_additions.py")
+    AutoScalingResponse.start_instance_refresh = start_instance_refresh  # type: ignore[attr-defined]
+    AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes  # type: ignore[attr-defined]
+    AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh  # type: ignore[attr-defined]
     InstanceBackend.run_instances = _groups_from_network_interface(InstanceBackend.run_instances)  # type: ignore[method-assign]
     FakeAutoScalingGroup.replace_autoscaling_group_instances = _balanced_over_subnets(  # type: ignore[method-assign]
         FakeAutoScalingGroup.replace_autoscaling_group_instances
