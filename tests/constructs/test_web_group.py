@@ -73,9 +73,7 @@ def bare():
 
 
 def test_launch_template_requires_imdsv2_encrypts_its_root_and_gives_no_public_ip(bare):
-    from tests.support.synthesized import reference
-
-    web_group = reference(next(f"aws_security_group.{name}" for name in bare.resources("aws_security_group")))
+    web_group = "${aws_security_group." + next(iter(bare.resources("aws_security_group"))) + ".id}"
     bare.has(
         "aws_launch_template",
         {
@@ -122,9 +120,8 @@ def test_user_data_is_the_literal_script_in_base64(bare):
 
 def test_group_spans_the_subnets_joins_the_target_group_and_rolls_out_by_refresh(bare):
     from tests.support.bare_stack import SUBNET_IDS
-    from tests.support.synthesized import reference
 
-    template = next(iter(bare.resources("aws_launch_template")))
+    template = "aws_launch_template." + next(iter(bare.resources("aws_launch_template")))
     bare.has(
         "aws_autoscaling_group",
         {
@@ -138,8 +135,8 @@ def test_group_spans_the_subnets_joins_the_target_group_and_rolls_out_by_refresh
             "max_size": 4,
             "wait_for_capacity_timeout": "10m",
             "launch_template": {
-                "id": reference(f"aws_launch_template.{template}"),
-                "version": reference(f"aws_launch_template.{template}", "latest_version"),
+                "id": "${" + template + ".id}",
+                "version": "${" + template + ".latest_version}",
             },
             "instance_refresh": {
                 "strategy": "Rolling",
