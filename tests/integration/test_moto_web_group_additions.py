@@ -27,10 +27,12 @@ def make_group(server, name: str, *, min_size: int, zones: tuple[str, ...] = ("u
     group_id = ec2.create_security_group(GroupName=f"{name}-web", Description="web", VpcId=vpc)["GroupId"]
     template = ec2.create_launch_template(
         LaunchTemplateName=name,
+        TagSpecifications=[{"ResourceType": "launch-template", "Tags": [{"Key": "Name", "Value": name}]}],
         LaunchTemplateData={
             "ImageId": "ami-12c6146b",
             "InstanceType": "t3.micro",
             "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": False, "Groups": [group_id]}],
+            "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Tier", "Value": "web"}]}],
         },
     )["LaunchTemplate"]["LaunchTemplateId"]
     autoscaling.create_auto_scaling_group(
@@ -60,6 +62,17 @@ def test_instances_take_the_templates_network_interface_groups(server):
         attached = {group["GroupId"] for group in instance["SecurityGroups"]}
         attached |= {group["GroupId"] for interface in instance["NetworkInterfaces"] for group in interface["Groups"]}
         assert attached == {made["group_id"]}, instance["InstanceId"]
+
+
+def test_the_templates_own_tags_stay_off_its_launch_data(server):
+    ec2 = server.client("ec2")
+    made = make_group(server, "tags", min_size=1)
+    (template,) = ec2.describe_launch_templates(LaunchTemplateIds=[made["template"]])["LaunchTemplates"]
+    assert template["Tags"] == [{"Key": "Name", "Value": "tags"}]
+    (version,) = ec2.describe_launch_template_versions(LaunchTemplateId=made["template"])["LaunchTemplateVersions"]
+    specifications = version["LaunchTemplateData"]["TagSpecifications"]
+    assert specifications == [{"ResourceType": "instance", "Tags": [{"Key": "Tier", "Value": "web"}]}]
+    assert {"Key": "Tier", "Value": "web"} in made["instances"][0]["Tags"]
 
 
 def test_instances_spread_evenly_over_the_groups_subnets(server):

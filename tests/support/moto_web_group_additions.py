@@ -18,6 +18,10 @@ distribute instances evenly between the Availability Zones that are enabled" for
 - FakeAutoScalingGroup.replace_autoscaling_group_instances: each new instance goes to the subnet of VPCZoneIdentifier
   that has the fewest of the group's instances (the first such subnet on a tie), one at a time.
 
+- CreateLaunchTemplate: the template's own tags (TagSpecifications of resource type launch-template) tag the
+  template only. moto 5.2.5 also appends them to the template's LaunchTemplateData.TagSpecifications, where AWS
+  never puts them (that list is for instances, volumes, network interfaces, spot requests), so the provider reads a
+  tag specification back that the stack never wrote, and every later plan makes a new template version.
 - Instance refresh, which moto 5.2.5 has no handler for (hashicorp/aws 5.100.0 calls StartInstanceRefresh when a
   group with an `instance_refresh` block gets a new launch template version, and DescribeInstanceRefreshes /
   CancelInstanceRefresh when one is already running), as the API reference describes them:
@@ -46,6 +50,7 @@ from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 from moto.ec2.models.instances import InstanceBackend
+from moto.ec2.models.launch_templates import LaunchTemplateBackend
 
 INSTALLED = "_aurora_web_group_additions_installed"
 ADDED_OPERATIONS = ("start_instance_refresh", "describe_instance_refreshes", "cancel_instance_refresh")
@@ -138,6 +143,22 @@ def _groups_from_network_interface(moto_run_instances: Any) -> Any:
     return run_instances
 
 
+def _own_tags_only_on_the_template(moto_create: Any) -> Any:
+    def create_launch_template(
+        self: LaunchTemplateBackend, name: str, description: str, template_data: dict[str, Any], tag_spec: Any
+    ) -> Any:
+        specifications = template_data.get("TagSpecifications")
+        if specifications:
+            kept = [spec for spec in specifications if spec.get("ResourceType") != "launch-template"]
+            template_data = {**template_data, "TagSpecifications": kept}
+            if not kept:
+                del template_data["TagSpecifications"]
+        return moto_create(self, name, description, template_data, tag_spec)
+
+    create_launch_template.__doc__ = moto_create.__doc__
+    return create_launch_template
+
+
 def _balanced_over_subnets(moto_replace: Any) -> Any:
     def replace_autoscaling_group_instances(
         self: FakeAutoScalingGroup, count_needed: int, propagated_tags: dict[str, str]
@@ -171,6 +192,9 @@ def install() -> None:
     AutoScalingResponse.start_instance_refresh = start_instance_refresh  # type: ignore[attr-defined]
     AutoScalingResponse.describe_instance_refreshes = describe_instance_refreshes  # type: ignore[attr-defined]
     AutoScalingResponse.cancel_instance_refresh = cancel_instance_refresh  # type: ignore[attr-defined]
+    LaunchTemplateBackend.create_launch_template = _own_tags_only_on_the_template(  # type: ignore[method-assign]
+        LaunchTemplateBackend.create_launch_template
+    )
     InstanceBackend.run_instances = _groups_from_network_interface(InstanceBackend.run_instances)  # type: ignore[method-assign]
     FakeAutoScalingGroup.replace_autoscaling_group_instances = _balanced_over_subnets(  # type: ignore[method-assign]
         FakeAutoScalingGroup.replace_autoscaling_group_instances
