@@ -24,6 +24,11 @@ def make_group(server, name: str, *, min_size: int, zones: tuple[str, ...] = ("u
         ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.9.{index}.0/24", AvailabilityZone=zone)["Subnet"]["SubnetId"]
         for index, zone in enumerate(zones)
     ]
+    iam = server.client("iam")
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument="{}")
+    iam.create_instance_profile(InstanceProfileName=name)
+    iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=name)
+    profile_arn = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]["Arn"]
     group_id = ec2.create_security_group(GroupName=f"{name}-web", Description="web", VpcId=vpc)["GroupId"]
     template = ec2.create_launch_template(
         LaunchTemplateName=name,
@@ -33,6 +38,8 @@ def make_group(server, name: str, *, min_size: int, zones: tuple[str, ...] = ("u
             "InstanceType": "t3.micro",
             "NetworkInterfaces": [{"DeviceIndex": 0, "AssociatePublicIpAddress": False, "Groups": [group_id]}],
             "TagSpecifications": [{"ResourceType": "instance", "Tags": [{"Key": "Tier", "Value": "web"}]}],
+            "MetadataOptions": {"HttpTokens": "required", "HttpPutResponseHopLimit": 1, "HttpEndpoint": "enabled"},
+            "IamInstanceProfile": {"Arn": profile_arn},
         },
     )["LaunchTemplate"]["LaunchTemplateId"]
     autoscaling.create_auto_scaling_group(
@@ -62,6 +69,13 @@ def test_instances_take_the_templates_network_interface_groups(server):
         attached = {group["GroupId"] for group in instance["SecurityGroups"]}
         attached |= {group["GroupId"] for interface in instance["NetworkInterfaces"] for group in interface["Groups"]}
         assert attached == {made["group_id"]}, instance["InstanceId"]
+
+
+def test_instances_take_the_templates_metadata_options_and_instance_profile(server):
+    made = make_group(server, "imds", min_size=2)
+    for instance in made["instances"]:
+        assert instance["MetadataOptions"]["HttpTokens"] == "required", instance["MetadataOptions"]
+        assert instance["IamInstanceProfile"]["Arn"].endswith("/imds"), instance.get("IamInstanceProfile")
 
 
 def test_the_templates_own_tags_stay_off_its_launch_data(server):

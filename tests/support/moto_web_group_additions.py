@@ -5,6 +5,7 @@ interface (with associate_public_ip_address = false, EC2 takes groups only there
 AZs. moto 5.2.5 launches a group's instances
 - with the launch template's top-level SecurityGroupIds/SecurityGroups only: groups given on the template's network
   interface are dropped, so the instances run in the VPC's default group instead of the web and DB-access groups;
+  and without the template's metadata options and instance profile;
 - all in the first subnet of VPCZoneIdentifier ("We'll create all instances in a single subnet to make things
   easier", moto/autoscaling/models.py), so a group over two AZs has every instance in one.
 
@@ -14,7 +15,9 @@ distribute instances evenly between the Availability Zones that are enabled" for
 "Instance distribution across Availability Zones"). `install()` makes moto do both:
 
 - InstanceBackend.run_instances with a launch template, when neither security group names nor ids are given and the
-  template's first network interface lists Groups: those group ids are used.
+  template's first network interface lists Groups: those group ids are used. The template's MetadataOptions
+  (IMDSv2) and IamInstanceProfile apply to the instance when the call gives none: moto 5.2.5 applies them only from
+  RunInstances' own parameters, so a group's instances ran with IMDSv1 allowed and no instance profile.
 - FakeAutoScalingGroup.replace_autoscaling_group_instances: each new instance goes to the subnet of VPCZoneIdentifier
   that has the fewest of the group's instances (the first such subnet on a tie), one at a time.
 
@@ -137,7 +140,22 @@ def _groups_from_network_interface(moto_run_instances: Any) -> Any:
             groups = interfaces[0].get("Groups") if interfaces else None
             if groups:
                 kwargs["security_group_ids"] = list(groups)
-        return moto_run_instances(self, image_id, count, user_data, security_group_names, **kwargs)
+        profile: dict[str, Any] = {}
+        if template_arg:
+            data = self._get_template_from_args(template_arg).data  # type: ignore[attr-defined]
+            if not kwargs.get("metadata_options") and data.get("MetadataOptions"):
+                kwargs["metadata_options"] = dict(data["MetadataOptions"])
+            profile = data.get("IamInstanceProfile") or {}
+        reservation = moto_run_instances(self, image_id, count, user_data, security_group_names, **kwargs)
+        if profile.get("Arn") or profile.get("Name"):
+            for instance in reservation.instances:
+                if not self.iam_instance_profile_associations.get(instance.id):  # type: ignore[attr-defined]
+                    self.associate_iam_instance_profile(  # type: ignore[attr-defined]
+                        instance_id=instance.id,
+                        iam_instance_profile_name=profile.get("Name"),
+                        iam_instance_profile_arn=profile.get("Arn"),
+                    )
+        return reservation
 
     run_instances.__doc__ = moto_run_instances.__doc__
     return run_instances
