@@ -27,11 +27,16 @@ from .web_app.user_data import instance_files, render_user_data
 from .web_server import WebServer
 
 if TYPE_CHECKING:
+    from cdktf import TerraformResource
+
     from .app_artifact import AppArtifact
     from .aurora_alarms import AuroraAlarms
+    from .aurora_alarms_config import AuroraAlarmsConfig
     from .aurora_autoscaling import AuroraAutoscaling
     from .backup_plan import BackupPlan
     from .load_balancer import LoadBalancer
+    from .web_alarms import WebAlarms
+    from .web_group import WebGroup
 
 # The construct, and its config module's names re-exported: code that imported them from here still works.
 __all__ = [
@@ -66,50 +71,7 @@ class AuroraWebStack(TerraformStack):
         kms_key_arn = self.encryption_key.arn if self.encryption_key else None
         self.network = Network(self, "network", config.network, kms_key_arn=kms_key_arn)
         self.key_pair = KeyPair(self, "key-pair", config.key_pair)
-        web_subnets = self.network.public_subnet_ids if config.web_server.public else self.network.private_subnet_ids
-        web_config = config.web_server
-        if config.load_balancer is not None:
-            # The load balancer is the front door: HTTP reaches the instance from its group only.
-            web_config = replace(web_config, http_cidrs=())
-        self.app_artifact: AppArtifact | None = None
-        if config.install_app and web_config.user_data is None:
-            # Imported here: its S3 provider modules are paid for only by stacks that install the app.
-            from .app_artifact import AppArtifact
-
-            # Names only: the app looks up the endpoints and the secret at run time, so the instance never waits
-            # for the cluster (which must come after it). The artifact depends on nothing of the database either.
-            artifact_config = config.app_artifact_config(
-                instance_files(
-                    region=config.region,
-                    cluster_identifier=config.database.identifier,
-                    database_name=config.database.database_name,
-                    # Behind the ALB, TLS ends there: the app learns the client's HTTPS from its X-Forwarded-Proto.
-                    behind_load_balancer=config.load_balancer is not None,
-                )
-            )
-            self.app_artifact = AppArtifact(self, "app-artifact", artifact_config, kms_key_arn=kms_key_arn)
-            # Key and sha256 written in: a new app is a new user data (a replaced instance, a new template version).
-            web_config = replace(web_config, user_data=render_user_data(artifact=artifact_config))
-        self.web_server = WebServer(
-            self,
-            "web-server",
-            web_config,
-            vpc_id=self.network.vpc_id,
-            subnet_id=web_subnets[0],
-            key_name=self.key_pair.key_name,
-        )
-        if self.app_artifact is not None:
-            # The instance boots into a download: the archive and the role's read grant exist before it does.
-            grant = self.app_artifact.grant_read(self.web_server.role.name)
-            # Bare addresses, as a constructor's depends_on writes them (the setter writes "${...}", which Terraform
-            # rejects there).
-            self.web_server.instance.add_override(
-                "depends_on",
-                [
-                    f"{item.terraform_resource_type}.{item.friendly_unique_id}"
-                    for item in (self.app_artifact.object, grant)
-                ],
-            )
+        self._add_web_tier(config, kms_key_arn)
         self.database = AuroraCluster(
             self,
             "database",
@@ -119,7 +81,7 @@ class AuroraWebStack(TerraformStack):
             kms_key_arn=kms_key_arn,
         )
         if config.install_app:
-            self.database.grant_connect(self.web_server.role)
+            self.database.grant_connect(self.web_tier.role)
         self.reader_autoscaling: AuroraAutoscaling | None = None
         if config.reader_autoscaling is not None:
             # Imported here: its Application Auto Scaling provider modules are paid for only by stacks that scale.
@@ -154,7 +116,7 @@ class AuroraWebStack(TerraformStack):
             "connection",
             config.connection,
             vpc_id=self.network.vpc_id,
-            web_server=self.web_server,
+            web_server=self.web_tier,
             cluster=self.database,
         )
         self.load_balancer: LoadBalancer | None = None
@@ -168,19 +130,106 @@ class AuroraWebStack(TerraformStack):
                 config.load_balancer,
                 vpc_id=self.network.vpc_id,
                 subnet_ids=self.network.public_subnet_ids,
-                target=self.web_server,
+                target=self.web_tier,
                 kms_key_arn=kms_key_arn,
             )
+        self.web_alarms: WebAlarms | None = None
+        if self.alarms is not None and config.alarms is not None:
+            self.web_alarms = self._web_alarms(config.alarms, self.alarms.topic.arn)
         self._outputs()
 
+    def _add_web_tier(self, config: AuroraWebStackConfig, kms_key_arn: str | None) -> None:
+        """The app's archive (when the stack installs the app), then the web tier that boots from it: one instance,
+        or the Auto Scaling group (config.web_group). Sets app_artifact, web_server, web_group and web_tier."""
+        web_subnets = self.network.public_subnet_ids if config.web_server.public else self.network.private_subnet_ids
+        web_config = config.web_server
+        if config.load_balancer is not None:
+            # The load balancer is the front door: HTTP reaches the instance from its group only.
+            web_config = replace(web_config, http_cidrs=())
+        self.app_artifact: AppArtifact | None = None
+        if config.install_app and web_config.user_data is None:
+            # Imported here: its S3 provider modules are paid for only by stacks that install the app.
+            from .app_artifact import AppArtifact
+
+            # Names only: the app looks up the endpoints and the secret at run time, so the instance never waits
+            # for the cluster (which must come after it). The artifact depends on nothing of the database either.
+            artifact_config = config.app_artifact_config(
+                instance_files(
+                    region=config.region,
+                    cluster_identifier=config.database.identifier,
+                    database_name=config.database.database_name,
+                    # Behind the ALB, TLS ends there: the app learns the client's HTTPS from its X-Forwarded-Proto.
+                    behind_load_balancer=config.load_balancer is not None,
+                )
+            )
+            self.app_artifact = AppArtifact(self, "app-artifact", artifact_config, kms_key_arn=kms_key_arn)
+            # Key and sha256 written in: a new app is a new user data (a replaced instance, a new template version).
+            web_config = replace(web_config, user_data=render_user_data(artifact=artifact_config))
+        self.web_server: WebServer | None = None
+        self.web_group: WebGroup | None = None
+        self.web_tier: WebServer | WebGroup
+        if config.web_group is not None:
+            # Imported here: the Auto Scaling provider modules are paid for only by stacks that run a group (prod).
+            from .web_group import WebGroup
+
+            self.web_tier = self.web_group = WebGroup(
+                self,
+                "web-group",
+                replace(config.web_group, server=web_config, instance_tags=config.default_tags),
+                vpc_id=self.network.vpc_id,
+                subnet_ids=self.network.private_subnet_ids,
+                availability_zones=self.network.private_subnet_availability_zones,
+                key_name=self.key_pair.key_name,
+            )
+            booting: TerraformResource = self.web_group.launch_template
+        else:
+            self.web_tier = self.web_server = WebServer(
+                self,
+                "web-server",
+                web_config,
+                vpc_id=self.network.vpc_id,
+                subnet_id=web_subnets[0],
+                key_name=self.key_pair.key_name,
+            )
+            booting = self.web_server.instance
+        if self.app_artifact is not None:
+            # The web tier boots into a download: the archive and the role's read grant exist before the instance
+            # (or the template the group's instances start from) does.
+            grant = self.app_artifact.grant_read(self.web_tier.role.name)
+            # Bare addresses, as a constructor's depends_on writes them (the setter writes "${...}", which Terraform
+            # rejects there).
+            booting.add_override(
+                "depends_on",
+                [
+                    f"{item.terraform_resource_type}.{item.friendly_unique_id}"
+                    for item in (self.app_artifact.object, grant)
+                ],
+            )
+
+    def _web_alarms(self, config: AuroraAlarmsConfig, topic_arn: str) -> WebAlarms:
+        """The web tier's alarms into the database alarms' topic: one place to subscribe to for the whole stack."""
+        from .web_alarms import WebAlarms
+
+        front_door = self.load_balancer
+        return WebAlarms(
+            self,
+            "web-alarms",
+            config,
+            name=self.config.name_prefix,
+            topic_arn=topic_arn,
+            region=self.config.region,
+            load_balancer_label=front_door.load_balancer.arn_suffix if front_door else None,
+            target_group_label=front_door.target_group.arn_suffix if front_door else None,
+            group_name=self.web_group.group_name if self.web_group else None,
+            min_size=self.web_group.min_size if self.web_group else None,
+            instance_id=self.web_server.instance_id if self.web_server else None,
+        )
+
     def _outputs(self) -> None:
-        web, database = self.web_server, self.database
-        values = {
-            "web_public_dns": (web.public_dns, "Public DNS name of the web server (empty when web.public is false)"),
-            "web_public_ip": (web.public_ip, "Public IPv4 address of the web server (empty when web.public is false)"),
-            "web_url": (f"http://{web.reachable_dns}", "URL of the web app (a private name when web.public is false)"),
-            "ssh_command": (self._ssh_command(), "How to open a shell on the web server"),
-            "key_pair_name": (self.key_pair.key_name, "EC2 key pair of the web server"),
+        database = self.database
+        values = self._web_outputs()
+        values |= {
+            "key_pair_name": (self.key_pair.key_name, "EC2 key pair of the web servers"),
             "writer_endpoint": (database.endpoint, "Aurora writer (cluster) endpoint"),
             "reader_endpoint": (database.reader_endpoint, "Aurora reader endpoint"),
             "database_port": (database.port, "Aurora MySQL port"),
@@ -193,8 +242,32 @@ class AuroraWebStack(TerraformStack):
         for name, (value, description) in values.items():
             TerraformOutput(self, name, value=value, description=description)
 
-    def _ssh_command(self) -> str:
+    def _web_outputs(self) -> dict[str, tuple[object, str]]:
+        """One server: where it answers. A group has no one address (the site is the load balancer's): its name."""
+        region = self.config.region
+        if self.web_group is not None:
+            group = self.web_group.group_name
+            first_instance = (
+                f"$(aws autoscaling describe-auto-scaling-groups --region {region} --auto-scaling-group-names {group} "
+                "--query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"
+            )
+            return {
+                "web_group_name": (group, "Auto Scaling group of the web servers (instances come and go)"),
+                "ssh_command": (
+                    f"aws ssm start-session --region {region} --target {first_instance}",
+                    "How to open a shell on one of the group's web servers",
+                ),
+            }
         web = self.web_server
+        assert web is not None  # one of the two
+        return {
+            "web_public_dns": (web.public_dns, "Public DNS name of the web server (empty when web.public is false)"),
+            "web_public_ip": (web.public_ip, "Public IPv4 address of the web server (empty when web.public is false)"),
+            "web_url": (f"http://{web.reachable_dns}", "URL of the web app (a private name when web.public is false)"),
+            "ssh_command": (self._ssh_command(web), "How to open a shell on the web server"),
+        }
+
+    def _ssh_command(self, web: WebServer) -> str:
         if self.config.web_server.ssh_cidr is None:
             return f"aws ssm start-session --region {self.config.region} --target {web.instance.id}"
         key = self.key_pair.private_key_path

@@ -21,6 +21,7 @@ from .load_balancer_config import LoadBalancerConfig, certificate_region
 from .network_config import NetworkConfig
 from .state_backend_config import StateBackendConfig
 from .validation import ConfigError, ProblemList, is_region, parse_ipv4_network, partition_of
+from .web_group_config import WebGroupConfig
 from .web_server_config import WebServerConfig
 
 # The profiles, and the default one: the one place that names them (the settings' profile table, profiles.py, fills
@@ -65,6 +66,9 @@ class AuroraWebStackConfig:
     # None: no load balancer (the web server answers HTTP itself, from web_server.http_cidrs). Set: an HTTPS ALB in the
     # public subnets is the only way in; web_server.http_cidrs is then ignored (no CIDR rule on the web group).
     load_balancer: LoadBalancerConfig | None = None
+    # None: one web server (web_server; dev's default). Set: an Auto Scaling group of them in the private subnets,
+    # behind the load balancer (prod's default); web_server then describes each of its instances.
+    web_group: WebGroupConfig | None = None
 
     def __post_init__(self) -> None:
         problems = ProblemList()
@@ -110,6 +114,7 @@ class AuroraWebStackConfig:
                 "must be true when web.public is false: a server without a public IP needs a NAT to reach "
                 "its packages and AWS APIs",
             )
+        self._check_web_group(problems)
         if self.reader_autoscaling is not None:
             for problem in self.reader_autoscaling.problems_with(self.database):
                 problems.problems.append(problem.under("reader_autoscaling"))
@@ -170,6 +175,25 @@ class AuroraWebStackConfig:
             for problem in error.problems:
                 if problem.key == "source_directory":
                     problems.add("app_source_directory", problem.value, problem.allowed)
+
+    def _check_web_group(self, problems: ProblemList) -> None:
+        """A group lives in the private subnets and is reached only through the load balancer's target group."""
+        if self.web_group is None:
+            return
+        problems.check(
+            self.load_balancer is not None,
+            "web.fleet",
+            "group",
+            "needs the load balancer (load_balancer.enabled = true): the group's instances are private and are "
+            'reached through its target group; or set web.fleet = "instance"',
+        )
+        problems.check(
+            self.web_server.public is False,
+            "web.public",
+            self.web_server.public,
+            'must be false with web.fleet = "group": the group\'s instances have no public IP and live in the '
+            "private subnets",
+        )
 
     def _check_prod_ssh(self, problems: ProblemList) -> None:
         """Prod opens SSH to at most a /16 (PROD_SSH_PREFIX_LENGTH says why); /0 is the web server's own refusal."""

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+from cdktf import TerraformResource
 from constructs import Construct
 
 from .aurora_cluster import AuroraCluster
@@ -11,7 +14,6 @@ from .ec2_aurora_connection_config import (
 )
 from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
 from .validation import is_int
-from .web_server import WebServer
 
 # The construct, and its config module's names re-exported: code that imported them from here still works.
 __all__ = [
@@ -19,6 +21,17 @@ __all__ = [
     "Ec2AuroraConnection",
     "Ec2AuroraConnectionConfig",
 ]
+
+
+class WebTier(Protocol):
+    """What the database connects to: one web server (WebServer) or a group of them (WebGroup).
+
+    resource: what the cluster waits for (the instance, or the group once its min_size instances are InService)."""
+
+    @property
+    def resource(self) -> TerraformResource: ...
+
+    def add_security_group(self, security_group_id: str) -> None: ...
 
 
 class Ec2AuroraConnection(Construct):
@@ -34,7 +47,7 @@ class Ec2AuroraConnection(Construct):
         config: Ec2AuroraConnectionConfig,
         *,
         vpc_id: str,
-        web_server: WebServer,
+        web_server: WebTier,
         cluster: AuroraCluster,
     ) -> None:
         super().__init__(scope, id)
@@ -74,5 +87,5 @@ class Ec2AuroraConnection(Construct):
         )
         web_server.add_security_group(self.ec2_security_group.id)
         cluster.add_security_group(self.database_security_group.id)
-        # As in the console: the database is connected to an instance that already exists.
-        cluster.create_after(web_server.instance)
+        # As in the console: the database is connected to a web tier that already exists.
+        cluster.create_after(web_server.resource)

@@ -32,6 +32,18 @@ AZ_COUNT = Bound(2, 6, "two AZs at least for the DB subnet group; six: this stac
 VPC_PREFIX_LENGTH = Bound(16, 24, "AWS allows /16 to /28 for a VPC; /24 leaves room for a subnet per AZ and tier")
 # Web server
 ROOT_VOLUME_GIB = Bound(8, 16384, "EC2 gp3: the AL2023 AMI's 8 GiB up to gp3's 16 TiB")
+# Web group
+WEB_GROUP_SIZE = Bound(
+    1,
+    20,
+    "this stack's bound: 20 instances are far beyond this app's needs, and EC2's per-account vCPU quota is the real "
+    "limit; raise it here deliberately",
+)
+WEB_GROUP_GRACE_SECONDS = Bound(
+    0, 3600, "this stack's bound: an instance that is not serving within an hour never will"
+)
+WEB_SCALING_CPU_PERCENT = Bound(1, 100, "target tracking on CPUUtilization, a percentage")
+WEB_SCALING_REQUESTS_PER_TARGET = Bound(1, 100000, "this stack's bound on ALBRequestCountPerTarget a minute")
 # Aurora
 READER_COUNT = Bound(0, 15, "Aurora: a writer and up to 15 readers")
 AUTOSCALING_MAX_READERS = Bound(1, READER_COUNT.high, "Application Auto Scaling of Aurora readers, 1 to 15")

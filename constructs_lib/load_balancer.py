@@ -16,7 +16,6 @@ from cdktf_cdktf_provider_aws.lb_listener import (
     LbListenerDefaultActionRedirect,
 )
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
-from cdktf_cdktf_provider_aws.lb_target_group_attachment import LbTargetGroupAttachment
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
 from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
@@ -65,15 +64,18 @@ from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
 
 
 class HttpTarget(Protocol):
-    """What the load balancer forwards to: one instance whose group can admit HTTP from another group."""
-
-    @property
-    def instance_id(self) -> str: ...
+    """What the load balancer forwards to: a web tier (one instance, or a group) whose security group can admit HTTP
+    from another group, and which joins the target group its own way (an attachment, or the group's target_group_arns).
+    resource_label names the load balancer and target group for CloudWatch (requests-per-target scaling)."""
 
     @property
     def security_group_id(self) -> str: ...
 
     def allow_http_from_group(self, group_id: str, description: str, *, port: int = 80) -> None: ...
+
+    def join_target_group(
+        self, scope: Construct, id: str, *, target_group_arn: str, port: int, resource_label: str
+    ) -> None: ...
 
 
 class LoadBalancer(Construct):
@@ -164,12 +166,12 @@ class LoadBalancer(Construct):
             ),
             tags={"Name": f"{name}-web"},
         )
-        LbTargetGroupAttachment(
+        target.join_target_group(
             self,
             "target",
             target_group_arn=self.target_group.arn,
-            target_id=target.instance_id,
             port=config.target_port,
+            resource_label=f"{self.load_balancer.arn_suffix}/{self.target_group.arn_suffix}",
         )
         self.certificate_arn = self._certificate()
         self.https_listener = LbListener(

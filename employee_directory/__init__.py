@@ -478,12 +478,14 @@ class EmployeeDirectoryApp:
 
     def _dispatch(self, environ, cookies, nonce, token):
         path, method = environ.get("PATH_INFO") or "/", environ.get("REQUEST_METHOD", "GET")
-        allowed = {"/": "GET, HEAD, POST", "/health": "GET, HEAD"}.get(path)
+        allowed = {"/": "GET, HEAD, POST", "/health": "GET, HEAD", "/health/database": "GET, HEAD"}.get(path)
         if allowed is None:
             return _page("404 Not Found", "Not found", '<p><a href="/">Back to the directory</a></p>')
         if method not in allowed.split(", "):
             return _page("405 Method Not Allowed", "Method not allowed", "", [("Allow", allowed)])
         if path == "/health":
+            return _json("200 OK", {"server": "up"})
+        if path == "/health/database":
             return self._health(environ)
         if method == "POST":
             return self._add(environ, nonce, token)

@@ -19,7 +19,7 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
     "dev": {
         "": {"customer_managed_key": True, "key_deletion_window_days": 7},
         "network": {"nat_gateway": False, "flow_logs": True, "flow_logs_retention_days": 30},
-        "web": {"public": True, "http_cidrs": ["0.0.0.0/0"]},
+        "web": {"public": True, "http_cidrs": ["0.0.0.0/0"], "fleet": "instance"},
         "database": {
             "deletion_protection": False,
             "prevent_destroy": False,
@@ -37,7 +37,8 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
         "": {"customer_managed_key": True, "key_deletion_window_days": 30},
         "network": {"nat_gateway": True, "flow_logs": True, "flow_logs_retention_days": 365},
         # web.http_cidrs: the VPC's own range, for a load balancer in front (see prod_http_cidrs).
-        "web": {"public": False},
+        # An Auto Scaling group across the private subnets of the AZs; web.fleet = "instance" keeps one server.
+        "web": {"public": False, "fleet": "group"},
         "database": {
             "deletion_protection": True,
             "prevent_destroy": True,

@@ -31,11 +31,13 @@ from constructs_lib.limits import (
     READER_COUNT,
     ROOT_VOLUME_GIB,
     SECRET_ROTATION_DAYS,
+    WEB_GROUP_SIZE,
 )
 from constructs_lib.load_balancer_config import LoadBalancerConfig
 from constructs_lib.network_config import VPC_CIDR_ALLOWED, NetworkConfig
 from constructs_lib.state_backend_config import StateBackendConfig
 from constructs_lib.validation import Problem
+from constructs_lib.web_group_config import DEFAULT_SCALING_TARGET, Fleet, WebGroupConfig
 from constructs_lib.web_server_config import ROOT_VOLUME_GIB_ALLOWED, WebServerConfig
 
 from .profiles import PROFILE_DEFAULTS
@@ -156,6 +158,34 @@ class WebSettings(Table):
     http_cidrs: list[Annotated[Cidr, Allowed('must be IPv4 CIDR blocks like "0.0.0.0/0" or "10.0.0.0/16"')]] = Field(
         default_factory=lambda: list(_profile("web", "http_cidrs")),
         description="IPv4 CIDRs allowed to reach port 80 (ignored when load_balancer.enabled)",
+    )
+    fleet: Fleet = Field(
+        _profile("web", "fleet"),
+        description="`instance`: one web server (the tutorial's); `group`: an Auto Scaling group across the private "
+        "subnets, behind the load balancer, healed by its health checks and rolled out by instance refresh",
+    )
+    min_size: Annotated[int, Allowed(f"must be an integer {WEB_GROUP_SIZE.text}")] = Field(
+        WebGroupConfig.min_size,
+        ge=WEB_GROUP_SIZE.low,
+        le=WEB_GROUP_SIZE.high,
+        description=f"fleet group: fewest instances, {WEB_GROUP_SIZE.low} to {WEB_GROUP_SIZE.high} (the group starts "
+        "here)",
+    )
+    max_size: Annotated[int, Allowed(f"must be an integer {WEB_GROUP_SIZE.text}")] = Field(
+        WebGroupConfig.max_size,
+        ge=WEB_GROUP_SIZE.low,
+        le=WEB_GROUP_SIZE.high,
+        description=f"fleet group: most instances, min_size to {WEB_GROUP_SIZE.high}",
+    )
+    scaling: Literal["none", "cpu", "requests"] = Field(
+        WebGroupConfig.scaling,  # type: ignore[arg-type]
+        description="fleet group: target tracking on `cpu` (average CPU %) or `requests` (load balancer requests per "
+        "instance a minute); `none` holds min_size",
+    )
+    scaling_target: float | None = Field(
+        WebGroupConfig.scaling_target,
+        description="fleet group: the value scaling holds; unset: "
+        + ", ".join(f"{value:g} for {name}" for name, value in DEFAULT_SCALING_TARGET.items()),
     )
 
     @field_validator("public_key_path", "key_directory")

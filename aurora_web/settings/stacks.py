@@ -24,6 +24,7 @@ from constructs_lib.load_balancer_config import LoadBalancerConfig
 from constructs_lib.network_config import NetworkConfig
 from constructs_lib.state_backend_config import StateBackendConfig
 from constructs_lib.validation import ConfigError, Problem, is_region
+from constructs_lib.web_group_config import WebGroupConfig
 from constructs_lib.web_server_config import WebServerConfig
 
 from .files import read_toml, settings_path
@@ -247,6 +248,11 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
         if problem is not None:
             problems.append(Problem("web.key_directory", web.key_directory, problem))
     web_server = build("web", WebServerConfig, web, {"name": prefix})
+    # The group's instances are the server described above (the stack gives it in); here only its own keys. Checked
+    # with either fleet, so a wrong size is reported before someone switches to the group.
+    web_group = build("web", WebGroupConfig, web)
+    if web.fleet != "group":
+        web_group = None
     cluster = build(
         "database",
         AuroraClusterConfig,
@@ -265,11 +271,14 @@ def stack_config(settings: StackSettings) -> AuroraWebStackConfig:
     backup_plan = build("database", BackupPlanConfig, database, {"name": prefix}) if database.backup_plan else None
     state_config = build("state", StateBackendConfig, settings.state)
     load_balancer = _load_balancer_config(settings, prefix, problems, build)
+    if settings.load_balancer.enabled and load_balancer is None:
+        web_group = None  # the load balancer's own line says what to fix; the group's rule would blame web.fleet too
     parts = {
         "load_balancer": load_balancer,
         "network": network_config,
         "key_pair": key_pair,
         "web_server": web_server,
+        "web_group": web_group,
         "database": cluster,
         "connection": connection,
         "state": state_config,

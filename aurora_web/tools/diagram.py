@@ -50,6 +50,8 @@ HIDDEN = {
 TIER_COLORS = {"public": "#e8f5e9", "private": "#e3f2fd"}
 NODE_COLORS = {
     "aws_instance": "#ffe0b2",
+    "aws_autoscaling_group": "#ffe0b2",
+    "aws_launch_template": "#ffe0b2",
     "aws_rds_cluster": "#bbdefb",
     "aws_rds_cluster_instance": "#bbdefb",
     "aws_security_group": "#fff9c4",

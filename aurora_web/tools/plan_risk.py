@@ -17,7 +17,8 @@ DATA_LOSS_TYPES: dict[str, str] = {
     "aws_cloudwatch_log_group": "the log group's logs",
     "aws_s3_bucket": "the bucket's objects (access logs; the app archive and its older versions)",
 }
-# type -> what goes down
+# type -> what goes down. Not aws_launch_template: a replaced template is a new id for the group, which rolls its
+# instances over by instance refresh (new ones healthy before old ones go), with the site up throughout.
 DOWNTIME_TYPES: dict[str, str] = {
     "aws_instance": "the web server",
     "aws_autoscaling_group": "the web tier",

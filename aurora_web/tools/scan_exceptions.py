@@ -66,7 +66,8 @@ RULES: tuple[Rule, ...] = (
             AcceptedFinding(
                 "CKV_AWS_260",
                 "aws_vpc_security_group_ingress_rule",
-                "web-server_http-from-group-*",
+                # The same rule of the web tier's access (web_access.py), on the one instance or the group.
+                "web-*_http-from-group-*",
                 "false positive: checkov 3.3.30 does not read referenced_security_group_id "
                 "(bridgecrewio/checkov#6624), so a rule with no CIDR looks open; its source is the ALB's group",
             ),

@@ -34,6 +34,15 @@ def test_web_server_in_a_public_subnet_and_database_in_private_ones(dev, diagram
         assert where == "tier:private" or diagram.subnets[where]["tier"] == "private", (member, where)
 
 
+def test_prods_web_group_spans_the_private_tier(prod):
+    drawn = build(prod.json, "prod (us-east-1)")
+    (group,) = addresses(prod, "aws_autoscaling_group")
+    assert drawn.placement[group] == "tier:private", "one group across the private subnets of both AZs"
+    (template,) = addresses(prod, "aws_launch_template")
+    assert any(source == group and target == template for source, target, _ in drawn.edges)
+    assert not addresses(prod, "aws_instance")
+
+
 def test_every_security_group_is_drawn_in_the_vpc(dev, diagram):
     groups = addresses(dev, "aws_security_group")
     assert len(groups) == 3

@@ -17,9 +17,10 @@ from tests.support.app_cli import run_cli
 from tests.support.paths import PROJECT_ROOT
 from tests.support.synthesized import PROD_CERTIFICATE, Synthesized, make_config
 
-FRONT_DOOR = {
+FRONT_DOOR_EXCEPTIONS = {
     ("CKV_AWS_260", "aws_vpc_security_group_ingress_rule", "load-balancer_http-in"),
-    ("CKV_AWS_260", "aws_vpc_security_group_ingress_rule", "web-server_http-from-group-0"),
+    # The web tier's rule admitting the ALB's group: on the one instance (web-server) or the group (web-group).
+    ("CKV_AWS_260", "aws_vpc_security_group_ingress_rule", "web-*_http-from-group-*"),
     ("CKV_AWS_145", "aws_s3_bucket", "load-balancer_access-logs"),
     ("CKV_AWS_18", "aws_s3_bucket", "load-balancer_access-logs"),
     ("CKV_AWS_144", "aws_s3_bucket", "load-balancer_access-logs"),
@@ -28,6 +29,11 @@ FRONT_DOOR = {
 ARTIFACT = {
     ("CKV_AWS_18", "aws_s3_bucket", "app-artifact_bucket"),
     ("CKV_AWS_144", "aws_s3_bucket", "app-artifact_bucket"),
+}
+# The five as found on prod's default stack, whose web tier is the group.
+FRONT_DOOR = {
+    (check, kind, name.replace("web-*_http-from-group-*", "web-group_http-from-group-0"))
+    for check, kind, name in FRONT_DOOR_EXCEPTIONS
 }
 # The engine is on an LTS line by default: no automatic minor upgrades on its two instances (AWS's advice).
 LTS = {
@@ -62,8 +68,8 @@ def test_every_exception_has_a_reason_and_the_front_door_has_exactly_five():
     everything = [exception for rule in RULES for exception in rule.exceptions]
     assert len(everything) >= 10
     assert all(len(exception.reason) > 20 for exception in everything)
-    front = {(e.check, e.resource_type, e.logical_id.replace("*", "0")) for e in front_door_exceptions()}
-    assert front == FRONT_DOOR
+    front = {(e.check, e.resource_type, e.logical_id) for e in front_door_exceptions()}
+    assert front == FRONT_DOOR_EXCEPTIONS
 
 
 def test_dev_exceptions_never_apply_to_prod(key_directory):
@@ -167,7 +173,11 @@ def test_prod_with_the_operations_features_adds_no_finding(checkov, name, reques
 
 @pytest.mark.integration
 def test_prod_without_the_load_balancer_accepts_only_the_lts_advice(checkov, key_directory, tmp_path):
-    document = {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}, "load_balancer": {"enabled": False}}
+    document = {
+        "profile": "prod",
+        "web": {"ssh_cidr": "203.0.113.7/32", "fleet": "instance"},
+        "load_balancer": {"enabled": False},
+    }
     stack = Synthesized(make_config(key_directory, document))
     result = real_scan(checkov, stack, tmp_path)
     assert result.ok, [f.address for f in result.failed]
@@ -182,8 +192,8 @@ class Tampered(Synthesized):
         rules = document["resource"]["aws_vpc_security_group_ingress_rule"]
         ssh = next(rule for rule in rules.values() if rule["from_port"] == 22)
         ssh["cidr_ipv4"] = "0.0.0.0/0"
-        instance = next(iter(document["resource"]["aws_instance"].values()))
-        instance["metadata_options"]["http_tokens"] = "optional"
+        template = next(iter(document["resource"]["aws_launch_template"].values()))
+        template["metadata_options"]["http_tokens"] = "optional"
         self.config, self.text, self.json = base.config, json.dumps(document), document
 
 

@@ -138,7 +138,8 @@ SPECS["scaled"] = StackSpec(
         example("autoscaling-alarms.toml", "master_secret_rotation_days"),
         # The front door is deployed and checked by the prod stack; here it would need a certificate moto never
         # issued (the example names an existing one), so this stack keeps prod's other defaults without it.
-        {"name_prefix": "deploy-scaled", "load_balancer": {"enabled": False}},
+        # Without it, the web tier is one instance (a group is reached only through the load balancer).
+        {"name_prefix": "deploy-scaled", "load_balancer": {"enabled": False}, "web": {"fleet": "instance"}},
         EMULATOR_SETTINGS,
         PROD_EMULATOR_SETTINGS,
     ),
@@ -624,10 +625,37 @@ def test_network_is_as_designed(runs, stack):
 
 @BOTH
 def test_instance_is_as_designed(runs, stack):
+    """dev's one web server; for prod's group, each of its instances (the group itself: the next test)."""
     run = finished(runs, stack)
     run.require("inspect")
+    for instance in run.facts["instances"]:
+        assert_web_server_is_as_designed(run, instance)
+
+
+@pytest.mark.parametrize("stack", ["prod"])
+def test_web_group_is_as_designed(runs, stack):
+    """prod's group: min_size instances InService over private subnets of two or more AZs, ELB health checks, in the
+    load balancer's target group, and its metrics collected."""
+    run = finished(runs, stack)
+    run.require("inspect")
+    facts, config = run.facts, run.config.web_group
+    group = facts["web_group"]
+    assert config is not None and group is not None, "prod deploys the web tier as a group"
+    assert (group["MinSize"], group["MaxSize"], group["HealthCheckType"]) == (config.min_size, config.max_size, "ELB")
+    assert group["HealthCheckGracePeriod"] == config.health_check_grace_seconds
+    members = group["Instances"]
+    assert len(members) >= config.min_size and {member["LifecycleState"] for member in members} == {"InService"}
+    subnets = {subnet["SubnetId"]: subnet for subnet in facts["subnets"]}
+    zones = {subnets[instance["SubnetId"]]["AvailabilityZone"] for instance in facts["instances"]}
+    assert len(zones) >= 2, f"the group's instances are all in {zones}"
+    private = {name for name, subnet in subnets.items() if {"Key": "Tier", "Value": "private"} in subnet["Tags"]}
+    assert set(group["VPCZoneIdentifier"].split(",")) == private
+    assert group["TargetGroupARNs"] == [facts["front_door"]["target_group"]["TargetGroupArn"]]
+    assert "GroupInServiceInstances" in {metric["Metric"] for metric in group.get("EnabledMetrics", [])}
+
+
+def assert_web_server_is_as_designed(run, instance: dict) -> None:
     facts, config = run.facts, run.config
-    instance = facts["instance"]
     assert instance["State"]["Name"] == "running"
     assert instance["MetadataOptions"]["HttpTokens"] == "required", instance["MetadataOptions"]
     assert facts["root_volumes"] and all(volume["Encrypted"] for volume in facts["root_volumes"]), facts["root_volumes"]
@@ -743,12 +771,19 @@ def test_security_group_rules_are_as_designed(runs, stack):
 def test_every_output_is_set_and_matches_what_aws_reports(runs, stack):
     run = finished(runs, stack)
     run.require("inspect", "outputs")
-    instance, cluster = run.facts["instance"], run.facts["cluster"]
+    instance, cluster, group = run.facts["instance"], run.facts["cluster"], run.facts["web_group"]
     reachable = instance.get("PublicDnsName") or instance["PrivateDnsName"]
+    web = (
+        {"web_group_name": group["AutoScalingGroupName"]}
+        if group is not None
+        else {
+            "web_public_ip": instance.get("PublicIpAddress", ""),
+            "web_public_dns": instance.get("PublicDnsName", ""),
+            "web_url": f"http://{reachable}",
+        }
+    )
     expected = {
-        "web_public_ip": instance.get("PublicIpAddress", ""),
-        "web_public_dns": instance.get("PublicDnsName", ""),
-        "web_url": f"http://{reachable}",
+        **web,
         "key_pair_name": instance["KeyName"],
         "writer_endpoint": cluster["Endpoint"],
         "reader_endpoint": cluster["ReaderEndpoint"],
@@ -760,7 +795,11 @@ def test_every_output_is_set_and_matches_what_aws_reports(runs, stack):
     assert all(value is not None for value in run.outputs.values()), run.outputs
     assert {name: run.outputs.get(name) for name in expected} == expected
     ssh = run.outputs["ssh_command"]
-    if run.config.web_server.ssh_cidr:
+    if group is not None:
+        assert ssh.startswith(f"aws ssm start-session --region {run.config.region} --target $(") and (
+            f"--auto-scaling-group-names {group['AutoScalingGroupName']} " in ssh
+        ), ssh
+    elif run.config.web_server.ssh_cidr:
         assert ssh.startswith("ssh -i ") and ssh.endswith(f"ec2-user@{reachable}"), ssh
     else:
         assert ssh == f"aws ssm start-session --region {run.config.region} --target {instance['InstanceId']}"
@@ -770,7 +809,8 @@ def test_every_output_is_set_and_matches_what_aws_reports(runs, stack):
 def test_instance_is_applied_before_the_cluster_starts(runs, stack):
     run = finished(runs, stack)
     run.require("apply")
-    problems = apply_order_problems(run.events)
+    web_tier = "aws_autoscaling_group" if run.config.web_group is not None else "aws_instance"
+    problems = apply_order_problems(run.events, first=web_tier)
     assert not problems, report("EC2-before-Aurora order in `terraform apply -json`", problems)
 
 
@@ -813,7 +853,7 @@ def test_front_door_is_as_designed(runs, stack):
     problems = load_balancer_problems(
         facts["front_door"],
         name=config.name,
-        instance_id=facts["instance"]["InstanceId"],
+        instance_ids=[instance["InstanceId"] for instance in facts["instances"]],
         ssl_policy=config.ssl_policy,
         public_subnet_ids=public,
         domain_name=config.domain_name,

@@ -72,7 +72,7 @@ DESIGN = {
 
 def judge(facts: dict) -> list[str]:
     return load_balancer_problems(
-        facts, name=NAME, instance_id=INSTANCE, ssl_policy=POLICY, public_subnet_ids=SUBNETS, domain_name=DOMAIN
+        facts, name=NAME, instance_ids=[INSTANCE], ssl_policy=POLICY, public_subnet_ids=SUBNETS, domain_name=DOMAIN
     )
 
 

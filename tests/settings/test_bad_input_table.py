@@ -36,7 +36,8 @@ BAD_INPUTS = [
     ("not an OpenSSH public key", '[web]\npublic_key_path = "not-a-key.pub"'),
     (
         "name too long once suffixed",
-        'profile = "prod"\nname_prefix = "abcdefghijklmnopqrstuvwxyz123456"\n[load_balancer]\nenabled = false',
+        'profile = "prod"\nname_prefix = "abcdefghijklmnopqrstuvwxyz123456"\n[web]\nfleet = "instance"\n'
+        "[load_balancer]\nenabled = false",
     ),
     ("prod without a certificate for its load balancer", 'profile = "prod"'),
     ("cluster identifier too long for its instances", '[database]\ncluster_identifier = "' + "c" * 60 + '"'),
@@ -80,8 +81,17 @@ BAD_INPUTS = [
     ("duplicate HTTP CIDR", '[web]\nhttp_cidrs = ["10.0.0.0/16", "10.0.0.0/16"]'),
     (
         "SSH wider than a /16 in prod",
-        'profile = "prod"\n[web]\nssh_cidr = "0.0.0.0/1"\n[load_balancer]\nenabled = false',
+        'profile = "prod"\n[web]\nssh_cidr = "0.0.0.0/1"\nfleet = "instance"\n[load_balancer]\nenabled = false',
     ),
+    ("web group without the load balancer", 'profile = "prod"\n[load_balancer]\nenabled = false'),
+    (
+        "web group with public instances",
+        'profile = "prod"\n[web]\npublic = true\n[load_balancer]\n'
+        'certificate_arn = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"',
+    ),
+    ("web group smaller than its minimum", "[web]\nmin_size = 5\nmax_size = 3"),
+    ("web scaling target without scaling", "[web]\nscaling_target = 60"),
+    ("web scaling target out of range", '[web]\nscaling = "cpu"\nscaling_target = 150'),
     ("master user name a MySQL reserved word", '[database]\nmaster_username = "select"'),
     ("e-mail address with an empty domain label", '[database]\nalarms = true\nalarm_email = "ops@example..com"'),
     ("config file missing", None),

@@ -23,12 +23,13 @@ from constructs_lib.key_pair_config import KeyPairConfig
 from constructs_lib.load_balancer_config import LoadBalancerConfig
 from constructs_lib.network_config import NetworkConfig
 from constructs_lib.state_backend_config import StateBackendConfig
+from constructs_lib.web_group_config import WebGroupConfig
 from constructs_lib.web_server_config import WebServerConfig
 
 # The configs each table feeds, and the keys stacks.py reads itself (switches and names, not config values).
 TABLES = [
     (NetworkSettings, (NetworkConfig,), set()),
-    (WebSettings, (KeyPairConfig, WebServerConfig), {"install_app"}),
+    (WebSettings, (KeyPairConfig, WebServerConfig, WebGroupConfig), {"install_app", "fleet"}),
     (
         DatabaseSettings,
         (AuroraClusterConfig, AuroraAutoscalingConfig, AuroraAlarmsConfig),

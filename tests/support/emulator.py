@@ -166,6 +166,20 @@ def describe_cluster(emulator: MotoServer, identifier: str) -> dict | None:
         raise
 
 
+def web_group(emulator: MotoServer, name: str) -> dict:
+    """The web tier's Auto Scaling group: the one whose name has the launch template's prefix <name>-web-."""
+    autoscaling = emulator.client("autoscaling")
+    groups = [
+        group
+        for page in autoscaling.get_paginator("describe_auto_scaling_groups").paginate()
+        for group in page["AutoScalingGroups"]
+        if group["AutoScalingGroupName"].startswith(f"{name}-web-")
+    ]
+    if len(groups) != 1:
+        raise LookupError(f"expected one Auto Scaling group named {name}-web-*, found {groups}")
+    return groups[0]
+
+
 def observe(emulator: MotoServer, config) -> dict:
     """Everything the design checks need, read with boto3 right after the apply."""
     ec2, rds = emulator.client("ec2"), emulator.client("rds")
@@ -175,15 +189,26 @@ def observe(emulator: MotoServer, config) -> dict:
         raise LookupError(f"expected one VPC tagged Project={config.name_prefix}, found {vpcs}")
     vpc_id = vpcs[0]["VpcId"]
     in_vpc = [{"Name": "vpc-id", "Values": [vpc_id]}]
-    instances = [
-        instance
-        for reservation in ec2.describe_instances(
-            Filters=[*tagged, {"Name": "instance-state-name", "Values": ["pending", "running"]}]
-        )["Reservations"]
-        for instance in reservation["Instances"]
-    ]
-    if len(instances) != 1:
-        raise LookupError(f"expected one running instance tagged Project={config.name_prefix}, found {instances}")
+    group = web_group(emulator, config.web_server.name) if config.web_group is not None else None
+    if group is None:
+        instances = [
+            instance
+            for reservation in ec2.describe_instances(
+                Filters=[*tagged, {"Name": "instance-state-name", "Values": ["pending", "running"]}]
+            )["Reservations"]
+            for instance in reservation["Instances"]
+        ]
+        if len(instances) != 1:
+            raise LookupError(f"expected one running instance tagged Project={config.name_prefix}, found {instances}")
+    else:
+        ids = [member["InstanceId"] for member in group["Instances"]]
+        if not ids:
+            raise LookupError(f"the web group {group['AutoScalingGroupName']} has no instances")
+        instances = [
+            instance
+            for reservation in ec2.describe_instances(InstanceIds=ids)["Reservations"]
+            for instance in reservation["Instances"]
+        ]
     instance = instances[0]
     volume_ids = [
         mapping["Ebs"]["VolumeId"]
@@ -210,7 +235,9 @@ def observe(emulator: MotoServer, config) -> dict:
             for gateway in ec2.describe_nat_gateways(Filters=in_vpc)["NatGateways"]
             if gateway["State"] in ("pending", "available")
         ],
-        "instance": instance,
+        "instance": instance,  # the one web server, or the group's first
+        "instances": instances,
+        "web_group": group,
         "user_data": ec2.describe_instance_attribute(InstanceId=instance["InstanceId"], Attribute="userData")
         .get("UserData", {})
         .get("Value"),
@@ -262,6 +289,16 @@ def inventory(emulator: MotoServer, config, master_secret: dict) -> tuple[dict[s
             for reservation in ec2.describe_instances(Filters=tagged)["Reservations"]
             for instance in reservation["Instances"]
             if instance["State"]["Name"] not in ("terminated", "shutting-down")
+        ],
+        "Auto Scaling groups": [
+            group["AutoScalingGroupName"]
+            for group in emulator.client("autoscaling").describe_auto_scaling_groups()["AutoScalingGroups"]
+            if group["AutoScalingGroupName"].startswith(f"{config.web_server.name}-web-")
+        ],
+        "launch templates": [
+            template["LaunchTemplateName"]
+            for template in ec2.describe_launch_templates()["LaunchTemplates"]
+            if template["LaunchTemplateName"].startswith(f"{config.web_server.name}-web-")
         ],
         "VPCs": [vpc["VpcId"] for vpc in ec2.describe_vpcs(Filters=tagged)["Vpcs"]],
         "subnets": [subnet["SubnetId"] for subnet in ec2.describe_subnets(Filters=tagged)["Subnets"]],

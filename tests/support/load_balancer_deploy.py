@@ -102,7 +102,7 @@ def load_balancer_problems(
     facts: dict,
     *,
     name: str,
-    instance_id: str,
+    instance_ids: list[str],
     ssl_policy: str,
     public_subnet_ids: set[str],
     domain_name: str | None = None,
@@ -165,9 +165,9 @@ def load_balancer_problems(
             f"target group {group.get('Protocol')}:{group.get('Port')} checking {group.get('HealthCheckPath')!r}, "
             "expected HTTP:80 checking /health"
         )
-    targets = [(target["Target"]["Id"], target["Target"].get("Port")) for target in facts["targets"]]
-    if targets != [(instance_id, 80)]:
-        problems.append(f"registered targets {targets}, expected only the web server {instance_id} on port 80")
+    targets = sorted((target["Target"]["Id"], target["Target"].get("Port")) for target in facts["targets"])
+    if targets != sorted((instance_id, 80) for instance_id in instance_ids):
+        problems.append(f"registered targets {targets}, expected only the web servers {instance_ids} on port 80")
 
     alb, web = f"{name}-alb", f"{name}-web"
     expected = {alb: {("in", 443, "0.0.0.0/0"), ("in", 80, "0.0.0.0/0"), ("out", 80, web)}}

@@ -58,3 +58,16 @@ class Synthesized:
         names = [name for name in self.resources(resource_type) if name_part in name]
         assert len(names) == 1, f"{resource_type} named like {name_part!r}: {names}"
         return f"{resource_type}.{names[0]}"
+
+    def web_tier(self) -> str:
+        """The address of what runs the web servers: the one instance, or the Auto Scaling group (prod's)."""
+        if self.resources("aws_autoscaling_group"):
+            assert not self.resources("aws_instance"), "a stack runs one web tier: an instance or a group"
+            return self.address("aws_autoscaling_group", "web-group")
+        return self.address("aws_instance", "web-server")
+
+    def web_security_group(self) -> str:
+        """The address of the web servers' own security group (the instance's or the group's)."""
+        names = [name for name in self.resources("aws_security_group") if name.startswith("web-")]
+        assert len(names) == 1, f"one web security group expected: {names}"
+        return f"aws_security_group.{names[0]}"

@@ -258,8 +258,10 @@ def test_unknown_path_and_method(app):
 
 @pytest.mark.integration
 def test_health_reports_reachable(app):
-    response = call(app, path="/health")
+    response = call(app, path="/health/database")
     assert (response.status, json.loads(response.text)) == (200, {"writer": "reachable", "reader": "reachable"})
+    response = call(app, path="/health")
+    assert (response.status, json.loads(response.text)) == (200, {"server": "up"})
 
 
 # --- Security headers and CSRF -------------------------------------------------------------------------------
@@ -420,7 +422,7 @@ def test_list_comes_from_the_writer_when_the_reader_is_down(server):
     page = browser.get()
     assert page.status == 200 and listed_names(page) == ["w"]
     assert "reader unavailable, the list comes from the writer" in page.log
-    health = call(app, path="/health")
+    health = call(app, path="/health/database")
     assert (health.status, json.loads(health.text)) == (200, {"writer": "reachable", "reader": "unreachable"})
 
 
@@ -431,7 +433,7 @@ def test_list_comes_from_the_reader_when_the_writer_is_down(server):
     down = create_app(StaticSettingsSource(server.settings(writer_host="127.0.0.1")), DATABASE)
     page = call(down)
     assert page.status == 200 and listed_names(page) == ["r"]
-    assert call(down, path="/health").status == 503
+    assert call(down, path="/health/database").status == 503
 
 
 @pytest.mark.integration
@@ -448,8 +450,11 @@ def test_database_down_gives_clear_503_that_keeps_the_form(server):
     assert "Traceback" not in response.text and "pymysql" not in response.text.lower()
     assert response.headers["Retry-After"] == "30"
     assert "database unavailable" in response.log
-    health = call(app, path="/health")
+    health = call(app, path="/health/database")
     assert (health.status, json.loads(health.text)) == (503, {"writer": "unreachable", "reader": "unreachable"})
+    # The load balancer's check stays green: the group must not replace web servers for a database outage.
+    health = call(app, path="/health")
+    assert (health.status, json.loads(health.text)) == (200, {"server": "up"})
 
 
 @pytest.mark.integration

@@ -12,8 +12,10 @@ from tests.support.samples import MIB
 from tests.support.synthesized import Synthesized, make_config, reference
 
 
-def alarms_by_name(stack):
-    return {alarm["alarm_name"]: alarm for alarm in stack.resources("aws_cloudwatch_metric_alarm").values()}
+def alarms_by_name(stack, namespace="AWS/RDS"):
+    """The database's alarms (the web tier's are test_profiles_web_alarms.py's)."""
+    alarms = stack.resources("aws_cloudwatch_metric_alarm").values()
+    return {alarm["alarm_name"]: alarm for alarm in alarms if alarm["namespace"] == namespace}
 
 
 def test_topic_is_encrypted_with_the_stack_key_and_mails_ops(scaled):
@@ -104,7 +106,7 @@ def test_serverless_instances_also_alarm_on_acu_utilisation(serverless):
 
 
 def test_alarms_on_in_prod_off_in_dev(dev, prod, prod_without_alarms):
-    assert len(prod.resources("aws_cloudwatch_metric_alarm")) == 7 and prod.resources("aws_sns_topic")
+    assert len(alarms_by_name(prod)) == 7 and prod.resources("aws_sns_topic")
     for stack in (dev, prod_without_alarms):
         assert not stack.resources("aws_cloudwatch_metric_alarm") and not stack.resources("aws_sns_topic")
 
@@ -114,4 +116,4 @@ def test_alarms_need_the_stacks_customer_managed_key(key_directory):
     with pytest.raises(ConfigError, match=r"alarms = True: need customer_managed_key = true"):
         replace(config, alarms=AuroraAlarmsConfig())
     stack = Synthesized(replace(config, customer_managed_key=True, alarms=AuroraAlarmsConfig()), "dev-alarms")
-    assert len(stack.resources("aws_cloudwatch_metric_alarm")) == 7
+    assert len(alarms_by_name(stack)) == 7

@@ -38,14 +38,35 @@ def test_all_outputs_are_declared_and_point_at_the_right_resources(dev):
     assert all(output.get("description") for output in outputs.values())
 
 
-def test_ssh_command_uses_session_manager_without_ssh_and_the_key_with_it(dev, prod):
+def test_ssh_command_uses_session_manager_without_ssh_and_the_key_with_it(dev, key_directory):
     assert dev.json["output"]["ssh_command"]["value"].startswith(
         "aws ssm start-session --region us-east-1 --target ${aws_instance."
     )
-    assert prod.json["output"]["ssh_command"]["value"].startswith("ssh -i ")
+    from tests.support.samples import CERTIFICATE_ARN
+    from tests.support.synthesized import Synthesized, make_config
+
+    document = {
+        "profile": "prod",
+        "web": {"ssh_cidr": "203.0.113.7/32", "fleet": "instance"},
+        "load_balancer": {"certificate_arn": CERTIFICATE_ARN},
+    }
+    single = Synthesized(make_config(key_directory, document), "prod-instance")
+    assert single.json["output"]["ssh_command"]["value"].startswith("ssh -i ")
     # prod's server has no public address: SSH goes to its private name (VPN or peered network).
-    assert prod.json["output"]["ssh_command"]["value"].endswith(
-        "aurora-web-key.pem ec2-user@${" + prod.address("aws_instance", "instance") + ".private_dns}"
+    assert single.json["output"]["ssh_command"]["value"].endswith(
+        "aurora-web-key.pem ec2-user@${" + single.address("aws_instance", "instance") + ".private_dns}"
+    )
+
+
+def test_a_group_names_itself_and_opens_a_shell_on_one_of_its_instances_through_session_manager(prod):
+    outputs = prod.json["output"]
+    group = prod.address("aws_autoscaling_group", "web-group")
+    assert outputs["web_group_name"]["value"] == "${" + group + ".name}"
+    assert not {"web_public_dns", "web_public_ip", "web_url"} & set(outputs), "a group has no one address"
+    assert outputs["ssh_command"]["value"] == (
+        "aws ssm start-session --region us-east-1 --target $(aws autoscaling describe-auto-scaling-groups "
+        "--region us-east-1 --auto-scaling-group-names ${" + group + ".name} "
+        "--query 'AutoScalingGroups[0].Instances[0].InstanceId' --output text)"
     )
 
 

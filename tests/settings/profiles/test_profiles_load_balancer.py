@@ -22,7 +22,12 @@ MANAGED_RULE_GROUPS = [
 
 
 def with_load_balancer(key_directory: str, load_balancer: LoadBalancerConfig) -> AuroraWebStackConfig:
-    document = {"profile": "prod", "web": {"ssh_cidr": "203.0.113.7/32"}, "load_balancer": {"enabled": False}}
+    # One instance behind it (web.fleet = "instance"): the group's own target wiring is test_profiles_web_group.py's.
+    document = {
+        "profile": "prod",
+        "web": {"ssh_cidr": "203.0.113.7/32", "fleet": "instance"},
+        "load_balancer": {"enabled": False},
+    }
     config = make_config(key_directory, document)
     return replace(config, load_balancer=load_balancer, web_server=replace(config.web_server, http_cidrs=()))
 
@@ -171,10 +176,12 @@ def test_security_group_chain_internet_to_alb_to_web_only(with_arn):
 
 
 def test_http_cidrs_are_ignored_when_the_load_balancer_is_on(key_directory):
-    config = make_config(key_directory, {"profile": "prod", "load_balancer": {"enabled": False}})
+    config = make_config(
+        key_directory, {"profile": "prod", "web": {"fleet": "instance"}, "load_balancer": {"enabled": False}}
+    )
     assert config.web_server.http_cidrs == ("10.0.0.0/16",)
     stack = Synthesized(replace(config, load_balancer=LoadBalancerConfig(certificate_arn=CERTIFICATE_ARN)))
-    web_group = reference(stack.address("aws_security_group", "web-server_security-group"))
+    web_group = reference(stack.web_security_group())
     web_http = [
         rule
         for rule in stack.resources("aws_vpc_security_group_ingress_rule").values()

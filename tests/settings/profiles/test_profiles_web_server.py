@@ -4,11 +4,12 @@ import pytest
 
 from constructs_lib.validation import ConfigError
 from constructs_lib.web_server import AMAZON_LINUX_2023_PARAMETER
+from tests.support.samples import CERTIFICATE_ARN
 from tests.support.synthesized import Synthesized, make_config, reference
 
 
 def web_group(stack):
-    return reference(stack.address("aws_security_group", "web-server_security-group"))
+    return reference(stack.web_security_group())
 
 
 def test_ami_comes_from_the_public_ssm_parameter(dev):
@@ -97,10 +98,11 @@ def test_instance_type_is_configurable(key_directory):
     stack.has("aws_instance", {"instance_type": "t3.small"})
 
 
-def test_prod_server_has_no_public_address_and_reaches_out_through_the_nat(prod):
-    instance = prod.only("aws_instance")
-    assert "associate_public_ip_address" not in instance  # unset: the private subnet gives none
-    assert prod.resources("aws_subnet")[instance["subnet_id"].split(".")[1]]["tags"]["Tier"] == "private"
+def test_prod_servers_have_no_public_address_and_reach_out_through_the_nat(prod):
+    (template,) = prod.resources("aws_launch_template").values()
+    assert [interface["associate_public_ip_address"] for interface in template["network_interfaces"]] == ["false"]
+    subnets = [reference.split(".")[1] for reference in prod.only("aws_autoscaling_group")["vpc_zone_identifier"]]
+    assert {prod.resources("aws_subnet")[name]["tags"]["Tier"] for name in subnets} == {"private"}
     nat = prod.address("aws_nat_gateway", "nat-gateway")
     prod.has(
         "aws_route",
@@ -110,6 +112,20 @@ def test_prod_server_has_no_public_address_and_reaches_out_through_the_nat(prod)
             "route_table_id": reference(prod.address("aws_route_table", "private-route-table")),
         },
     )
+
+
+def test_a_single_prod_server_is_private_too(key_directory):
+    stack = Synthesized(
+        make_config(
+            key_directory,
+            {"profile": "prod", "web": {"fleet": "instance"}, "load_balancer": {"certificate_arn": CERTIFICATE_ARN}},
+        ),
+        "prod-instance",
+    )
+    instance = stack.only("aws_instance")
+    assert "associate_public_ip_address" not in instance  # unset: the private subnet gives none
+    assert stack.resources("aws_subnet")[instance["subnet_id"].split(".")[1]]["tags"]["Tier"] == "private"
+    assert not stack.resources("aws_autoscaling_group")
 
 
 def test_prod_http_reaches_the_web_server_from_the_load_balancer_only(prod):
