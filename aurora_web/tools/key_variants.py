@@ -35,9 +35,12 @@ EXISTING_NETWORK = {
     # An existing VPC keeps its own routing (no NAT from us), so the web server needs its public IP there.
     "network.nat_gateway": False,
     "web.public": True,
+    "web.fleet": "instance",  # a public web server is one instance (a group's servers are private)
 }
 STATE_BUCKET = "example-terraform-state"
 LOAD_BALANCER_ON = {"load_balancer.enabled": True, "load_balancer.certificate_arn": CERTIFICATE_ARN}
+# dev's web tier as prod's: a group of private servers behind the load balancer.
+WEB_GROUP_ON = {**LOAD_BALANCER_ON, "web.fleet": "group", "web.public": False, "network.nat_gateway": True}
 PUBLIC_KEY_FILE = "<public key file>"  # the generator writes an OpenSSH public key and puts its path here
 OTHER_KEY_DIRECTORY = "<other key directory>"  # likewise an empty private directory
 
@@ -138,17 +141,34 @@ OVERRIDES: dict[str, Any] = {
     ),
     "network.flow_logs_retention_days": _later_log_period,
     # Without a NAT the web server needs its public IP, and a private one needs the NAT.
+    # (A public web server is one instance: a group's servers are private.)
     "network.nat_gateway": lambda current, profile: Variant(
-        "network.nat_gateway", not current, companions={"web.public": True} if current else {}
+        "network.nat_gateway",
+        not current,
+        companions={"web.public": True, "web.fleet": "instance"} if current else {},
     ),
     "web.public": lambda current, profile: Variant(
-        "web.public", not current, companions={"network.nat_gateway": True} if current else {}
+        "web.public",
+        not current,
+        companions={"network.nat_gateway": True} if current else {"web.fleet": "instance"},
     ),
     # prod's alarms publish to a topic under the stack's key.
     "customer_managed_key": lambda current, profile: Variant(
         "customer_managed_key", not current, companions={"database.alarms": False} if profile == "prod" else {}
     ),
     "web.instance_type": "t3.small",
+    "web.scaling_target": lambda current, profile: Variant(
+        "web.scaling_target",
+        60.0,
+        context={**(WEB_GROUP_ON if profile == "dev" else {}), "web.scaling": "cpu"},
+    ),
+    "web.fleet": lambda current, profile: Variant(
+        "web.fleet",
+        "instance" if current == "group" else "group",
+        companions={key: value for key, value in WEB_GROUP_ON.items() if key != "web.fleet"}
+        if current != "group"
+        else {},
+    ),
     "web.ssh_cidr": "203.0.113.7/32",
     "web.public_key_path": PUBLIC_KEY_FILE,
     "web.key_directory": OTHER_KEY_DIRECTORY,
@@ -194,7 +214,8 @@ OVERRIDES: dict[str, Any] = {
     "load_balancer.enabled": lambda current, profile: Variant(
         "load_balancer.enabled",
         not current,
-        companions={"load_balancer.certificate_arn": CERTIFICATE_ARN} if not current else {},
+        # A group is reached only through the load balancer: without it, the web tier is one instance.
+        companions={"load_balancer.certificate_arn": CERTIFICATE_ARN} if not current else {"web.fleet": "instance"},
     ),
     "load_balancer.certificate_arn": _with_load_balancer("load_balancer.certificate_arn", OTHER_CERTIFICATE_ARN),
     "load_balancer.domain_name": lambda current, profile: Variant(
@@ -220,10 +241,14 @@ OVERRIDES: dict[str, Any] = {
     "state.region": lambda current, profile: Variant("state.region", "us-west-2", context=S3_STATE),
     "state.use_lockfile": lambda current, profile: Variant("state.use_lockfile", False, context=S3_STATE),
 }
-# Keys that matter only with a feature on: alarms (dev has them off), autoscaling, the load balancer (dev: off).
+# Keys that matter only with a feature on: alarms (dev has them off), autoscaling, the load balancer and the web
+# group (dev: off).
 DEV_CONTEXT: dict[str, Mapping[str, Any]] = {
     "database.alarm_": {"database.alarms": True},
     "load_balancer.": LOAD_BALANCER_ON,
+    "web.min_size": WEB_GROUP_ON,
+    "web.max_size": WEB_GROUP_ON,
+    "web.scaling": WEB_GROUP_ON,
 }
 CONTEXT: dict[str, Mapping[str, Any]] = {"database.autoscaling_": AUTOSCALING}
 

@@ -95,10 +95,12 @@ def test_a_rule_replaces_only_when_its_source_type_switches() -> None:
 
 
 def test_expected_effect_of_a_key_is_its_table_row() -> None:
-    """The scenarios' web instance_type change, alone: the web server updated in place, nothing else."""
-    found = expected_effect("web.instance_type", "prod")
-    assert (found.kind, found.value) == (IN_PLACE, "t3.small")
-    assert [address.split(".")[0] for address in found.updated] == ["aws_instance"]
+    """The scenarios' web instance_type change, alone: dev's one server updated in place; prod's group gets a new
+    launch template version (in place; the group then follows it with a rolling refresh), nothing else."""
+    for profile, updated in (("dev", "aws_instance"), ("prod", "aws_launch_template")):
+        found = expected_effect("web.instance_type", profile)
+        assert (found.kind, found.value) == (IN_PLACE, "t3.small")
+        assert [address.split(".")[0] for address in found.updated] == [updated]
 
 
 def test_a_refused_change_names_its_key() -> None:

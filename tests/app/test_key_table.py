@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from aurora_web.tools.key_effects import DATA_LOSS, IN_PLACE, NO_CHANGE, Table, all_effects
+from aurora_web.tools.key_effects import DATA_LOSS, IN_PLACE, Table, all_effects
 from aurora_web.tools.key_table import PAGE, page
 
 
@@ -43,7 +43,7 @@ def test_keys_that_replace_the_cluster_are_data_loss(table: Table, key: str, pro
 @pytest.mark.parametrize(
     ("key", "resource_type"),
     [
-        ("web.instance_type", "aws_instance"),
+        ("web.instance_type", "aws_launch_template"),  # prod's group: a new template version, rolled out by refresh
         ("database.backup_retention_days", "aws_rds_cluster"),
         ("database.alarm_cpu_percent", "aws_cloudwatch_metric_alarm"),
     ],
@@ -61,8 +61,11 @@ def test_one_more_reader_adds_an_instance(table: Table) -> None:
     assert [address.split(".")[0] for address in found.added] == ["aws_rds_cluster_instance"]
 
 
-def test_prevent_destroy_changes_nothing_in_aws(table: Table) -> None:
-    assert effect(table, "database.prevent_destroy", "prod").kind == NO_CHANGE
+def test_prevent_destroy_changes_nothing_in_aws_but_the_archive_buckets_force_destroy(table: Table) -> None:
+    """prevent_destroy is Terraform's own guard; the archive bucket follows it (force_destroy only when lifted)."""
+    found = effect(table, "database.prevent_destroy", "prod")
+    assert found.kind == IN_PLACE and not (found.added or found.removed or found.replaced), found
+    assert [address.split(".")[0] for address in found.updated] == ["aws_s3_bucket"], found
 
 
 def test_a_source_other_than_the_pinned_provider_is_called_out() -> None:
