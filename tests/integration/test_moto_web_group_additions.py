@@ -65,6 +65,7 @@ def make_group(server, name: str, *, min_size: int, zones: tuple[str, ...] = ("u
 
 def test_instances_take_the_templates_network_interface_groups(server):
     made = make_group(server, "groups", min_size=2)
+    assert len(made["instances"]) == 2
     for instance in made["instances"]:
         attached = {group["GroupId"] for group in instance["SecurityGroups"]}
         attached |= {group["GroupId"] for interface in instance["NetworkInterfaces"] for group in interface["Groups"]}
@@ -73,6 +74,7 @@ def test_instances_take_the_templates_network_interface_groups(server):
 
 def test_instances_take_the_templates_metadata_options_and_instance_profile(server):
     made = make_group(server, "imds", min_size=2)
+    assert len(made["instances"]) == 2
     for instance in made["instances"]:
         assert instance["MetadataOptions"]["HttpTokens"] == "required", instance["MetadataOptions"]
         assert instance["IamInstanceProfile"]["Arn"].endswith("/imds"), instance.get("IamInstanceProfile")

@@ -1,6 +1,7 @@
 """The employee directory reaches the instance as a checked archive named in its user data, and its role can read
 this one secret (and the archive's prefix) only."""
 
+import base64
 import json
 import subprocess
 
@@ -35,6 +36,23 @@ def instance_config(stack) -> str:
     return member_text(artifact, UNIT_NAME) + member_text(artifact, HTTPD_CONF_NAME)
 
 
+def boot_script(stack) -> str:
+    """The text EC2 runs at boot: the one instance's user data (Terraform's escapes undone), or the group's launch
+    template's (base64)."""
+    templates = stack.resources("aws_launch_template")
+    if templates:
+        (template,) = templates.values()
+        return base64.b64decode(template["user_data"]).decode("utf-8")
+    return stack.only("aws_instance")["user_data"].replace("$${", "${").replace("%%{", "%{")
+
+
+def booting(stack) -> str:
+    """The address of what boots from the script: the instance, or the group's launch template."""
+    if stack.resources("aws_launch_template"):
+        return stack.address("aws_launch_template", "launch-template")
+    return stack.address("aws_instance", "instance")
+
+
 def test_user_data_fetches_the_app_for_this_cluster(dev):
     config = dev.config
     expected = config.app_artifact_config(
@@ -67,14 +85,19 @@ def test_behind_the_load_balancer_the_app_trusts_the_albs_forwarded_proto(prod):
             behind_load_balancer=True,
         )
     )
-    prod.has("aws_instance", {"user_data": terraform_literal(render_user_data(artifact=expected))})
+    assert not prod.resources("aws_instance"), "prod's web tier is the group"
+    assert boot_script(prod) == render_user_data(artifact=expected)
     shipped = instance_config(prod)
     assert LB_TRUST in shipped and NO_LB_PROTO not in shipped
 
 
 def test_the_trust_follows_the_load_balancer_not_the_profile(key_directory):
     """prod with its load balancer turned off answers HTTP itself: the instance gets the no-load-balancer config."""
-    stack = Synthesized(make_config(key_directory, {"profile": "prod", "load_balancer": {"enabled": False}}))
+    stack = Synthesized(
+        make_config(
+            key_directory, {"profile": "prod", "load_balancer": {"enabled": False}, "web": {"fleet": "instance"}}
+        )
+    )
     assert stack.stack.load_balancer is None
     shipped = instance_config(stack)
     assert NO_LB_PROTO in shipped and LB_TRUST not in shipped
@@ -158,18 +181,20 @@ def test_the_app_can_be_left_out(key_directory):
 def test_user_data_stays_within_4_kb_in_both_profiles(profile, request):
     """What EC2 receives (Terraform's escapes undone) is at most 4 KB: the app is in the archive, not the script."""
     stack = request.getfixturevalue(profile)
-    user_data = stack.only("aws_instance")["user_data"].replace("$${", "${").replace("%%{", "%{")
-    assert len(user_data.encode("utf-8")) <= USER_DATA_BUDGET == 4096
+    assert len(boot_script(stack).encode("utf-8")) <= USER_DATA_BUDGET == 4096
 
 
 @pytest.mark.parametrize("profile", ["dev", "prod"])
 def test_the_artifact_comes_before_the_instance_and_never_waits_for_the_database(profile, request):
     stack = request.getfixturevalue(profile)
     graph = edges_from_json(stack.json)
-    instance, cluster = stack.address("aws_instance", "instance"), stack.address("aws_rds_cluster", "cluster")
+    instance, cluster = booting(stack), stack.address("aws_rds_cluster", "cluster")
     archive = stack.address("aws_s3_object", "app-artifact_archive")
     bucket = stack.address("aws_s3_bucket", "app-artifact_bucket")
     assert depends_on(graph, instance, archive) and depends_on(graph, archive, bucket)
     for artifact in (archive, bucket, stack.address("aws_iam_role_policy", "app-artifact_read-grant")):
         assert not depends_on(graph, artifact, cluster), f"{artifact} waits for the cluster"
     assert depends_on(graph, cluster, instance), "EC2 before Aurora still holds"
+    if stack.resources("aws_launch_template"):  # the group starts from the template, and comes before the cluster
+        group = stack.address("aws_autoscaling_group", "group")
+        assert depends_on(graph, group, instance) and depends_on(graph, cluster, group)
