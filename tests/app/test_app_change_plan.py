@@ -38,6 +38,19 @@ def test_anything_else_is_reported():
     assert unexpected_changes(plan(updated_instance), plan()) == ["aws_instance.web-server_instance_1: update"]
 
 
+def test_a_groups_app_change_is_a_new_template_version_that_the_group_follows():
+    template = ("aws_launch_template.web-group_launch-template_5", "aws_launch_template", ["update"])
+    group = ("aws_autoscaling_group.web-group_group_6", "aws_autoscaling_group", ["update"])
+    assert unexpected_changes(plan(template, group, ARCHIVE), plan(), "group") == []
+    assert unexpected_changes(plan(INSTANCE, ARCHIVE), plan(), "group") == [
+        "aws_instance.web-server_instance_1: create+delete"
+    ]
+    replaced_group = ("aws_autoscaling_group.web-group_group_6", "aws_autoscaling_group", ["create", "delete"])
+    assert unexpected_changes(plan(replaced_group, ARCHIVE), plan(), "group") == [
+        "aws_autoscaling_group.web-group_group_6: create+delete"
+    ]
+
+
 def test_the_changed_app_is_a_copy_with_one_line_more(tmp_path):
     from constructs_lib.app_artifact_config import AppArtifactConfig
     from constructs_lib.web_app.bundle import default_source_directory

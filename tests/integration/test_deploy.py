@@ -337,10 +337,10 @@ class StackRun:
             self.step("outputs", self.read_outputs)
             self.step("state", self.read_state)
             self.step("drift", self.second_plan)
-            if self.key == "dev":  # issue 20: a new app version replaces the instance (prod's group: its own step)
-                self.step("app change", lambda: app_change(self))
             if self.spec.scenarios:
                 self.step("scenarios", lambda: play(self, self.spec.scenarios, self.scenario_outcomes))
+            if self.key in ("dev", "prod"):  # issue 20: a new app version reaches the web tier (last: it replaces it)
+                self.step("app change", lambda: app_change(self))
             if self.config.database.deletion_protection:
                 self.step("unprotect", self.unprotect)
         finally:
@@ -628,7 +628,9 @@ def test_instance_is_as_designed(runs, stack):
     """dev's one web server; for prod's group, each of its instances (the group itself: the next test)."""
     run = finished(runs, stack)
     run.require("inspect")
-    for instance in run.facts["instances"]:
+    instances = run.facts["instances"]
+    assert len(instances) == (1 if run.config.web_group is None else run.config.web_group.min_size), instances
+    for instance in instances:
         assert_web_server_is_as_designed(run, instance)
 
 
@@ -695,18 +697,26 @@ def test_instance_runs_the_same_web_app_user_data(runs, stack):
     assert base64.b64decode(run.facts["user_data"]).decode() == expected
 
 
-@pytest.mark.parametrize("stack", ["dev"])
-def test_an_app_change_replaces_the_instance_and_the_archive_only(runs, stack):
-    """A new app version: the plan replaces the web instance and the artifact object, nothing of the database, key
-    or network; after the apply, boto3 reads the new archive under its new key and one new instance naming it."""
+@BOTH
+def test_an_app_change_reaches_the_web_tier_and_nothing_else_changes(runs, stack):
+    """A new app version: the plan replaces the artifact object and the one instance (dev), or makes a new launch
+    template version that the group follows (prod), and nothing of the database, key or network; after the apply,
+    boto3 reads the new archive under its new key, new web servers, and for the group its instance refresh."""
     run = finished(runs, stack)
     run.require("app change")
     seen = run.facts["app_change"]
     assert seen["unexpected"] == [], seen
-    assert seen["replaced"] == ["aws_instance", "aws_s3_object"], seen
     assert seen["key"] == f"app/{seen['object_sha256']}.tar" and seen["object_has_marker"], seen
-    assert seen["instances_after"] != [seen["instance_before"]] and len(seen["instances_after"]) == 1, seen
+    assert seen["instances_after"] and not set(seen["instances_after"]) & set(seen["instances_before"]), seen
     assert seen["user_data_names_the_key"] == [True], seen
+    if seen["tier"] == "instance":
+        assert seen["replaced"] == ["aws_instance", "aws_s3_object"], seen
+        assert len(seen["instances_after"]) == 1, seen
+    else:
+        assert seen["replaced"] == ["aws_s3_object"], seen
+        assert seen["updated"] == ["aws_autoscaling_group", "aws_launch_template"], seen
+        assert seen["refreshes"] and seen["template_versions"] >= 2, seen
+        assert len(seen["instances_after"]) >= run.config.web_group.min_size, seen
 
 
 @BOTH

@@ -1,10 +1,11 @@
 """The "app change" scenario of an applied stack: a new app version, planned, applied and read back.
 
 `changed_app(directory)` writes a copy of the bundled app with one visible change (no repository file is edited).
-`app_change(run)` is one step of tests/integration/test_deploy.py's StackRun.lifecycle, after the drift plan:
+`app_change(run)` is one step of tests/integration/test_deploy.py's StackRun.lifecycle, after the change scenarios:
 synthesize the same settings with the changed app (the library's AuroraWebStackConfig.app_source_directory; there
-is no settings key for it), plan, check that the plan replaces the web instance and the artifact object and nothing
-else, apply, then read the new object back with boto3. What it saw goes into run.facts["app_change"].
+is no settings key for it), plan, check that the plan changes only what a new app version should (ALLOWED, by web
+tier), apply, then read back with boto3 the new object, the web servers now running and, for a group, its
+instance refresh and its launch template's newest version. What it saw goes into run.facts["app_change"].
 
 Run as a module, it is the synthesis a subprocess does: `python -m tests.support.app_change SETTINGS APP_DIR`
 synthesizes the settings file's stacks with that app into ./cdktf.out, as `python main.py` would.
@@ -25,8 +26,13 @@ from typing import Any
 from constructs_lib.web_app.bundle import default_source_directory
 
 CHANGE_MARKER = "# app change: a new version, shipped by the emulator's app change scenario\n"
-# What an app change may plan (a new key replaces the object; the new user data replaces the instance).
-REPLACED = {"aws_instance", "aws_s3_object"}
+# What an app change may plan, by web tier: (types replaced, types updated in place). A new key replaces the object;
+# the new user data replaces the one instance, or makes a new launch template version that the group then follows
+# (an in-place update of the group, which starts its instance refresh).
+ALLOWED: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "instance": (frozenset({"aws_instance", "aws_s3_object"}), frozenset()),
+    "group": (frozenset({"aws_s3_object"}), frozenset({"aws_launch_template", "aws_autoscaling_group"})),
+}
 SYNTH_TIMEOUT = 240
 
 
@@ -48,15 +54,18 @@ def planned_changes(plan: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
     }
 
 
-def unexpected_changes(plan: dict[str, Any], drift_plan: dict[str, Any]) -> list[str]:
-    """What the app change plans beyond replacing the instance and the archive: empty when it is only that.
+def unexpected_changes(plan: dict[str, Any], drift_plan: dict[str, Any], tier: str = "instance") -> list[str]:
+    """What the app change plans beyond what ALLOWED[tier] names: empty when it is only that.
 
     The emulator's known artifacts (in-place updates every plan shows, tests/integration/test_deploy.py's drift
     step) are recognised by appearing in the drift plan taken before, with the same actions."""
     known = planned_changes(drift_plan)
+    replaced, updated = ALLOWED[tier]
     problems = []
     for address, (kind, actions) in planned_changes(plan).items():
-        if kind in REPLACED and sorted(actions) == ["create", "delete"]:
+        if kind in replaced and sorted(actions) == ["create", "delete"]:
+            continue
+        if kind in updated and actions == ["update"]:
             continue
         if known.get(address) == (kind, actions):
             continue
@@ -65,12 +74,13 @@ def unexpected_changes(plan: dict[str, Any], drift_plan: dict[str, Any]) -> list
 
 
 def app_change(run: Any) -> str:
-    """The step: changed app -> synth -> plan (checked) -> apply -> boto3 reads the new archive and instance."""
+    """The step: changed app -> synth -> plan (checked) -> apply -> boto3 reads the archive and the web tier."""
     from constructs_lib.app_artifact_config import AppArtifactConfig
 
-    before = run.facts["instance"]["InstanceId"]
+    tier = "group" if run.config.web_group is not None else "instance"
+    before = web_servers(run)
     app = changed_app(run.directory / "changed-app")
-    settings = run.directory / "aurora-web.toml"  # what the lifecycle synthesized from
+    settings = run.directory / "aurora-web.toml"  # what the lifecycle synthesized from last
     code, out, err = run_synth(run, settings, app)
     if code != 0:
         raise RuntimeError(f"synthesis with the changed app exited {code}:\n{out}\n{err}")
@@ -79,7 +89,8 @@ def app_change(run: Any) -> str:
     plan = json.loads(shown)
     changes = planned_changes(plan)
     replaced = sorted(kind for kind, actions in changes.values() if sorted(actions) == ["create", "delete"])
-    unexpected = unexpected_changes(plan, run.drift_plan)
+    updated = sorted({kind for kind, actions in changes.values() if actions == ["update"]})
+    unexpected = unexpected_changes(plan, run.drift_plan, tier)
     run.terraform("apply", "-auto-approve", "-input=false", "-no-color", "app-change.tfplan", timeout="apply")
 
     stack = json.loads((run.stack_dir / "cdk.tf.json").read_text())
@@ -87,28 +98,53 @@ def app_change(run: Any) -> str:
     account = run.emulator.client("sts").get_caller_identity()["Account"]
     bucket = AppArtifactConfig(name=run.config.name_prefix, region=run.config.region).bucket_name(account)
     body = run.emulator.client("s3").get_object(Bucket=bucket, Key=archive["key"])["Body"].read()
-    instances = [
-        instance
+    after = web_servers(run)
+    seen: dict[str, Any] = {
+        "tier": tier,
+        "replaced": replaced,
+        "updated": updated,
+        "unexpected": unexpected,
+        "key": archive["key"],
+        "object_sha256": hashlib.sha256(body).hexdigest(),
+        "object_has_marker": CHANGE_MARKER.encode() in body,
+        "instances_before": before,
+        "instances_after": after,
+    }
+    if tier == "instance":
+        boots = [base64.b64decode(user_data(run.emulator, instance_id)) for instance_id in after]
+    else:
+        group = _group(run)
+        autoscaling, ec2 = run.emulator.client("autoscaling"), run.emulator.client("ec2")
+        refreshes = autoscaling.describe_instance_refreshes(AutoScalingGroupName=group["AutoScalingGroupName"])
+        seen["refreshes"] = [refresh["Status"] for refresh in refreshes["InstanceRefreshes"]]
+        template = group["LaunchTemplate"]
+        versions = ec2.describe_launch_template_versions(LaunchTemplateId=template["LaunchTemplateId"])
+        newest = max(versions["LaunchTemplateVersions"], key=lambda version: version["VersionNumber"])
+        seen["template_versions"] = len(versions["LaunchTemplateVersions"])
+        boots = [base64.b64decode(newest["LaunchTemplateData"].get("UserData", ""))]
+    seen["user_data_names_the_key"] = [archive["key"].encode() in boot for boot in boots]
+    run.facts["app_change"] = seen
+    return json.dumps(seen, indent=1)
+
+
+def _group(run: Any) -> dict[str, Any]:
+    from tests.support.emulator import web_group
+
+    return web_group(run.emulator, run.config.web_server.name)
+
+
+def web_servers(run: Any) -> list[str]:
+    """The ids of the web servers running now: the group's instances, or the one instance tagged <prefix>-web."""
+    if run.config.web_group is not None:
+        return sorted(member["InstanceId"] for member in _group(run)["Instances"])
+    return sorted(
+        instance["InstanceId"]
         for reservation in run.emulator.client("ec2").describe_instances(
             Filters=[{"Name": "tag:Name", "Values": [f"{run.config.name_prefix}-web"]}]
         )["Reservations"]
         for instance in reservation["Instances"]
         if instance["State"]["Name"] not in ("terminated", "shutting-down")
-    ]
-    run.facts["app_change"] = {
-        "replaced": replaced,
-        "unexpected": unexpected,
-        "key": archive["key"],
-        "object_sha256": hashlib.sha256(body).hexdigest(),
-        "object_has_marker": CHANGE_MARKER.encode() in body,
-        "instance_before": before,
-        "instances_after": [instance["InstanceId"] for instance in instances],
-        "user_data_names_the_key": [
-            archive["key"].encode() in base64.b64decode(user_data(run.emulator, instance["InstanceId"]))
-            for instance in instances
-        ],
-    }
-    return json.dumps(run.facts["app_change"], indent=1)
+    )
 
 
 def user_data(emulator: Any, instance_id: str) -> str:
