@@ -154,3 +154,23 @@ def test_a_refresh_of_an_unknown_group_is_refused(server):
     with pytest.raises(ClientError) as refused:
         server.client("autoscaling").start_instance_refresh(AutoScalingGroupName="nope")
     assert refused.value.response["Error"]["Code"] == "ValidationError"
+
+
+def test_a_refresh_launches_from_a_new_template_version_with_user_data(server):
+    """A new app is a new version with new user data: the refresh launches min_size instances from it (moto 5.2.5
+    answered 500 there, its version kept the user data as plain text)."""
+    import base64
+
+    ec2, autoscaling = server.client("ec2"), server.client("autoscaling")
+    made = make_group(server, "new-version", min_size=2)
+    new_boot = base64.b64encode(b"#!/bin/bash\necho new app\n").decode()
+    ec2.create_launch_template_version(
+        LaunchTemplateId=made["template"], SourceVersion="1", LaunchTemplateData={"UserData": new_boot}
+    )
+    autoscaling.start_instance_refresh(AutoScalingGroupName="new-version", Strategy="Rolling")
+    (group,) = autoscaling.describe_auto_scaling_groups(AutoScalingGroupNames=["new-version"])["AutoScalingGroups"]
+    after = [member["InstanceId"] for member in group["Instances"]]
+    assert len(after) == 2 and not set(after) & {instance["InstanceId"] for instance in made["instances"]}
+    for instance_id in after:
+        attribute = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+        assert attribute["UserData"]["Value"] == new_boot, instance_id

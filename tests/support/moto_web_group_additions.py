@@ -25,6 +25,10 @@ distribute instances evenly between the Availability Zones that are enabled" for
   template only. moto 5.2.5 also appends them to the template's LaunchTemplateData.TagSpecifications, where AWS
   never puts them (that list is for instances, volumes, network interfaces, spot requests), so the provider reads a
   tag specification back that the stack never wrote, and every later plan makes a new template version.
+- CreateLaunchTemplateVersion: the new version's UserData is kept as the base64 text it came as. moto 5.2.5 parses
+  it into its Base64EncodedString only in CreateLaunchTemplate, and asserts that type wherever an instance is
+  launched from a version, so launching from any version after the first (a new app, a new instance type) failed
+  with a 500. The text is checked as base64, as CreateLaunchTemplate does (InvalidUserData.Malformed otherwise).
 - Instance refresh, which moto 5.2.5 has no handler for (hashicorp/aws 5.100.0 calls StartInstanceRefresh when a
   group with an `instance_refresh` block gets a new launch template version, and DescribeInstanceRefreshes /
   CancelInstanceRefresh when one is already running), as the API reference describes them:
@@ -53,7 +57,8 @@ from moto.autoscaling.models import AutoScalingBackend, FakeAutoScalingGroup
 from moto.autoscaling.responses import AutoScalingResponse
 from moto.core.responses import ActionResult
 from moto.ec2.models.instances import InstanceBackend
-from moto.ec2.models.launch_templates import LaunchTemplateBackend
+from moto.ec2.models.launch_templates import LaunchTemplate, LaunchTemplateBackend
+from moto.ec2.utils import parse_user_data
 
 INSTALLED = "_aurora_web_group_additions_installed"
 ADDED_OPERATIONS = ("start_instance_refresh", "describe_instance_refreshes", "cancel_instance_refresh")
@@ -200,6 +205,16 @@ def _balanced_over_subnets(moto_replace: Any) -> Any:
     return replace_autoscaling_group_instances
 
 
+def _user_data_as_moto_keeps_it(moto_create_version: Any) -> Any:
+    def create_version(self: LaunchTemplate, data: dict[str, Any], description: str) -> Any:
+        user_data = data.get("UserData")
+        if isinstance(user_data, str | bytes):
+            data = {**data, "UserData": parse_user_data(user_data)}
+        return moto_create_version(self, data, description)
+
+    return create_version
+
+
 def install() -> None:
     """Add the refresh operations and wrap moto's two methods (once). Refuses if moto already has an operation."""
     if getattr(FakeAutoScalingGroup, INSTALLED, False):
@@ -213,6 +228,7 @@ def install() -> None:
     LaunchTemplateBackend.create_launch_template = _own_tags_only_on_the_template(  # type: ignore[method-assign]
         LaunchTemplateBackend.create_launch_template
     )
+    LaunchTemplate.create_version = _user_data_as_moto_keeps_it(LaunchTemplate.create_version)  # type: ignore[method-assign]
     InstanceBackend.run_instances = _groups_from_network_interface(InstanceBackend.run_instances)  # type: ignore[method-assign]
     FakeAutoScalingGroup.replace_autoscaling_group_instances = _balanced_over_subnets(  # type: ignore[method-assign]
         FakeAutoScalingGroup.replace_autoscaling_group_instances
