@@ -15,6 +15,7 @@ from tests.support.deploy_checks import report
 
 pytestmark = pytest.mark.integration
 
+SCENARIOS_BY_NAME = [(stack, scenario.name) for stack, spec in SPECS.items() for scenario in spec.scenarios]
 SCENARIOS = [
     pytest.param(stack, scenario.name, id=f"{stack}: {scenario.name}")
     for stack, spec in SPECS.items()
@@ -60,3 +61,34 @@ def test_change_scenario(runs, stack, scenario):
     assert not outcome.problems, report(
         f"[{stack}] {scenario}", outcome.problems, f"its own changes: {outcome.own_changes}"
     )
+
+
+# The scenarios that change one settings key: their real plans check what docs/changing-settings.md says of that key
+# (aurora_web/tools/key_effects.py, which reads the provider's force-new attributes from its source).
+KEYED = [(stack, name) for stack, name in SCENARIOS_BY_NAME if name.split(" ")[0].startswith(("web.", "database."))]
+
+
+def _value(document: dict, key: str):
+    section, _, name = key.rpartition(".")
+    return document.get(section, {}).get(name)
+
+
+@pytest.mark.parametrize("stack, scenario", [pytest.param(*pair, id=f"{pair[0]}: {pair[1]}") for pair in KEYED])
+def test_the_key_table_predicts_the_real_plan(runs, stack, scenario):
+    """The generator's effect of the same change on the same settings (two syntheses, no AWS) has exactly the
+    resource types and kinds of the scenario's real plan in the emulator."""
+    from aurora_web.tools.key_effects import expected_effect
+
+    run = finished(runs, stack)
+    run.require("apply", "drift")
+    outcome = run.scenario_outcomes.get(scenario)
+    if outcome is None or "plan" not in outcome.seconds:
+        pytest.fail(f"[{stack}] scenario {scenario!r} never ran")
+    key = scenario.split(" ")[0]
+    profile = outcome.before.get("profile", stack)
+    predicted = expected_effect(key, profile, value=_value(outcome.after, key), base=outcome.before)
+    by_kind = {"change": predicted.updated, "add": predicted.added, "destroy": predicted.removed}
+    by_kind["replace"] = predicted.replaced
+    expected = sorted((address.split(".")[0], kind) for kind, addresses in by_kind.items() for address in addresses)
+    real = sorted((address.split(".")[0], kind) for address, kind in outcome.own_changes.items())
+    assert real and real == expected, f"real plan {real}, key table {expected} ({predicted})"

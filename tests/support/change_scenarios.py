@@ -106,6 +106,8 @@ class Outcome:
 
     name: str
     own_changes: dict[str, str] = field(default_factory=dict)  # address -> kind
+    before: dict = field(default_factory=dict)  # the settings deployed before the scenario, and with its change
+    after: dict = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -151,6 +153,7 @@ def play(run: LiveStack, scenarios: tuple[Scenario, ...], outcomes: dict[str, Ou
         outcome = outcomes[scenario.name] = Outcome(scenario.name)
         settings = scenario.settings(run) if callable(scenario.settings) else scenario.settings
         document = merged(run.document, settings)
+        outcome.before, outcome.after = run.document, document
         started = time.monotonic()
         run.synthesize(document)
         outcome.seconds["synth"] = time.monotonic() - started
