@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .drift_mirrors import MIRRORED, unmanaged
+from .drift_mirrors import MIRRORED, shadowed, unmanaged
 
 EXIT_NO_DRIFT = 0
 EXIT_ERROR = 1
@@ -120,6 +120,7 @@ def drifted(plan: dict[str, Any]) -> list[Drifted]:
     """What drifted according to a refresh-only plan: changed attributes (sensitive ones masked), deleted resources,
     and items no Terraform resource manages in mirrored attributes (a hand-made security group rule), by address."""
     extra = unmanaged(plan.get("prior_state"))
+    owned_elsewhere = shadowed(plan.get("prior_state"))
     found = {address: Drifted(address, "changed", unmanaged=items) for address, items in extra.items()}
     for entry in plan.get("resource_drift") or []:
         change = entry.get("change", {})
@@ -134,7 +135,7 @@ def drifted(plan: dict[str, Any]) -> list[Drifted]:
         attributes = {}
         for name in sorted(set(before) | set(after)):
             differences = _differences(before.get(name), after.get(name), name)
-            if not differences or (entry.get("type"), name) in MIRRORED:
+            if not differences or (entry.get("type"), name) in MIRRORED or (entry["address"], name) in owned_elsewhere:
                 continue
             if any(_sensitive(marks, name) for marks in masked):
                 attributes[name] = ("(sensitive)", "(sensitive, changed)")

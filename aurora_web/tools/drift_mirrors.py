@@ -1,4 +1,5 @@
-"""Attributes that mirror separate resources: a security group's rules, a role's policies, a cluster's members.
+"""Attributes that mirror separate resources: a security group's rules, a role's policies, a cluster's members, a
+bucket's policy and configuration.
 
 Why this exists: Terraform records a security group's `ingress` when it creates the group, before the separate
 `aws_vpc_security_group_ingress_rule` resources exist; the next refresh finds the rules there and a refresh-only plan
@@ -9,6 +10,12 @@ added by hand is part of the recorded `ingress` and no refresh-only plan shows i
 So these attributes are not compared with the state. They are compared with what Terraform manages: each item the
 cloud reports now (the refreshed state, `prior_state` of a refresh-only plan) must belong to a resource in that state
 (a rule, an attachment, an instance, a route). Anything else was added outside Terraform, however long ago.
+
+An S3 bucket's inline copies of its policy, versioning, encryption and lifecycle are another case: the separate
+resources (aws_s3_bucket_policy and the like) own them, the bucket only reads them back, so the refresh after those
+resources are created calls the bucket's copies changed. A change made by hand shows on the separate resource, which
+is compared as any other; the bucket's copy is skipped while the state holds that resource for the bucket
+(`shadowed`). Without one, a policy added by hand still shows on the bucket.
 """
 
 from __future__ import annotations
@@ -154,3 +161,32 @@ def unmanaged(state: dict[str, Any] | None) -> dict[str, dict[str, list[str]]]:
             if extra:
                 found.setdefault(parent["address"], {})[mirror.attribute] = extra
     return found
+
+
+# aws_s3_bucket's inline attribute -> the separate resource that owns it (linked by its `bucket`, the bucket's name).
+S3_BUCKET_SHADOWS = {
+    "policy": "aws_s3_bucket_policy",
+    "versioning": "aws_s3_bucket_versioning",
+    "server_side_encryption_configuration": "aws_s3_bucket_server_side_encryption_configuration",
+    "lifecycle_rule": "aws_s3_bucket_lifecycle_configuration",
+    "logging": "aws_s3_bucket_logging",
+    "acl": "aws_s3_bucket_acl",
+    "grant": "aws_s3_bucket_acl",
+    "cors_rule": "aws_s3_bucket_cors_configuration",
+    "website": "aws_s3_bucket_website_configuration",
+    "replication_configuration": "aws_s3_bucket_replication_configuration",
+    "object_lock_configuration": "aws_s3_bucket_object_lock_configuration",
+}
+
+
+def shadowed(state: dict[str, Any] | None) -> set[tuple[str, str]]:
+    """(bucket address, attribute) pairs whose value a separate resource of the state owns (S3_BUCKET_SHADOWS)."""
+    resources = list(state_resources(state))
+    owned = {(resource["type"], resource["values"].get("bucket")) for resource in resources}
+    return {
+        (bucket["address"], attribute)
+        for bucket in resources
+        if bucket["type"] == "aws_s3_bucket"
+        for attribute, owner in S3_BUCKET_SHADOWS.items()
+        if (owner, bucket["values"].get("bucket")) in owned
+    }

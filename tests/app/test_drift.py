@@ -205,6 +205,22 @@ def test_a_policy_attached_by_hand_and_an_unmanaged_cluster_member_are_found():
 # ---- the command line: bad input is one line and exit 2, before any Terraform runs ---------------------------------
 
 
+BUCKET = "aws_s3_bucket.app-artifact_bucket_A1B2"
+POLICY = '{"Statement":[{"Effect":"Deny","Action":"s3:*"}]}'
+
+
+def test_a_buckets_copy_of_what_its_policy_resource_owns_is_not_drift_but_a_policy_added_by_hand_is():
+    """The bucket reads back the policy aws_s3_bucket_policy wrote: no drift. The same change with no such resource
+    in the state was made by hand."""
+    plan = refresh_plan(drift_entry(BUCKET, ["update"], {"policy": ""}, {"policy": POLICY}))
+    bucket = resource(BUCKET, {"bucket": "site-app", "policy": POLICY})
+    owned = with_state(plan, bucket, resource("aws_s3_bucket_policy.tls", {"bucket": "site-app", "policy": POLICY}))
+    assert drifted(owned) == []
+    other_bucket = resource("aws_s3_bucket_policy.other", {"bucket": "another-bucket", "policy": POLICY})
+    (found,) = drifted(with_state(plan, bucket, other_bucket))
+    assert (found.address, list(found.attributes)) == (BUCKET, ["policy"])
+
+
 def synthesized(tmp_path: Path, *names: str) -> Path:
     for name in names:
         (tmp_path / "stacks" / name).mkdir(parents=True)
