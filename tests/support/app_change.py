@@ -87,7 +87,8 @@ def app_change(run: Any) -> str:
     run.terraform("plan", "-input=false", "-no-color", "-out=app-change.tfplan", timeout="plan")
     _, shown = run.terraform("show", "-json", "app-change.tfplan", timeout="read")
     plan = json.loads(shown)
-    changes = planned_changes(plan)
+    known = planned_changes(run.drift_plan)  # the emulator's artifacts: every plan shows them, not the change's doing
+    changes = {address: change for address, change in planned_changes(plan).items() if known.get(address) != change}
     replaced = sorted(kind for kind, actions in changes.values() if sorted(actions) == ["create", "delete"])
     updated = sorted({kind for kind, actions in changes.values() if actions == ["update"]})
     unexpected = unexpected_changes(plan, run.drift_plan, tier)
