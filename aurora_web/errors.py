@@ -44,12 +44,37 @@ class Interrupted(BaseException):
         self.signum = signum
 
 
+class _Held:
+    """Inside interrupts_held(): how deep, and the signal that arrived meanwhile (raised when the block ends)."""
+
+    depth = 0
+    pending: int | None = None
+
+
+@contextlib.contextmanager
+def interrupts_held() -> Iterator[None]:
+    """Postpone Interrupted to the end of the block: for the step between making something and the `try` whose
+    `finally` removes it (the staging folder). A thread mask would not do: the jsii kernel's reader thread can take a
+    process-wide signal, and Python then runs the handler in the main thread all the same."""
+    _Held.depth += 1
+    try:
+        yield
+    finally:
+        _Held.depth -= 1
+        if not _Held.depth and _Held.pending is not None:
+            signum, _Held.pending = _Held.pending, None
+            raise Interrupted(signum)
+
+
 @contextlib.contextmanager
 def raising_on_signals() -> Iterator[None]:
     """While inside, SIGINT and SIGTERM raise Interrupted (SIGTERM would otherwise end the process with no clean-up
     at all); the handlers that were there before are put back afterwards (synth may run inside a longer process)."""
 
     def handler(signum: int, _frame: FrameType | None) -> None:
+        if _Held.depth:
+            _Held.pending = signum
+            return
         raise Interrupted(signum)
 
     previous = {signum: signal.signal(signum, handler) for signum in EXIT_INTERRUPTED}

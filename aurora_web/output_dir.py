@@ -35,6 +35,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .errors import interrupts_held
+
 RECORD = ".aurora-web-owned.json"
 JOURNAL = ".aurora-web-pending.json"
 STAGING_PREFIX = ".aurora-web-staging-"
@@ -386,13 +388,17 @@ def _is_our_temporary(path: Path) -> bool:
 
 @contextlib.contextmanager
 def staging_directory(outdir: Path) -> Iterator[Path]:
-    """A fresh staging directory inside outdir, marked as ours, removed afterwards whatever happens."""
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
+    """A fresh staging directory inside outdir, marked as ours, removed afterwards whatever happens (a signal that
+    arrives just after the mkdir is held until `staging` is set, so the `finally` sees it)."""
+    staging: Path | None = None
     try:
+        with interrupts_held():
+            staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=outdir))
         (staging / STAGING_MARKER).write_text(json.dumps({"pid": os.getpid()}) + "\n", encoding="utf-8")
         yield staging
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from constructs_lib.aurora_web_stack import AuroraWebStack, AuroraWebStackConfig
 from constructs_lib.validation import ConfigError
 
 from . import output_dir
+from .errors import Interrupted
 from .state_location import refuse_shared_state
 
 DEFAULT_OUTDIR = "cdktf.out"
@@ -33,6 +34,18 @@ def build_app(stacks: dict[str, AuroraWebStackConfig], outdir: str) -> App:
     if problems:
         raise ConfigError(problems)
     return app
+
+
+def build_and_synth(stacks: dict[str, AuroraWebStackConfig], staging: Path) -> None:
+    """Synth into `staging`. On a signal, stop the jsii kernel before the caller removes `staging`: the signal ends
+    Python's wait for a reply, not Node's work, and Node would go on writing files into a folder being removed."""
+    try:
+        build_app(stacks, str(staging)).synth()
+    except Interrupted:
+        from jsii._runtime import kernel  # loaded with cdktf; stop() sends exit and waits (terminates after 5 s)
+
+        kernel.provider._process.stop()  # type: ignore[attr-defined]
+        raise
 
 
 def resolve_outdir(outdir: str | None = None) -> Path:
@@ -54,7 +67,7 @@ def synthesize(stacks: dict[str, AuroraWebStackConfig], outdir: str | None = Non
     """
     final = resolve_outdir(outdir)
     check_outdir(final, stacks)
-    installed = output_dir.synthesize_into(final, list(stacks), lambda staging: build_app(stacks, str(staging)).synth())
+    installed = output_dir.synthesize_into(final, list(stacks), lambda staging: build_and_synth(stacks, staging))
     for relative, foreign in installed.kept.items():
         print(
             f"aurora-web: kept {final / relative}: its stack is no longer in the settings, but it holds files synth "

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from aurora_web.errors import EXIT_BAD_INPUT, filesystem_error
+from aurora_web import output_dir
+from aurora_web.errors import EXIT_BAD_INPUT, Interrupted, filesystem_error, raising_on_signals
 from tests.support.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.integration
@@ -119,7 +120,27 @@ def test_a_signal_during_synth_removes_the_staging_folder(tmp_path, signum, code
     returned, err = finish(process)
     assert returned == code, err
     assert err.count("\n") == 1 and signal.Signals(signum).name in err, err
-    assert not outdir.exists() or not [entry for entry in outdir.iterdir() if entry.name.startswith(".aurora-web-")]
+    left = [entry for entry in outdir.iterdir() if entry.name.startswith(".aurora-web-")] if outdir.exists() else []
+    assert not left, [sorted(str(y.relative_to(x)) for y in x.rglob("*")) for x in left]
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_the_instant_the_staging_folder_exists_still_removes_it(tmp_path, monkeypatch, signum):
+    """The race CI once lost: the test above signals as soon as it sees the folder, which can be before the `try`
+    that removes it. Here the signal arrives right after the mkdir, every time."""
+    made = []
+    real_mkdtemp = output_dir.tempfile.mkdtemp
+
+    def mkdtemp_then_signal(**options):
+        made.append(Path(real_mkdtemp(**options)))
+        os.kill(os.getpid(), signum)
+        return str(made[-1])
+
+    monkeypatch.setattr(output_dir.tempfile, "mkdtemp", mkdtemp_then_signal)
+    outdir = tmp_path / "out"
+    with pytest.raises(Interrupted), raising_on_signals():
+        output_dir.synthesize_into(outdir, ["aurora-web"], lambda staging: time.sleep(5))
+    assert made and not made[0].exists()
 
 
 def test_node_fs_errors_relayed_by_the_kernel_are_recognised():
