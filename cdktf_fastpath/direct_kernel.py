@@ -32,7 +32,7 @@ from collections import deque
 from pathlib import Path
 from typing import IO, Any, NamedTuple
 
-from . import switches
+from . import node_runtime, switches
 from .lean_assembly_cache import Unavailable, cache_dir, write_atomically
 from .stderr_notice import OnceOnStderr
 
@@ -55,10 +55,13 @@ class KernelChannel:
 
     def __init__(self, program: Path, environ: dict[str, str]) -> None:
         node = environ.get("JSII_NODE", "node")
+        flags = node_runtime.kernel_flags(switches.step_on(switches.SMALL_HEAP))
         ours, theirs = socket.socketpair()
         try:
             self.process = subprocess.Popen(
-                [SHELL, "-c", PLACE_CHANNEL, node, *NODE_ARGUMENTS, str(program)], stdin=theirs.fileno(), env=environ
+                [SHELL, "-c", PLACE_CHANNEL, node, *NODE_ARGUMENTS, *flags, str(program)],
+                stdin=theirs.fileno(),
+                env=environ,
             )
         except BaseException:
             ours.close()

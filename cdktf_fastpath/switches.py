@@ -14,7 +14,7 @@ LOAD_AHEAD = "LOAD_AHEAD"  # the kernel's loads sent at enable() (load_ahead)
 LEAN_IMPORT = "LEAN_IMPORT"  # the provider root package without its eager submodule imports (provider_import)
 LEAN_ASSEMBLY = "LEAN_ASSEMBLY"  # the lean provider assembly in Node (lean_assembly)
 LEAN_CDKTF = "LEAN_CDKTF"  # cdktf's tarball with a lazy require("archiver") (lean_cdktf)
-SMALL_HEAP = "SMALL_HEAP"  # 1 MiB semi-spaces for the kernel's Node (node_runtime)
+SMALL_HEAP = "SMALL_HEAP"  # 1 MiB semi-spaces and V8 lite mode for the kernel's Node (node_runtime)
 STEPS = (KERNEL, LOAD_AHEAD, LEAN_IMPORT, LEAN_ASSEMBLY, LEAN_CDKTF, SMALL_HEAP)
 OFF = "0"
 

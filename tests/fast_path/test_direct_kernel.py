@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cdktf_fastpath import checked_versions, direct_kernel
+from cdktf_fastpath import checked_versions, direct_kernel, switches
 from cdktf_fastpath.lean_assembly_cache import CACHE_ENV_VAR, Unavailable
 from tests.support.paths import PROJECT_ROOT
 from tests.support.small_synth import SMALL_SYNTH, STACK_JSON
@@ -82,8 +82,15 @@ def test_the_app_runs_the_kernel_as_one_node_process_that_exits_with_it(tmp_path
     pid, _parent, command = nodes[0]
     assert command.endswith("/program.js") and "jsii-runtime" not in command
     assert "--max-old-space-size=4069" in command and "--preserve-symlinks" in command
+    assert "--lite-mode" in command.split()
     assert "direct jsii kernel not used" not in stderr
     assert gone(pid), "the kernel outlived the app"
+
+
+def test_the_small_heap_switch_also_takes_lite_mode_off(tmp_path):
+    nodes, _stderr = node_processes(tmp_path, **{switches.variable(switches.SMALL_HEAP): "0"})
+    assert len(nodes) == 1, nodes
+    assert nodes[0][2].endswith("/program.js") and "--lite-mode" not in nodes[0][2].split()
 
 
 def test_switched_off_jsii_starts_its_relay_and_the_kernel_under_it(tmp_path):
