@@ -44,10 +44,10 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
             "prevent_destroy": True,
             "skip_final_snapshot": False,
             # Chosen, not AWS's random picks: backups 03:00-04:00 UTC daily, maintenance Sunday 05:00-06:00 UTC
-            # (after the backup, never overlapping it). The CA stays the region's default for now: pinning it makes
-            # the provider modify and reboot each new instance, which the emulator deploy did not finish in time.
+            # (after the backup, never overlapping it), and the RSA 2048 CA that every MySQL client trusts.
             "preferred_backup_window": "03:00-04:00",
             "preferred_maintenance_window": "sun:05:00-sun:06:00",
+            "ca_cert_identifier": "rds-ca-rsa2048-g1",
             "instance_class": "db.t4g.medium",
             "performance_insights": True,
             "backup_plan": True,

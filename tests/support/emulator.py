@@ -2,7 +2,8 @@
 
 The server is moto's own, run through moto_server.py beside this file, which first adds what moto_additions.py names
 (Application Auto Scaling's tagging operations, missing from moto 5.2.5) and moto_tls_only_policy.py's reading of a
-TLS-only bucket policy (moto ignores policy conditions). Terraform, the cdktf CLI and boto3 reach it
+TLS-only bucket policy (moto ignores policy conditions), and moto_rds_default_ca.py (RDS's current default CA for a
+new instance). Terraform, the cdktf CLI and boto3 reach it
 through environment variables only (emulator_env).
 """
 

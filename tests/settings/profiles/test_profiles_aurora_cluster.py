@@ -123,11 +123,14 @@ def test_lts_instances_run_without_automatic_minor_upgrades_and_patches_are_no_c
         assert check["condition"] == '${startswith(self.engine_version_actual, "8.0.mysql_aurora.3.10.")}'
 
 
-def test_prod_chooses_its_windows_and_dev_leaves_them_to_aws(dev, prod):
+def test_prod_chooses_its_windows_and_ca_and_dev_leaves_them_to_aws(dev, prod):
     prod.has(
         "aws_rds_cluster",
         {"preferred_backup_window": "03:00-04:00", "preferred_maintenance_window": "sun:05:00-sun:06:00"},
     )
+    assert {i.get("ca_cert_identifier") for i in prod.resources("aws_rds_cluster_instance").values()} == {
+        "rds-ca-rsa2048-g1"
+    }
     assert "preferred_backup_window" not in dev.only("aws_rds_cluster")
     assert all("ca_cert_identifier" not in i for i in dev.resources("aws_rds_cluster_instance").values())
 
