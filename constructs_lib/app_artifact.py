@@ -11,31 +11,11 @@ import json
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
-from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
 from cdktf_cdktf_provider_aws.s3_object import S3Object
 from constructs import Construct
 
 from .app_artifact_config import ARTIFACT_KEY_PREFIX, AppArtifactConfig
+from .private_bucket import PrivateBucketSpec, private_bucket
 
 ARCHIVE_CONTENT_TYPE = "application/x-tar"
 
@@ -48,95 +28,21 @@ class AppArtifact(Construct):
         self.config = config
         self._kms_key_arn = kms_key_arn
         account = DataAwsCallerIdentity(self, "account").account_id
-        self.bucket = S3Bucket(
+        made = private_bucket(
             self,
-            "bucket",
-            bucket=config.bucket_name(account),
-            force_destroy=config.force_destroy,
-            tags={"Name": f"{config.name}-app"},
-        )
-        bucket_id = self.bucket.id
-        S3BucketPublicAccessBlock(
-            self,
-            "public-access-block",
-            bucket=bucket_id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        ownership = S3BucketOwnershipControls(
-            self,
-            "ownership",
-            bucket=bucket_id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        )
-        encryption = S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "encryption",
-            bucket=bucket_id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="aws:kms" if kms_key_arn else "AES256",
-                            kms_master_key_id=kms_key_arn,
-                        )
-                    ),
-                    # S3 Bucket Keys: far fewer KMS requests (and their cost) for SSE-KMS.
-                    bucket_key_enabled=True if kms_key_arn else None,
-                )
-            ],
-        )
-        versioning = S3BucketVersioningA(
-            self,
-            "versioning",
-            bucket=bucket_id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        S3BucketLifecycleConfiguration(
-            self,
-            "lifecycle",
-            bucket=bucket_id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-old-app-versions",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(
-                            noncurrent_days=config.noncurrent_version_days
-                        )
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
-                )
-            ],
-            depends_on=[versioning],
-        )
-        # New or replaced archives become EventBridge events, for whoever audits deployments (nothing listens).
-        S3BucketNotification(self, "events", bucket=bucket_id, eventbridge=True)
-        policy = S3BucketPolicy(
-            self,
-            "policy",
-            bucket=bucket_id,
-            policy=json.dumps(
-                {
-                    "Version": "2012-10-17",
-                    "Statement": [
-                        {
-                            "Sid": "TlsOnly",
-                            "Effect": "Deny",
-                            "Principal": "*",
-                            "Action": "s3:*",
-                            "Resource": [self.bucket.arn, f"{self.bucket.arn}/*"],
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                        }
-                    ],
-                }
+            PrivateBucketSpec(
+                bucket_id="bucket",
+                part_prefix="",
+                name_tag=f"{config.name}-app",
+                bucket=config.bucket_name(account),
+                force_destroy=config.force_destroy,
+                kms_key_arn=kms_key_arn,
+                lifecycle_rule_id="expire-old-app-versions",
+                noncurrent_version_days=config.noncurrent_version_days,
             ),
         )
+        self.bucket = made.bucket
+        bucket_id = self.bucket.id
         self.object_key: str = config.object_key
         self.sha256: str = config.sha256
         # Inline: the archive is small (AppArtifactConfig refuses one past ARCHIVE_INLINE_LIMIT_BYTES), and one
@@ -151,7 +57,7 @@ class AppArtifact(Construct):
             content_type=ARCHIVE_CONTENT_TYPE,
             kms_key_id=kms_key_arn,
             server_side_encryption="aws:kms" if kms_key_arn else "AES256",
-            depends_on=[encryption, ownership, policy],
+            depends_on=[made.encryption, made.ownership, made.policy],
         )
 
     @property

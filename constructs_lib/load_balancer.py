@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Protocol
 
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
@@ -18,27 +17,6 @@ from cdktf_cdktf_provider_aws.lb_listener import (
 from cdktf_cdktf_provider_aws.lb_target_group import LbTargetGroup, LbTargetGroupHealthCheck
 from cdktf_cdktf_provider_aws.route53_record import Route53Record, Route53RecordAlias
 from cdktf_cdktf_provider_aws.s3_bucket import S3Bucket
-from cdktf_cdktf_provider_aws.s3_bucket_lifecycle_configuration import (
-    S3BucketLifecycleConfiguration,
-    S3BucketLifecycleConfigurationRule,
-    S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload,
-    S3BucketLifecycleConfigurationRuleExpiration,
-    S3BucketLifecycleConfigurationRuleFilter,
-    S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_notification import S3BucketNotification
-from cdktf_cdktf_provider_aws.s3_bucket_ownership_controls import (
-    S3BucketOwnershipControls,
-    S3BucketOwnershipControlsRule,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_policy import S3BucketPolicy
-from cdktf_cdktf_provider_aws.s3_bucket_public_access_block import S3BucketPublicAccessBlock
-from cdktf_cdktf_provider_aws.s3_bucket_server_side_encryption_configuration import (
-    S3BucketServerSideEncryptionConfigurationA,
-    S3BucketServerSideEncryptionConfigurationRuleA,
-    S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA,
-)
-from cdktf_cdktf_provider_aws.s3_bucket_versioning import S3BucketVersioningA, S3BucketVersioningVersioningConfiguration
 from cdktf_cdktf_provider_aws.wafv2_web_acl import (
     Wafv2WebAcl,
     Wafv2WebAclDefaultAction,
@@ -60,6 +38,7 @@ from .load_balancer_config import (
     WAF_LOG_GROUP_PREFIX,
     LoadBalancerConfig,
 )
+from .private_bucket import PrivateBucketSpec, private_bucket
 from .security_groups import allow_tcp_in, allow_tcp_out, new_security_group
 
 
@@ -232,99 +211,39 @@ class LoadBalancer(Construct):
 
     def _access_log_bucket(self) -> S3Bucket:
         config = self.config
-        bucket = S3Bucket(
-            self,
-            "access-logs",
-            bucket_prefix=f"{config.name}-lb-logs-",
-            force_destroy=config.force_destroy_access_logs,
-            tags={"Name": f"{config.name}-lb-logs"},
-        )
-        S3BucketPublicAccessBlock(
-            self,
-            "access-logs-public-access-block",
-            bucket=bucket.id,
-            block_public_acls=True,
-            block_public_policy=True,
-            ignore_public_acls=True,
-            restrict_public_buckets=True,
-        )
-        S3BucketOwnershipControls(
-            self,
-            "access-logs-ownership",
-            bucket=bucket.id,
-            rule=S3BucketOwnershipControlsRule(object_ownership="BucketOwnerEnforced"),
-        )
-        # SSE-S3: ELB log delivery cannot write to a bucket whose default encryption is SSE-KMS.
-        S3BucketServerSideEncryptionConfigurationA(
-            self,
-            "access-logs-encryption",
-            bucket=bucket.id,
-            rule=[
-                S3BucketServerSideEncryptionConfigurationRuleA(
-                    apply_server_side_encryption_by_default=(
-                        S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA(
-                            sse_algorithm="AES256"
-                        )
-                    )
-                )
-            ],
-        )
-        versioning = S3BucketVersioningA(
-            self,
-            "access-logs-versioning",
-            bucket=bucket.id,
-            versioning_configuration=S3BucketVersioningVersioningConfiguration(status="Enabled"),
-        )
-        days = config.access_log_retention_days
-        S3BucketLifecycleConfiguration(
-            self,
-            "access-logs-lifecycle",
-            bucket=bucket.id,
-            rule=[
-                S3BucketLifecycleConfigurationRule(
-                    id="expire-access-logs",
-                    status="Enabled",
-                    filter=[S3BucketLifecycleConfigurationRuleFilter(prefix="")],
-                    expiration=[S3BucketLifecycleConfigurationRuleExpiration(days=days)],
-                    noncurrent_version_expiration=[
-                        S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration(noncurrent_days=days)
-                    ],
-                    abort_incomplete_multipart_upload=[
-                        S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload(days_after_initiation=7)
-                    ],
-                )
-            ],
-            depends_on=[versioning],
-        )
-        # New log files become EventBridge events, for whoever ships them to a SIEM (nothing listens by default).
-        S3BucketNotification(self, "access-logs-events", bucket=bucket.id, eventbridge=True)
         # ELB writes as the service principal, which works across regions (those opened since August 2022 accept
         # nothing else); the regional ELB account of `aws_elb_service_account` is unknown for those regions.
         account = DataAwsCallerIdentity(self, "account").account_id
-        policy = {
-            "Version": "2012-10-17",
-            "Statement": [
+
+        def elb_log_delivery(bucket_arn: str) -> list[dict[str, object]]:
+            return [
                 {
                     "Sid": "ElbLogDelivery",
                     "Effect": "Allow",
                     "Principal": {"Service": ELB_LOG_DELIVERY_PRINCIPAL},
                     "Action": "s3:PutObject",
-                    "Resource": f"{bucket.arn}/AWSLogs/{account}/*",
-                },
-                {
-                    "Sid": "TlsOnly",
-                    "Effect": "Deny",
-                    "Principal": "*",
-                    "Action": "s3:*",
-                    "Resource": [bucket.arn, f"{bucket.arn}/*"],
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            ],
-        }
-        self._log_bucket_policy = S3BucketPolicy(
-            self, "access-logs-policy", bucket=bucket.id, policy=json.dumps(policy)
+                    "Resource": f"{bucket_arn}/AWSLogs/{account}/*",
+                }
+            ]
+
+        days = config.access_log_retention_days
+        made = private_bucket(
+            self,
+            PrivateBucketSpec(
+                bucket_id="access-logs",
+                part_prefix="access-logs-",
+                name_tag=f"{config.name}-lb-logs",
+                bucket_prefix=f"{config.name}-lb-logs-",
+                force_destroy=config.force_destroy_access_logs,
+                kms_key_arn=None,  # SSE-S3: ELB log delivery cannot write to a bucket whose default is SSE-KMS
+                lifecycle_rule_id="expire-access-logs",
+                noncurrent_version_days=days,
+                expiration_days=days,
+                statements=elb_log_delivery,
+            ),
         )
-        return bucket
+        self._log_bucket_policy = made.policy
+        return made.bucket
 
     def _certificate(self) -> str:
         config = self.config
