@@ -1,35 +1,21 @@
 """Issue 14's stacks through Terraform itself, offline: valid, and the EC2-first order in `terraform graph`."""
 
 import json
-import subprocess
 
 import pytest
 from cdktf import Testing as CdktfTesting
 
 from tests.support.dependency_graph import depends_on, edges_from_terraform_graph
-from tests.support.synthesized import require_program
+from tests.support.terraform_offline import initialized, validate
 
 pytestmark = pytest.mark.integration
-
-
-def initialized(stack) -> str:
-    require_program("terraform")
-    stack_dir = f"{CdktfTesting.full_synth(stack.stack)}/stacks/{stack.stack.node.id}"
-    init = subprocess.run(
-        ["terraform", "init", "-input=false", "-no-color"], cwd=stack_dir, capture_output=True, text=True, check=False
-    )
-    assert init.returncode == 0, f"terraform init failed:\n{init.stdout}\n{init.stderr}"
-    return stack_dir
 
 
 @pytest.mark.parametrize("name", ["serverless", "scaled"])
 def test_full_synth_is_valid_terraform_without_warnings(name, request):
     stack = request.getfixturevalue(name)
     stack_dir = initialized(stack)
-    validate = subprocess.run(
-        ["terraform", "validate", "-json", "-no-color"], cwd=stack_dir, capture_output=True, text=True, check=False
-    )
-    result = json.loads(validate.stdout)
+    result = validate(stack_dir)
     assert result["valid"], json.dumps(result["diagnostics"], indent=1)
     assert result["warning_count"] == 0, json.dumps(result["diagnostics"], indent=1)
     assert CdktfTesting.to_be_valid_terraform(CdktfTesting.full_synth(stack.stack))

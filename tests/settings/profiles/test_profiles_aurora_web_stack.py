@@ -2,13 +2,13 @@
 
 import copy
 import json
-import subprocess
 
 import pytest
 from cdktf import Testing as CdktfTesting
 
 from tests.support.dependency_graph import depends_on, edges_from_json, edges_from_terraform_graph
 from tests.support.synthesized import require_program
+from tests.support.terraform_offline import initialized, validate
 
 OUTPUTS = [
     "web_public_dns",
@@ -101,13 +101,7 @@ def test_without_the_dependency_the_order_check_fails(dev):
 @pytest.fixture(scope="session")
 def initialized_stack_dir(dev):
     """The whole app written to disk by CdktfTesting.full_synth, then `terraform init` from the offline mirror."""
-    require_program("terraform")
-    stack_dir = f"{CdktfTesting.full_synth(dev.stack)}/stacks/{dev.stack.node.id}"
-    init = subprocess.run(
-        ["terraform", "init", "-input=false", "-no-color"], cwd=stack_dir, capture_output=True, text=True, check=False
-    )
-    assert init.returncode == 0, f"terraform init failed:\n{init.stdout}\n{init.stderr}"
-    return stack_dir
+    return initialized(dev)
 
 
 @pytest.mark.integration
@@ -120,14 +114,7 @@ def test_terraform_graph_puts_the_instance_before_the_cluster(dev, initialized_s
 
 @pytest.mark.integration
 def test_terraform_validate_passes_offline(initialized_stack_dir):
-    validate = subprocess.run(
-        ["terraform", "validate", "-json", "-no-color"],
-        cwd=initialized_stack_dir,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    result = json.loads(validate.stdout)
+    result = validate(initialized_stack_dir)
     assert result["valid"], json.dumps(result["diagnostics"], indent=1)
     assert result["warning_count"] == 0, json.dumps(result["diagnostics"], indent=1)
 

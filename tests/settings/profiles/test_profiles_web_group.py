@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import copy
 import json
-import subprocess
 from dataclasses import replace
 
 import pytest
-from cdktf import Testing as CdktfTesting
 
 from constructs_lib.aurora_alarms_config import AuroraAlarmsConfig
 from tests.support.dependency_graph import depends_on, edges_from_json, edges_from_terraform_graph
-from tests.support.synthesized import Synthesized, make_config, reference, require_program
+from tests.support.synthesized import Synthesized, make_config, reference
+from tests.support.terraform_offline import initialized, validate
 
 
 def test_prod_runs_a_group_of_two_or_more_and_no_instance_dev_one_instance(dev, prod):
@@ -127,13 +126,7 @@ def test_a_single_instance_alarms_on_status_checks_and_recovers(key_directory):
 # -- Terraform's own view -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def prod_stack_dir(prod):
-    require_program("terraform")
-    stack_dir = f"{CdktfTesting.full_synth(prod.stack)}/stacks/{prod.stack.node.id}"
-    init = subprocess.run(
-        ["terraform", "init", "-input=false", "-no-color"], cwd=stack_dir, capture_output=True, text=True, check=False
-    )
-    assert init.returncode == 0, f"terraform init failed:\n{init.stdout}\n{init.stderr}"
-    return stack_dir
+    return initialized(prod)
 
 
 @pytest.mark.integration
@@ -142,8 +135,5 @@ def test_terraform_graph_puts_the_group_before_the_cluster_and_validates(prod, p
     group, cluster = prod.web_tier(), prod.address("aws_rds_cluster", "cluster")
     assert depends_on(graph, cluster, group), f"terraform graph has no path {cluster} -> {group}"
     assert not depends_on(graph, group, cluster)
-    validate = subprocess.run(
-        ["terraform", "validate", "-json", "-no-color"], cwd=prod_stack_dir, capture_output=True, text=True, check=False
-    )
-    result = json.loads(validate.stdout)
+    result = validate(prod_stack_dir)
     assert result["valid"] and result["warning_count"] == 0, json.dumps(result["diagnostics"], indent=1)
