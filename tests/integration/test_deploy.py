@@ -745,6 +745,10 @@ def test_cluster_is_as_designed(runs, stack):
     }
     zones = [instance["AvailabilityZone"] for instance in facts["db_instances"]]
     assert len(zones) == 1 + database.reader_count and len(set(zones[:2])) == min(2, len(zones)), zones
+    if database.ca_cert_identifier is not None:  # prod pins it: every instance serves that CA
+        assert {instance["CACertificateIdentifier"] for instance in facts["db_instances"]} == {
+            database.ca_cert_identifier
+        }
 
 
 @BOTH
