@@ -44,7 +44,8 @@ PROFILE_DEFAULTS: dict[Profile, dict[str, dict[str, Any]]] = {
             "prevent_destroy": True,
             "skip_final_snapshot": False,
             # Chosen, not AWS's random picks: backups 03:00-04:00 UTC daily, maintenance Sunday 05:00-06:00 UTC
-            # (after the backup, never overlapping it), and the RSA 2048 CA that every MySQL client trusts.
+            # (after the backup, never overlapping it), and the CA RDS gives new instances in most Regions, so that a
+            # change of AWS's default later never moves prod by itself.
             "preferred_backup_window": "03:00-04:00",
             "preferred_maintenance_window": "sun:05:00-sun:06:00",
             "ca_cert_identifier": "rds-ca-rsa2048-g1",
