@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import TYPE_CHECKING
 
 from cdktf_cdktf_provider_aws.data_aws_caller_identity import DataAwsCallerIdentity
 from cdktf_cdktf_provider_aws.iam_role_policy import IamRolePolicy
@@ -17,11 +18,15 @@ from constructs import Construct
 from .app_artifact_config import ARTIFACT_KEY_PREFIX, AppArtifactConfig
 from .private_bucket import PrivateBucketSpec, private_bucket
 
+if TYPE_CHECKING:
+    from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+
 ARCHIVE_CONTENT_TYPE = "application/x-tar"
 
 
 class AppArtifact(Construct):
-    """Attributes: bucket, object, object_key, sha256 (hex of the archive), config; grant_read(role_name)."""
+    """Attributes: bucket, object, object_key, sha256 (hex of the archive), config; grant_read(role_name),
+    log_access_to(bucket, prefix)."""
 
     def __init__(self, scope: Construct, id: str, config: AppArtifactConfig, *, kms_key_arn: str | None = None) -> None:
         super().__init__(scope, id)
@@ -58,6 +63,21 @@ class AppArtifact(Construct):
             kms_key_id=kms_key_arn,
             server_side_encryption="aws:kms" if kms_key_arn else "AES256",
             depends_on=[made.encryption, made.ownership, made.policy],
+        )
+
+    def log_access_to(self, target_bucket: str, target_prefix: str) -> S3BucketLoggingA:
+        """S3 server access logs of the archive's bucket (who read which archive, when) into `target_bucket` under
+        `target_prefix`. S3 checks the target's policy when logging is turned on: `target_bucket` should be a
+        reference that waits for it."""
+        # Imported here: only stacks with a log bucket (the load balancer's) pay for the module.
+        from cdktf_cdktf_provider_aws.s3_bucket_logging import S3BucketLoggingA
+
+        return S3BucketLoggingA(
+            self,
+            "access-logging",
+            bucket=self.bucket.id,
+            target_bucket=target_bucket,
+            target_prefix=target_prefix,
         )
 
     @property

@@ -123,6 +123,7 @@ class AuroraWebStack(TerraformStack):
         if config.load_balancer is not None:
             # Imported here: its ~20 provider modules cost a fifth of a second, paid only by stacks that have one.
             from .load_balancer import LoadBalancer
+            from .load_balancer_config import SERVER_ACCESS_LOG_PREFIX
 
             self.load_balancer = LoadBalancer(
                 self,
@@ -132,7 +133,17 @@ class AuroraWebStack(TerraformStack):
                 subnet_ids=self.network.public_subnet_ids,
                 target=self.web_tier,
                 kms_key_arn=kms_key_arn,
+                access_log_sources=[self.app_artifact.bucket.arn] if self.app_artifact is not None else [],
             )
+            if self.app_artifact is not None:
+                # Who downloaded which app version: the archive bucket's access logs beside the ALB's.
+                # Named through the ALB's own access_logs: the logging then waits for the ALB, which waits for the
+                # log bucket's policy (S3 checks it when logging is turned on). A direct reference to the log bucket
+                # would also make checkov's CKV_AWS_18 graph check count the log bucket as logged (it is only the
+                # target), hiding that the log bucket itself is not.
+                self.app_artifact.log_access_to(
+                    self.load_balancer.load_balancer.access_logs.bucket, SERVER_ACCESS_LOG_PREFIX
+                )
         self.web_alarms: WebAlarms | None = None
         if self.alarms is not None and config.alarms is not None:
             self.web_alarms = self._web_alarms(config.alarms, self.alarms.topic.arn)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from cdktf_cdktf_provider_aws.acm_certificate import AcmCertificate
@@ -34,6 +35,8 @@ from constructs import Construct
 from .load_balancer_config import (
     ELB_LOG_DELIVERY_PRINCIPAL,
     MANAGED_RULE_GROUPS,
+    S3_LOG_DELIVERY_PRINCIPAL,
+    SERVER_ACCESS_LOG_PREFIX,
     TARGET_GROUP_NAME_PREFIX,
     WAF_LOG_GROUP_PREFIX,
     LoadBalancerConfig,
@@ -60,8 +63,12 @@ class HttpTarget(Protocol):
 class LoadBalancer(Construct):
     """An internet-facing ALB: HTTPS to the target, HTTP redirected, access logs kept, optionally behind AWS WAF.
 
-    Attributes: load_balancer, security_group, target_group, https_listener, http_listener, log_bucket, certificate_arn,
-    web_acl (None without waf), dns_name, site_url.
+    Attributes: load_balancer, security_group, target_group, https_listener, http_listener, log_bucket,
+    log_bucket_policy, certificate_arn, web_acl (None without waf), dns_name, site_url.
+
+    `access_log_sources`: ARNs of the stack's other buckets whose S3 server access logs the log bucket accepts, under
+    SERVER_ACCESS_LOG_PREFIX (their `aws_s3_bucket_logging` must wait for `log_bucket_policy`: naming the target as
+    `load_balancer.access_logs.bucket` does, since the ALB waits for it).
     """
 
     def __init__(
@@ -74,6 +81,7 @@ class LoadBalancer(Construct):
         subnet_ids: list[str],
         target: HttpTarget,
         kms_key_arn: str | None = None,
+        access_log_sources: Sequence[str] = (),
     ) -> None:
         super().__init__(scope, id)
         if len(subnet_ids) < 2:
@@ -105,7 +113,7 @@ class LoadBalancer(Construct):
         )
         self.connect_to(target)
 
-        self.log_bucket = self._access_log_bucket()
+        self.log_bucket = self._access_log_bucket(tuple(access_log_sources))
         self.load_balancer = Lb(
             self,
             "load-balancer",
@@ -123,7 +131,7 @@ class LoadBalancer(Construct):
             access_logs=LbAccessLogs(bucket=self.log_bucket.bucket, enabled=True),
             tags={"Name": f"{name}-alb"},
             # ELB checks that it may write to the bucket when access logs are turned on.
-            depends_on=[self._log_bucket_policy],
+            depends_on=[self.log_bucket_policy],
         )
         self.target_group = LbTargetGroup(
             self,
@@ -209,14 +217,14 @@ class LoadBalancer(Construct):
             self.security_group.id, "HTTP from the load balancer only (requests and health checks)", port=port
         )
 
-    def _access_log_bucket(self) -> S3Bucket:
+    def _access_log_bucket(self, sources: tuple[str, ...]) -> S3Bucket:
         config = self.config
         # ELB writes as the service principal, which works across regions (those opened since August 2022 accept
         # nothing else); the regional ELB account of `aws_elb_service_account` is unknown for those regions.
         account = DataAwsCallerIdentity(self, "account").account_id
 
-        def elb_log_delivery(bucket_arn: str) -> list[dict[str, object]]:
-            return [
+        def log_delivery(bucket_arn: str) -> list[dict[str, object]]:
+            statements: list[dict[str, object]] = [
                 {
                     "Sid": "ElbLogDelivery",
                     "Effect": "Allow",
@@ -225,6 +233,22 @@ class LoadBalancer(Construct):
                     "Resource": f"{bucket_arn}/AWSLogs/{account}/*",
                 }
             ]
+            if sources:
+                statements.append(
+                    {
+                        "Sid": "S3ServerAccessLogDelivery",
+                        "Effect": "Allow",
+                        "Principal": {"Service": S3_LOG_DELIVERY_PRINCIPAL},
+                        "Action": "s3:PutObject",
+                        "Resource": f"{bucket_arn}/{SERVER_ACCESS_LOG_PREFIX}*",
+                        # Only our own buckets, in our own account, may deliver here.
+                        "Condition": {
+                            "ArnLike": {"aws:SourceArn": list(sources)},
+                            "StringEquals": {"aws:SourceAccount": account},
+                        },
+                    }
+                )
+            return statements
 
         days = config.access_log_retention_days
         made = private_bucket(
@@ -239,10 +263,10 @@ class LoadBalancer(Construct):
                 lifecycle_rule_id="expire-access-logs",
                 noncurrent_version_days=days,
                 expiration_days=days,
-                statements=elb_log_delivery,
+                statements=log_delivery,
             ),
         )
-        self._log_bucket_policy = made.policy
+        self.log_bucket_policy = made.policy
         return made.bucket
 
     def _certificate(self) -> str:

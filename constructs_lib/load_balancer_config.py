@@ -24,6 +24,11 @@ LB_NAME = re.compile(r"^(?!internal-)[a-z0-9]([a-z0-9-]{0,26}[a-z0-9])?$")
 HEALTH_CHECK_PATH = re.compile(r"^/[A-Za-z0-9._~!$&'()*+,;=:@%/-]{0,1023}$")
 # The service principal ELB log delivery writes as; region-agnostic (see LoadBalancer._access_log_bucket).
 ELB_LOG_DELIVERY_PRINCIPAL = "logdelivery.elasticloadbalancing.amazonaws.com"
+# S3 server access logs of the stack's other buckets (the app archive's) go into the log bucket under this prefix,
+# delivered by this principal (S3 User Guide, "Enabling Amazon S3 server access logging": a bucket policy, since the
+# log bucket has ACLs disabled).
+SERVER_ACCESS_LOG_PREFIX = "s3-access-logs/"
+S3_LOG_DELIVERY_PRINCIPAL = "logging.s3.amazonaws.com"
 # WAF's logging API accepts only log groups whose names start with this.
 WAF_LOG_GROUP_PREFIX = "aws-waf-logs-"
 MANAGED_RULE_GROUPS = (

@@ -42,6 +42,7 @@ HIDDEN = {
     "aws_s3_bucket_versioning",
     "aws_s3_bucket_lifecycle_configuration",
     "aws_s3_bucket_notification",
+    "aws_s3_bucket_logging",
     "aws_s3_bucket_policy",
     "aws_acm_certificate_validation",
     "aws_wafv2_web_acl_association",

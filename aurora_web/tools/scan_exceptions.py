@@ -96,18 +96,24 @@ RULES: tuple[Rule, ...] = (
         lambda config: config.install_app,
         (
             AcceptedFinding(
-                "CKV_AWS_18",
-                "aws_s3_bucket",
-                "app-artifact_bucket",
-                "S3 server access logs need a second bucket (which would need its own); the one reader is the stack's "
-                "instance role, and CloudTrail S3 data events are the account's record of reads",
-            ),
-            AcceptedFinding(
                 "CKV_AWS_144",
                 "aws_s3_bucket",
                 "app-artifact_bucket",
                 "the archive is rebuilt from the repository on every synth and named by its hash: a replica in a "
                 "second region holds nothing an apply there would not write again",
+            ),
+        ),
+    ),
+    # ... and its access logs, only where the stack has no log bucket: with the load balancer they go into its bucket.
+    Rule(
+        lambda config: config.install_app and config.load_balancer is None,
+        (
+            AcceptedFinding(
+                "CKV_AWS_18",
+                "aws_s3_bucket",
+                "app-artifact_bucket",
+                "this stack has no log bucket (the load balancer's holds these logs where there is one); the one "
+                "reader is the stack's instance role, and CloudTrail S3 data events are the account's record of reads",
             ),
         ),
     ),

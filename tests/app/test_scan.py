@@ -25,11 +25,10 @@ FRONT_DOOR_EXCEPTIONS = {
     ("CKV_AWS_18", "aws_s3_bucket", "load-balancer_access-logs"),
     ("CKV_AWS_144", "aws_s3_bucket", "load-balancer_access-logs"),
 }
-# The app artifact's bucket, in every profile that installs the app.
-ARTIFACT = {
-    ("CKV_AWS_18", "aws_s3_bucket", "app-artifact_bucket"),
-    ("CKV_AWS_144", "aws_s3_bucket", "app-artifact_bucket"),
-}
+# The app artifact's bucket, in every profile that installs the app; its access logging only where the stack has no
+# log bucket (with the load balancer, they go into the ALB's log bucket).
+ARTIFACT_REPLICATION = {("CKV_AWS_144", "aws_s3_bucket", "app-artifact_bucket")}
+ARTIFACT = ARTIFACT_REPLICATION | {("CKV_AWS_18", "aws_s3_bucket", "app-artifact_bucket")}
 # The five as found on prod's default stack, whose web tier is the group.
 FRONT_DOOR = {
     (check, kind, name.replace("web-*_http-from-group-*", "web-group_http-from-group-0"))
@@ -82,7 +81,8 @@ def test_dev_exceptions_never_apply_to_prod(key_directory):
     prod = exceptions_for(make_config(key_directory, {"profile": "prod", **relaxed}))
     dev = exceptions_for(make_config(key_directory, {"profile": "dev", **relaxed}))
     others = {(exception.check, exception.logical_id) for exception in set(prod) - set(front_door_exceptions())}
-    assert others == {("CKV_AWS_226", "database_*")} | {(check, logical_id) for check, _, logical_id in ARTIFACT}
+    replication = {(check, logical_id) for check, _, logical_id in ARTIFACT_REPLICATION}
+    assert others == {("CKV_AWS_226", "database_*")} | replication
     assert any(exception.check == "CKV_AWS_139" for exception in dev)
 
 
@@ -102,7 +102,7 @@ def test_judge_accepts_only_on_the_named_resources(key_directory):
         ("CKV_AWS_18", "aws_s3_bucket.load-balancer_access-logs_BBBB2222")
     ]
     assert not result.ok
-    assert len(result.unused) == 7  # the other 4 front-door exceptions, the artifact bucket's 2 and the LTS one
+    assert len(result.unused) == 6  # the other 4 front-door exceptions, the artifact bucket's replication, the LTS one
 
 
 # --- real checkov -------------------------------------------------------------------------------------------------
@@ -136,11 +136,11 @@ def keys(result: scan.StackResult) -> set[tuple[str, str, str]]:
 
 
 @pytest.mark.integration
-def test_default_prod_accepts_exactly_the_front_door_artifact_and_lts_findings(checkov, prod, tmp_path):
+def test_default_prod_accepts_exactly_the_front_door_artifact_replication_and_lts_findings(checkov, prod, tmp_path):
     result = real_scan(checkov, prod, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
-    assert keys(result) == FRONT_DOOR | ARTIFACT | LTS
-    assert len(result.accepted) == 9
+    assert keys(result) == FRONT_DOOR | ARTIFACT_REPLICATION | LTS
+    assert len(result.accepted) == 8
     assert result.passed > 100 and not result.unused
 
 
@@ -168,7 +168,7 @@ def test_prod_with_the_operations_features_adds_no_finding(checkov, name, reques
     stack = request.getfixturevalue(name)
     result = real_scan(checkov, stack, tmp_path)
     assert result.ok, [finding.address for finding in result.failed]
-    assert keys(result) == FRONT_DOOR | ARTIFACT | lts_findings(stack)
+    assert keys(result) == FRONT_DOOR | ARTIFACT_REPLICATION | lts_findings(stack)
 
 
 @pytest.mark.integration
@@ -204,7 +204,7 @@ def test_the_scan_is_not_vacuous(checkov, prod, tmp_path):
 
 
 @pytest.mark.integration
-def test_prod_in_domain_mode_accepts_the_five_the_artifacts_two_and_passes_the_front_doors_own_checks(
+def test_prod_in_domain_mode_accepts_the_five_the_artifacts_one_and_passes_the_front_doors_own_checks(
     checkov, key_directory, tmp_path
 ):
     """The load balancer with a Route 53 domain (DNS-validated certificate, alias record) and WAF."""
@@ -214,7 +214,7 @@ def test_prod_in_domain_mode_accepts_the_five_the_artifacts_two_and_passes_the_f
     target.write_text(stack.text)
     report = scan.run_checkov(checkov, target)
     result = scan.judge("with-domain", stack.config, report, stack.json)
-    assert result.ok and len(result.accepted) == 9, [finding.address for finding in result.failed]
+    assert result.ok and len(result.accepted) == 8, [finding.address for finding in result.failed]
     passed = {check["check_id"] for check in report["results"]["passed_checks"]}
     expected = {
         # ELB
@@ -272,8 +272,8 @@ def test_default_prod_passes_the_command(checkov, tmp_path, key_directory):
     result = synth_and_scan(settings, tmp_path, key_directory)
     assert result.returncode == 0, result.stdout + result.stderr
     assert (
-        result.stdout.count("- accepted ") == 9
-    )  # the front door's 5, the artifact bucket's 2, CKV_AWS_226 on 2 LTS instances
+        result.stdout.count("- accepted ") == 8
+    )  # the front door's 5, the artifact bucket's replication, CKV_AWS_226 on 2 LTS instances
 
 
 def test_no_stack_synthesized_is_one_line_and_exit_2(tmp_path):

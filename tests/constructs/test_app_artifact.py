@@ -231,3 +231,21 @@ def test_without_the_stacks_key_the_grant_is_the_read_alone(bare_s3_managed):
     _, grant = only(bare_s3_managed, "aws_iam_role_policy")
     (statement,) = json.loads(grant["policy"])["Statement"]
     assert statement["Action"] == ["s3:GetObject"] and statement["Resource"][0].endswith("/app/*")
+
+
+def test_access_logging_goes_where_the_owner_points_it():
+    from constructs_lib.app_artifact import AppArtifact
+
+    def build(stack):
+        artifact = AppArtifact(stack, "artifact", AppArtifactConfig(name="solo"), kms_key_arn=KMS_KEY_ARN)
+        artifact.log_access_to("solo-logs-bucket", "s3-access-logs/")
+        return artifact
+
+    bare = BareStack(build)
+    (logging,) = bare.resources("aws_s3_bucket_logging").values()
+    assert logging["bucket"] == reference(f"aws_s3_bucket.{next(iter(bare.resources('aws_s3_bucket')))}", "id")
+    assert (logging["target_bucket"], logging["target_prefix"]) == ("solo-logs-bucket", "s3-access-logs/")
+
+
+def test_no_access_logging_unless_asked(bare):
+    assert not bare.resources("aws_s3_bucket_logging")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from constructs_lib.load_balancer_config import DEFAULT_SSL_POLICY, LoadBalancerConfig
@@ -106,7 +108,7 @@ def test_other_values_are_checked_all_at_once():
 
 
 # -- the construct alone -------------------------------------------------------------------------------------------
-def build_alone(load_balancer: LoadBalancerConfig):
+def build_alone(load_balancer: LoadBalancerConfig, access_log_sources: tuple[str, ...] = ()):
     from constructs_lib.load_balancer import LoadBalancer
     from constructs_lib.web_server import WebServer, WebServerConfig
     from tests.support.bare_stack import SUBNET_IDS, VPC_ID, BareStack
@@ -120,7 +122,15 @@ def build_alone(load_balancer: LoadBalancerConfig):
             subnet_id=SUBNET_IDS[0],
             key_name="k",
         )
-        return LoadBalancer(stack, "front-door", load_balancer, vpc_id=VPC_ID, subnet_ids=SUBNET_IDS, target=web)
+        return LoadBalancer(
+            stack,
+            "front-door",
+            load_balancer,
+            vpc_id=VPC_ID,
+            subnet_ids=SUBNET_IDS,
+            target=web,
+            access_log_sources=access_log_sources,
+        )
 
     return BareStack(build)
 
@@ -215,3 +225,27 @@ def test_idle_timeout_is_written_only_when_set():
         assert problems_of(certificate_arn=CERTIFICATE_ARN, idle_timeout_seconds=bad) == {
             "idle_timeout_seconds": "must be an integer from 1 to 4000 (seconds)"
         }
+
+
+SOURCE_BUCKET_ARN = "arn:aws:s3:::solo-app-111122223333-us-east-1"
+
+
+def log_bucket_statements(bare) -> dict[str, dict]:
+    (policy,) = bare.resources("aws_s3_bucket_policy").values()
+    return {statement["Sid"]: statement for statement in json.loads(policy["policy"])["Statement"]}
+
+
+def test_the_log_bucket_takes_s3_access_logs_only_from_the_named_buckets_of_this_account():
+    from constructs_lib.load_balancer_config import S3_LOG_DELIVERY_PRINCIPAL, SERVER_ACCESS_LOG_PREFIX
+
+    config = LoadBalancerConfig(name="solo", certificate_arn=CERTIFICATE_ARN)
+    statements = log_bucket_statements(build_alone(config, access_log_sources=(SOURCE_BUCKET_ARN,)))
+    delivery = statements["S3ServerAccessLogDelivery"]
+    assert delivery["Principal"] == {"Service": S3_LOG_DELIVERY_PRINCIPAL}
+    assert delivery["Action"] == "s3:PutObject"
+    assert delivery["Resource"].endswith(f"/{SERVER_ACCESS_LOG_PREFIX}*")
+    assert delivery["Condition"]["ArnLike"] == {"aws:SourceArn": [SOURCE_BUCKET_ARN]}
+    assert delivery["Condition"]["StringEquals"]["aws:SourceAccount"].startswith("${data.aws_caller_identity.")
+    assert list(statements) == ["ElbLogDelivery", "S3ServerAccessLogDelivery", "TlsOnly"]
+    # Without sources, no one but ELB may write.
+    assert "S3ServerAccessLogDelivery" not in log_bucket_statements(build_alone(config))
