@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pytest
 
+from constructs_lib.load_balancer_config import SERVER_ACCESS_LOG_PREFIX
 from tests.support.app_change import app_change
 from tests.support.aurora_operations_checks import observe_operations, operations_problems
 from tests.support.change_scenarios import (
@@ -53,6 +54,7 @@ from tests.support.emulator import (
     without_aws_settings,
 )
 from tests.support.load_balancer_deploy import (
+    archive_bucket_logging,
     delete_hosted_zone,
     hosted_zone_for,
     load_balancer_leftovers,
@@ -374,6 +376,8 @@ class StackRun:
             self.facts["front_door"] = observe_load_balancer(
                 self.emulator, self.config.load_balancer.name, self.config.load_balancer.hosted_zone_id
             )
+            if self.config.install_app:
+                self.facts["archive_logging"] = archive_bucket_logging(self.emulator, self.config)
         return f"observed {sorted(self.facts)}"
 
     def read_outputs(self) -> str:
@@ -874,6 +878,10 @@ def test_front_door_is_as_designed(runs, stack):
         web_extra_rules=frozenset({("in", 22, run.spec.ssh_from)} if run.spec.ssh_from else set()),
     )
     assert not problems, report("the load balancer in the emulator", problems)
+    # The app archive's reads are logged into the ALB's log bucket (issue 20: CKV_AWS_18 met there, not accepted).
+    logging = facts["archive_logging"]["LoggingEnabled"]
+    log_bucket = facts["front_door"]["attributes"]["access_logs.s3.bucket"]
+    assert (logging["TargetBucket"], logging["TargetPrefix"]) == (log_bucket, SERVER_ACCESS_LOG_PREFIX)
     balancer = facts["front_door"]["load_balancer"]
     assert run.outputs["site_url"] == f"https://{config.domain_name}"
     assert run.outputs["load_balancer_dns_name"] == balancer["DNSName"]
