@@ -33,3 +33,9 @@ def archive_members(archive: bytes) -> dict[str, bytes]:
 
 def member_text(artifact: AppArtifactConfig, name: str) -> str:
     return archive_members(artifact.archive)[name].decode("utf-8")
+
+
+def archive_bucket(emulator, config) -> str:
+    """The name of a deployed stack's app archive bucket, as the stack names it (<prefix>-app-<account>-<region>)."""
+    account = emulator.client("sts").get_caller_identity()["Account"]
+    return AppArtifactConfig(name=config.name_prefix, region=config.region).bucket_name(account)

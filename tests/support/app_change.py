@@ -75,7 +75,7 @@ def unexpected_changes(plan: dict[str, Any], drift_plan: dict[str, Any], tier: s
 
 def app_change(run: Any) -> str:
     """The step: changed app -> synth -> plan (checked) -> apply -> boto3 reads the archive and the web tier."""
-    from constructs_lib.app_artifact_config import AppArtifactConfig
+    from tests.support.app_artifacts import archive_bucket
 
     tier = "group" if run.config.web_group is not None else "instance"
     before = web_servers(run)
@@ -96,8 +96,7 @@ def app_change(run: Any) -> str:
 
     stack = json.loads((run.stack_dir / "cdk.tf.json").read_text())
     (archive,) = stack["resource"]["aws_s3_object"].values()
-    account = run.emulator.client("sts").get_caller_identity()["Account"]
-    bucket = AppArtifactConfig(name=run.config.name_prefix, region=run.config.region).bucket_name(account)
+    bucket = archive_bucket(run.emulator, run.config)
     body = run.emulator.client("s3").get_object(Bucket=bucket, Key=archive["key"])["Body"].read()
     after = web_servers(run)
     seen: dict[str, Any] = {

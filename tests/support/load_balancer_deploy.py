@@ -236,8 +236,6 @@ def load_balancer_leftovers(emulator, name: str, domain_name: str | None = None)
 
 def archive_bucket_logging(emulator, config) -> dict:
     """GetBucketLogging of the app archive's bucket (prod logs it into the load balancer's log bucket)."""
-    from constructs_lib.app_artifact_config import AppArtifactConfig
+    from tests.support.app_artifacts import archive_bucket
 
-    account = emulator.client("sts").get_caller_identity()["Account"]
-    bucket = AppArtifactConfig(name=config.name_prefix, region=config.region).bucket_name(account)
-    return dict(emulator.client("s3").get_bucket_logging(Bucket=bucket))
+    return dict(emulator.client("s3").get_bucket_logging(Bucket=archive_bucket(emulator, config)))
