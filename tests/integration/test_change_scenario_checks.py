@@ -4,18 +4,7 @@ artifacts and nothing else, and an expectation fails on a missing, an extra or a
 from __future__ import annotations
 
 from tests.support.change_scenarios import expectation_problems, own_changes
-
-
-def resource_change(address: str, actions: list[str], before: dict, after: dict) -> dict:
-    resource_type, name = address.split(".", 1)
-    return {
-        "address": address,
-        "type": resource_type,
-        "name": name,
-        "mode": "managed",
-        "change": {"actions": actions, "before": before, "after": after, "after_unknown": {}},
-    }
-
+from tests.support.plan_json import resource_change
 
 # The cluster's update is one of moto's artifacts only (scaling_configuration read back as an all-null block).
 ARTIFACT_ONLY = resource_change(
