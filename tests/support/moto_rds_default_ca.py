@@ -19,6 +19,8 @@ from typing import Any
 
 from moto.rds.models import RDSBackend
 
+from tests.support.moto_patching import wrap_once
+
 RDS_DEFAULT_CA = "rds-ca-rsa2048-g1"
 CA_KEYWORD = "ca_certificate_identifier"  # moto's name for the request's CACertificateIdentifier
 
@@ -34,7 +36,4 @@ def _with_default_ca(create_db_instance: Any) -> Any:
 
 def install() -> None:
     """Wrap RDSBackend.create_db_instance (once)."""
-    if getattr(RDSBackend, "_aurora_web_default_ca_installed", False):
-        return
-    RDSBackend.create_db_instance = _with_default_ca(RDSBackend.create_db_instance)  # type: ignore[method-assign]
-    RDSBackend._aurora_web_default_ca_installed = True  # type: ignore[attr-defined]
+    wrap_once(RDSBackend, "create_db_instance", _with_default_ca)

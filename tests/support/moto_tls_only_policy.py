@@ -19,6 +19,8 @@ from typing import Any
 from moto.iam.access_control import IAMPolicy, PermissionResult
 from moto.s3.models import FakeBucket
 
+from tests.support.moto_patching import wrap_once
+
 TLS_ONLY_CONDITION = {"Bool": {"aws:SecureTransport": "false"}}
 
 
@@ -45,7 +47,4 @@ def _over_tls(get_permission: Any) -> Any:
 
 def install() -> None:
     """Wrap FakeBucket.get_permission (once)."""
-    if getattr(FakeBucket, "_aurora_web_tls_installed", False):
-        return
-    FakeBucket.get_permission = _over_tls(FakeBucket.get_permission)  # type: ignore[method-assign]
-    FakeBucket._aurora_web_tls_installed = True  # type: ignore[attr-defined]
+    wrap_once(FakeBucket, "get_permission", _over_tls)
