@@ -7,8 +7,7 @@ is no settings key for it), plan, check that the plan changes only what a new ap
 tier), apply, then read back with boto3 the new object, the web servers now running and, for a group, its
 instance refresh and its launch template's newest version. What it saw goes into run.facts["app_change"].
 
-Run as a module, it is the synthesis a subprocess does: `python -m tests.support.app_change SETTINGS APP_DIR`
-synthesizes the settings file's stacks with that app into ./cdktf.out, as `python main.py` would.
+The synthesis itself runs in a subprocess (synth_with_app.py), as the lifecycle's synth step runs main.py.
 """
 
 from __future__ import annotations
@@ -19,12 +18,14 @@ import json
 import shutil
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from constructs_lib.web_app.bundle import default_source_directory
+from tests.support.app_artifacts import archive_bucket
 from tests.support.change_scenarios import own_changes, resource_type
+from tests.support.emulator import web_group
+from tests.support.paths import PROJECT_ROOT
 
 CHANGE_MARKER = "# app change: a new version, shipped by the emulator's app change scenario\n"
 # What an app change may plan, by web tier: (types replaced, types updated in place). A new key replaces the object;
@@ -63,8 +64,6 @@ def unexpected_changes(plan: dict[str, Any], tier: str = "instance") -> list[str
 
 def app_change(run: Any) -> str:
     """The step: changed app -> synth -> plan (checked) -> apply -> boto3 reads the archive and the web tier."""
-    from tests.support.app_artifacts import archive_bucket
-
     tier = "group" if run.config.web_group is not None else "instance"
     before = web_servers(run)
     app = changed_app(run.directory / "changed-app")
@@ -115,8 +114,6 @@ def app_change(run: Any) -> str:
 
 
 def _group(run: Any) -> dict[str, Any]:
-    from tests.support.emulator import web_group
-
     return web_group(run.emulator, run.config.web_server.name)
 
 
@@ -141,28 +138,9 @@ def user_data(emulator: Any, instance_id: str) -> str:
 
 def run_synth(run: Any, settings: Path, app: Path) -> tuple[int, str, str]:
     """This module as a subprocess, in the run's directory, with its environment (as its synth step runs main.py)."""
-    from tests.support.paths import PROJECT_ROOT
-
-    command = [sys.executable, "-m", "tests.support.app_change", str(settings), str(app)]
+    command = [sys.executable, "-m", "tests.support.synth_with_app", str(settings), str(app)]
     env = {**run.env, "PYTHONPATH": str(PROJECT_ROOT)}
     done = subprocess.run(
         command, cwd=run.directory, env=env, capture_output=True, text=True, timeout=SYNTH_TIMEOUT, check=False
     )
     return done.returncode, done.stdout, done.stderr
-
-
-def main(argv: list[str]) -> int:
-    """Synthesize the settings file's stacks with the app in argv[1] into ./cdktf.out."""
-    import tomllib
-
-    from aurora_web.settings.stacks import app_config_from_document
-    from aurora_web.synth import synthesize
-
-    settings, app = Path(argv[0]), Path(argv[1])
-    configs = app_config_from_document(tomllib.loads(settings.read_text(encoding="utf-8")))
-    synthesize({name: replace(config, app_source_directory=app) for name, config in configs.items()})
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))

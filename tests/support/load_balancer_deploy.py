@@ -10,6 +10,8 @@ import uuid
 
 from botocore.exceptions import ClientError
 
+from tests.support.app_artifacts import archive_bucket
+
 # moto 5.2.5 makes Route 53 zone ids of 22 random letters and digits; AWS's (and our validation's) start with Z.
 ZONE_ATTEMPTS = 400
 
@@ -236,6 +238,4 @@ def load_balancer_leftovers(emulator, name: str, domain_name: str | None = None)
 
 def archive_bucket_logging(emulator, config) -> dict:
     """GetBucketLogging of the app archive's bucket (prod logs it into the load balancer's log bucket)."""
-    from tests.support.app_artifacts import archive_bucket
-
     return dict(emulator.client("s3").get_bucket_logging(Bucket=archive_bucket(emulator, config)))
