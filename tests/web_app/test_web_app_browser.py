@@ -46,7 +46,9 @@ def serve(app, **options):
     thread.start()
 
     def stop():
-        server.close()
+        # Closed inside the server's own loop thread: closed from here, its socket could vanish under that thread's
+        # select() (EBADF in the thread, which pytest reports as a warning).
+        server.trigger.pull_trigger(server.close)
         thread.join(timeout=10)
 
     return f"http://127.0.0.1:{server.effective_port}", stop
